@@ -1,0 +1,130 @@
+"""The Document value object that crosses from indexer/ to search/, and document ids.
+
+A Document is what the store keeps and what the index is derived from; `to_fields` is the one
+place that turns it into Whoosh field values and `from_stored` the one place that reads a hit
+back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def make_doc_id(key: str) -> str:
+    """A short stable id from a canonical key (absolute path, canonical URL, export line)."""
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _clean_value(value: str) -> str:
+    # facet values are stored comma-separated in Whoosh KEYWORD fields
+    return " ".join(value.replace(",", " ").split())
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One stored, enriched document."""
+
+    doc_id: str
+    title: str
+    body: str
+    source: str = ""
+    url: str = ""
+    author: str = ""
+    published: dt.date | None = None
+    published_source: str = ""
+    people: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    encoding: str = ""
+    decode_method: str = ""
+    content_type: str = ""
+    content_hash: str = ""
+    ingested_at: dt.datetime | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_fields(self) -> dict[str, Any]:
+        """Field values for the Whoosh schema in search/schema.py."""
+        fields: dict[str, Any] = {
+            "doc_id": self.doc_id,
+            "url": self.url,
+            "source": self.source,
+            "title": self.title,
+            "body": self.body,
+            "author": self.author,
+            "person": ",".join(_clean_value(p) for p in self.people if _clean_value(p)),
+            "org": ",".join(_clean_value(o) for o in self.orgs if _clean_value(o)),
+            "place": ",".join(_clean_value(p) for p in self.places if _clean_value(p)),
+            "meta": {
+                "published_source": self.published_source,
+                "encoding": self.encoding,
+                "decode_method": self.decode_method,
+                "content_type": self.content_type,
+                "content_hash": self.content_hash,
+                "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
+                "extra": dict(self.extra),
+            },
+        }
+        if self.published is not None:
+            fields["date"] = dt.datetime.combine(self.published, dt.time())
+            fields["year"] = str(self.published.year)
+            fields["month"] = self.published.strftime("%Y-%m")
+            fields["day"] = self.published.isoformat()
+        return fields
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form served by /api/documents/<id>."""
+        return {
+            "id": self.doc_id,
+            "title": self.title,
+            "url": self.url,
+            "source": self.source,
+            "author": self.author,
+            "date": self.published.isoformat() if self.published else None,
+            "date_source": self.published_source or None,
+            "people": list(self.people),
+            "orgs": list(self.orgs),
+            "places": list(self.places),
+            "encoding": self.encoding,
+            "decode_method": self.decode_method,
+            "content_type": self.content_type,
+            "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
+            "text": self.body,
+        }
+
+
+def split_values(stored: str | None) -> tuple[str, ...]:
+    """Read a comma-joined facet field back into its values."""
+    if not stored:
+        return ()
+    return tuple(v.strip() for v in stored.split(",") if v.strip())
+
+
+def document_from_stored(fields: Mapping[str, Any]) -> Document:
+    """The one place that reads a Whoosh stored-fields mapping back into a Document."""
+    meta: Mapping[str, Any] = fields.get("meta") or {}
+    date_value = fields.get("date")
+    published = date_value.date() if isinstance(date_value, dt.datetime) else None
+    ingested = meta.get("ingested_at")
+    return Document(
+        doc_id=fields.get("doc_id", ""),
+        title=fields.get("title", ""),
+        body=fields.get("body", ""),
+        source=fields.get("source", ""),
+        url=fields.get("url", ""),
+        author=fields.get("author", ""),
+        published=published,
+        published_source=meta.get("published_source", ""),
+        people=split_values(fields.get("person")),
+        orgs=split_values(fields.get("org")),
+        places=split_values(fields.get("place")),
+        encoding=meta.get("encoding", ""),
+        decode_method=meta.get("decode_method", ""),
+        content_type=meta.get("content_type", ""),
+        content_hash=meta.get("content_hash", ""),
+        ingested_at=dt.datetime.fromisoformat(ingested) if ingested else None,
+        extra=meta.get("extra") or {},
+    )

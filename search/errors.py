@@ -1,0 +1,73 @@
+"""The DocsiftError hierarchy: the only exception types other packages catch.
+
+str(error) is always safe to show to a user; the CLI and the web layer turn these into exit
+codes and HTTP statuses at their edges.
+"""
+
+from __future__ import annotations
+
+
+class DocsiftError(Exception):
+    """Base of every error docsift raises on purpose."""
+
+
+class ConfigError(DocsiftError):
+    """Bad settings; the message lists every bad key."""
+
+
+class QueryError(DocsiftError):
+    """A bad query or request parameter; `param` names it so clients can point at it."""
+
+    def __init__(self, message: str, param: str = "q", value: object = None) -> None:
+        super().__init__(message)
+        self.param = param
+        self.value = value
+
+
+class DocumentNotFound(DocsiftError):
+    """No document has the requested id."""
+
+    def __init__(self, doc_id: str) -> None:
+        super().__init__(f"no document with id {doc_id!r}")
+        self.doc_id = doc_id
+
+
+class IndexUnavailable(DocsiftError):
+    """The index cannot be used right now."""
+
+
+class IndexMissing(IndexUnavailable):
+    """There is no index yet at the configured place."""
+
+
+class IndexBusy(IndexUnavailable):
+    """Another process holds the index write lock."""
+
+
+class IndexSchemaMismatch(IndexUnavailable):
+    """The index on disk was built with another schema version."""
+
+
+class StoreError(DocsiftError):
+    """The SQLite document store cannot be opened or written."""
+
+
+class IngestError(DocsiftError):
+    """A single document failed during ingest; the batch goes on."""
+
+    def __init__(self, reason: str, source: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.source = source
+
+
+class FetchError(IngestError):
+    """The bytes of a source could not be read (file or HTTP)."""
+
+    def __init__(self, reason: str, source: str = "", status: int | None = None) -> None:
+        super().__init__(reason, source)
+        self.status = status
+
+
+class SkipDocument(IngestError):
+    """An expected rejection: empty, binary, too large, nothing left after cleaning."""

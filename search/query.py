@@ -1,0 +1,229 @@
+"""SearchRequest and its validation: the one parser both the web and the CLI use.
+
+`parse_request` takes any mapping of parameters (Werkzeug's MultiDict or a plain dict) so the
+query semantics are identical in every front end; every bad value raises QueryError naming the
+parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from search.errors import QueryError
+
+FACETS = ("person", "org", "place", "year")
+SORTS = ("relevance", "newest", "oldest")
+QUERY_FIELDS = ("title", "body", "author", "person", "org", "place", "year", "source", "url")
+MAX_PAGE = 1000
+MAX_FILTER_VALUES = 20
+MAX_FILTER_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """A validated search: query text, facet filters, date range, sort and page."""
+
+    q: str = ""
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+
+    def selected(self, facet: str) -> tuple[str, ...]:
+        return dict(self.filters).get(facet, ())
+
+    @property
+    def effective_sort(self) -> str:
+        """An empty query browses newest first: relevance means nothing without terms."""
+        return "newest" if not self.q and self.sort == "relevance" else self.sort
+
+    def with_toggled(self, facet: str, value: str) -> SearchRequest:
+        """The same request with one facet value added or removed, back on page 1."""
+        current = dict(self.filters)
+        values = current.get(facet, ())
+        values = tuple(v for v in values if v != value) if value in values else (*values, value)
+        current[facet] = values
+        return replace(self, filters=_ordered(current), page=1)
+
+    def without_filters(self) -> SearchRequest:
+        return replace(self, filters=(), date_from=None, date_to=None, page=1)
+
+    def with_page(self, page: int) -> SearchRequest:
+        return replace(self, page=page)
+
+    def to_params(self) -> list[tuple[str, str]]:
+        """The request as URL parameters, defaults left out, so URLs stay short and shareable."""
+        params: list[tuple[str, str]] = []
+        if self.q:
+            params.append(("q", self.q))
+        for name, values in self.filters:
+            params.extend((name, v) for v in values)
+        if self.date_from:
+            params.append(("from", self.date_from.isoformat()))
+        if self.date_to:
+            params.append(("to", self.date_to.isoformat()))
+        if self.sort != "relevance":
+            params.append(("sort", self.sort))
+        if self.page != 1:
+            params.append(("page", str(self.page)))
+        return params
+
+    def query_string(self) -> str:
+        return urlencode(self.to_params())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "q": self.q,
+            "filters": {name: list(values) for name, values in self.filters},
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "sort": self.effective_sort,
+        }
+
+
+def _ordered(filters: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((f, tuple(filters[f])) for f in FACETS if filters.get(f))
+
+
+def _getlist(params: Mapping[str, Any], key: str) -> list[str]:
+    getlist = getattr(params, "getlist", None)
+    if callable(getlist):
+        values = getlist(key)
+    else:
+        raw = params.get(key)
+        if raw is None:
+            values = []
+        elif isinstance(raw, str | int):
+            values = [raw]
+        else:
+            values = list(raw)
+    return [str(v) for v in values]
+
+
+def _getone(params: Mapping[str, Any], key: str) -> str | None:
+    values = _getlist(params, key)
+    if len(values) > 1:
+        raise QueryError(f"{key} given {len(values)} times; give it once", key, values)
+    return values[0].strip() if values else None
+
+
+def _parse_int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not re.fullmatch(r"\d{1,9}", raw):
+        raise QueryError(f"{name} must be a whole number, got {raw!r}", name, raw)
+    value = int(raw)
+    if not low <= value <= high:
+        raise QueryError(f"{name} must be between {low} and {high}, got {value}", name, raw)
+    return value
+
+
+def parse_date(raw: str, name: str, *, end: bool = False) -> dt.date:
+    """Parse YYYY, YYYY-MM or YYYY-MM-DD; `end` picks the last day of a year or month."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", raw.strip())
+    try:
+        if not match:
+            raise ValueError
+        year, month, day = match.group(1), match.group(2), match.group(3)
+        if day and not month:
+            raise ValueError
+        y = int(year)
+        if month is None:
+            return dt.date(y, 12, 31) if end else dt.date(y, 1, 1)
+        m = int(month)
+        if day is None:
+            if end:
+                nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+                return nxt - dt.timedelta(days=1)
+            return dt.date(y, m, 1)
+        return dt.date(y, m, int(day))
+    except (ValueError, OverflowError):
+        raise QueryError(
+            f"{name} must be a date like 2024, 2024-12 or 2024-12-03, got {raw!r}", name, raw
+        ) from None
+
+
+def check_query_syntax(q: str) -> None:
+    """Reject what Whoosh would silently misread: unbalanced quotes/brackets, unknown fields.
+
+    Raises:
+        QueryError: with a message that says how to fix the query.
+    """
+    if q.count('"') % 2:
+        raise QueryError('unbalanced quotes: close the phrase with a second "', "q", q)
+    depth = 0
+    for ch in re.sub(r'"[^"]*"', "", q):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise QueryError("unbalanced parentheses: ')' without '('", "q", q)
+    if depth:
+        raise QueryError("unbalanced parentheses: '(' without ')'", "q", q)
+    for field in re.findall(r'(?:^|[\s(])([A-Za-z_]+):(?=[^\s])', re.sub(r'"[^"]*"', "", q)):
+        if field.lower() not in QUERY_FIELDS:
+            raise QueryError(
+                f"unknown field {field!r}; searchable fields are " + ", ".join(QUERY_FIELDS),
+                "q", q,
+            )
+    if re.fullmatch(r"[\s*?]+", q):
+        raise QueryError("a query of only wildcards matches everything; leave q empty", "q", q)
+
+
+def parse_request(
+    params: Mapping[str, Any], *, page_size: int = 10, max_page_size: int = 100,
+    max_query_chars: int = 1000,
+) -> SearchRequest:
+    """Validate raw parameters into a SearchRequest.
+
+    Raises:
+        QueryError: naming the first bad parameter.
+    """
+    q = (_getone(params, "q") or "").strip()
+    if len(q) > max_query_chars:
+        raise QueryError(f"q is too long ({len(q)} characters; at most {max_query_chars})",
+                         "q", q[:50])
+    if "\x00" in q:
+        raise QueryError("q contains a NUL character", "q", None)
+    if q:
+        check_query_syntax(q)
+    filters: dict[str, list[str]] = {}
+    for facet in FACETS:
+        values: list[str] = []
+        for raw in _getlist(params, facet):
+            value = raw.strip()
+            if not value:
+                continue
+            if len(value) > MAX_FILTER_CHARS or "\x00" in value:
+                raise QueryError(f"{facet} value is too long or invalid", facet, value[:50])
+            if value not in values:
+                values.append(value)
+        if len(values) > MAX_FILTER_VALUES:
+            raise QueryError(f"at most {MAX_FILTER_VALUES} {facet} values", facet, None)
+        if facet == "year":
+            for value in values:
+                if not re.fullmatch(r"\d{4}", value):
+                    raise QueryError(f"year must be four digits, got {value!r}", facet, value)
+        filters[facet] = values
+    raw_from, raw_to = _getone(params, "from"), _getone(params, "to")
+    date_from = parse_date(raw_from, "from") if raw_from else None
+    date_to = parse_date(raw_to, "to", end=True) if raw_to else None
+    if date_from and date_to and date_from > date_to:
+        raise QueryError("from is after to", "from", raw_from)
+    sort = (_getone(params, "sort") or "relevance").lower()
+    if sort == "date":
+        sort = "newest"
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}", "sort", sort)
+    page = _parse_int(_getone(params, "page"), "page", 1, 1, MAX_PAGE)
+    per_page = _parse_int(_getone(params, "per_page"), "per_page", page_size, 1, max_page_size)
+    return SearchRequest(q=q, filters=_ordered(filters), date_from=date_from, date_to=date_to,
+                         sort=sort, page=page, per_page=per_page)

@@ -1,0 +1,96 @@
+"""Hit, FacetValue and SearchResponse: what a search returns, and its JSON contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from search.query import SearchRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result as shown in a list: snippet is already-escaped HTML with <mark>."""
+
+    doc_id: str
+    title: str
+    url: str
+    source: str
+    date: dt.date | None
+    snippet: str
+    score: float | None
+    people: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.doc_id,
+            "title": self.title,
+            "url": self.url,
+            "source": self.source,
+            "date": self.date.isoformat() if self.date else None,
+            "snippet": self.snippet,
+            "score": None if self.score is None else round(self.score, 4),
+            "people": list(self.people),
+            "orgs": list(self.orgs),
+            "places": list(self.places),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    """One value of a facet with its count; toggle_query adds or removes it from the request."""
+
+    value: str
+    count: int
+    selected: bool
+    toggle_query: str = ""
+
+    def toggle_url(self, base: str) -> str:
+        return f"{base}?{self.toggle_query}" if self.toggle_query else base
+
+    def to_dict(self, base: str = "/api/search") -> dict[str, Any]:
+        return {"value": self.value, "count": self.count, "selected": self.selected,
+                "toggle_url": self.toggle_url(base)}
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """A facet's shown values plus how many distinct values exist in all."""
+
+    name: str
+    values: tuple[FacetValue, ...]
+    total_values: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResponse:
+    """A page of results with facets; the same object feeds HTML, JSON and the CLI."""
+
+    request: SearchRequest
+    total: int
+    hits: tuple[Hit, ...]
+    facets: tuple[Facet, ...]
+    took_ms: float
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+    def facet(self, name: str) -> Facet | None:
+        return next((f for f in self.facets if f.name == name), None)
+
+    def to_dict(self, base: str = "/api/search") -> dict[str, Any]:
+        """The JSON contract; `base` is the path facet toggle URLs point at."""
+        return {
+            "query": self.request.to_dict(),
+            "total": self.total,
+            "page": self.request.page,
+            "per_page": self.request.per_page,
+            "pages": self.pages,
+            "took_ms": round(self.took_ms, 2),
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {f.name: [v.to_dict(base) for v in f.values] for f in self.facets},
+        }

@@ -1,0 +1,32 @@
+"""THE Whoosh schema and its version; field names are used elsewhere through the constants."""
+
+from __future__ import annotations
+
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+SCHEMA_VERSION = 1
+SEARCH_FIELDS = ("title", "body")
+# facet name -> Whoosh field; "year" is the published-date histogram
+FACET_FIELDS = {"person": "person", "org": "org", "place": "place", "year": "year"}
+
+
+def build_schema() -> Schema:
+    """Title boosted over body; entity fields are exact comma-separated keywords for facets."""
+    stem = StemmingAnalyzer()
+    return Schema(
+        doc_id=ID(stored=True, unique=True),
+        url=ID(stored=True),
+        source=ID(stored=True),
+        title=TEXT(stored=True, field_boost=2.0, analyzer=stem),
+        body=TEXT(stored=True, analyzer=stem),
+        author=TEXT(stored=True),
+        person=KEYWORD(stored=True, commas=True, lowercase=False),
+        org=KEYWORD(stored=True, commas=True, lowercase=False),
+        place=KEYWORD(stored=True, commas=True, lowercase=False),
+        year=KEYWORD(stored=True),
+        month=ID(stored=False),
+        day=ID(stored=True),
+        date=DATETIME(stored=True, sortable=True),
+        meta=STORED(),
+    )

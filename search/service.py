@@ -1,0 +1,255 @@
+"""SearchService: the single read entry point that the web app and the CLI both call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.index import Index
+from whoosh.qparser import MultifieldParser
+from whoosh.query import Every, Query
+from whoosh.searching import Searcher
+from whoosh.sorting import FunctionFacet
+
+from search.documents import Document, document_from_stored, split_values
+from search.errors import DocumentNotFound, IndexMissing, QueryError
+from search.facets import FacetCounts, FacetIndex, build_facet_index, count_facets
+from search.index import index_exists, open_index, open_searcher
+from search.query import FACETS, SearchRequest, parse_request
+from search.results import Facet, FacetValue, Hit, SearchResponse
+from search.schema import FACET_FIELDS, SEARCH_FIELDS
+from search.settings import Settings
+
+YEAR_FACET_LIMIT = 60
+
+
+def excerpt(text: str, chars: int) -> str:
+    """The escaped opening of a text, cut at a word boundary, for hits without a match."""
+    text = " ".join(text.split())
+    if len(text) <= chars:
+        return html.escape(text)
+    cut = text[:chars].rsplit(" ", 1)[0]
+    return html.escape(cut) + " …"
+
+
+def _date_sort(facet_index: FacetIndex, *, newest: bool) -> FunctionFacet:
+    """Sort key by publication date with undated documents last in either direction."""
+    ordinal = facet_index.date_ordinal
+    if newest:
+        return FunctionFacet(lambda _s, docnum: -int(ordinal[docnum]))
+    return FunctionFacet(lambda _s, docnum: int(ordinal[docnum]) or 10**8)
+
+
+class SearchService:
+    """Answers searches, document look-ups and stats over the index at `index_dir`.
+
+    The index is opened lazily, so the web app starts (and answers 503) before anything has
+    been ingested. Facet arrays are cached per index generation.
+    """
+
+    def __init__(self, index_dir: Path, settings: Settings | None = None) -> None:
+        self.index_dir = index_dir
+        self.settings = settings or Settings()
+        self._lock = threading.Lock()
+        self._ix: Index | None = None
+        self._ix_target: Path | None = None
+        self._facets_key: tuple[Path, int] | None = None
+        self._facets: FacetIndex | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SearchService:
+        return cls(settings.index_dir, settings)
+
+    def parse(self, params: Mapping[str, Any]) -> SearchRequest:
+        """parse_request with this deployment's limits.
+
+        Raises:
+            QueryError: naming the bad parameter.
+        """
+        return parse_request(params, page_size=self.settings.page_size,
+                             max_page_size=self.settings.max_page_size,
+                             max_query_chars=self.settings.max_query_chars)
+
+    # -- index access -------------------------------------------------------------------
+
+    def _index(self) -> Index:
+        target = self.index_dir.resolve()
+        with self._lock:
+            if self._ix is None or self._ix_target != target:
+                self._ix = open_index(self.index_dir)
+                self._ix_target = target
+            return self._ix
+
+    def _searcher(self) -> Searcher:
+        return open_searcher(self._index())
+
+    def _facet_index(self, searcher: Searcher) -> FacetIndex:
+        reader = searcher.reader()
+        key = (self._ix_target or self.index_dir, reader.generation())
+        with self._lock:
+            if self._facets_key != key or self._facets is None:
+                self._facets = build_facet_index(reader, FACET_FIELDS)
+                self._facets_key = key
+            return self._facets
+
+    def is_ready(self) -> bool:
+        return index_exists(self.index_dir)
+
+    # -- queries ------------------------------------------------------------------------
+
+    def _parse_query(self, searcher: Searcher, q: str) -> Query:
+        if not q:
+            return Every()
+        parser = MultifieldParser(list(SEARCH_FIELDS), searcher.schema)
+        try:
+            return parser.parse(q)
+        except Exception as exc:  # Whoosh raises assorted types on odd syntax
+            raise QueryError(f"cannot parse query: {exc}", "q", q) from exc
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Run one search: matching, facet counts, the requested page with snippets.
+
+        Raises:
+            IndexMissing: nothing has been ingested yet.
+        """
+        started = time.perf_counter()
+        with self._searcher() as searcher:
+            query, counted = self._match(searcher, request)
+            total = int(counted.result_mask.sum())
+            filtered = bool(request.filters or request.date_from or request.date_to)
+            hits = self._page(searcher, query, request, counted.result_mask,
+                              filtered=filtered, total=total)
+        facets = tuple(self._facet(name, counted.counts.get(name, []), request)
+                       for name in FACETS)
+        took_ms = (time.perf_counter() - started) * 1000
+        return SearchResponse(request=request, total=total, hits=hits, facets=facets,
+                              took_ms=took_ms)
+
+    def _match(self, searcher: Searcher, request: SearchRequest) -> tuple[Query, FacetCounts]:
+        """The parsed query and the facet counts/result mask for a request."""
+        facet_index = self._facet_index(searcher)
+        query = self._parse_query(searcher, request.q)
+        base = facet_index.date_mask(request.date_from, request.date_to)
+        if request.q:
+            matched = np.zeros(facet_index.doc_count, dtype=bool)
+            matched[np.fromiter(searcher.docs_for_query(query), dtype=np.int64)] = True
+            base &= matched
+        return query, count_facets(facet_index, base, dict(request.filters))
+
+    def _page(self, searcher: Searcher, query: Query, request: SearchRequest,
+              mask: np.ndarray, *, filtered: bool, total: int) -> tuple[Hit, ...]:
+        start = (request.page - 1) * request.per_page
+        if start >= total:
+            return ()
+        sort = request.effective_sort
+        kwargs: dict[str, Any] = {"limit": start + request.per_page, "terms": bool(request.q)}
+        if filtered:
+            kwargs["filter"] = set(np.nonzero(mask)[0].tolist())
+        if sort != "relevance":
+            kwargs["sortedby"] = _date_sort(self._facet_index(searcher), newest=sort == "newest")
+        results = searcher.search(query, **kwargs)
+        results.formatter = HtmlFormatter(tagname="mark", between=" … ")
+        results.fragmenter = ContextFragmenter(maxchars=self.settings.snippet_chars,
+                                               surround=self.settings.snippet_chars // 3)
+        hits = []
+        for hit in results[start:start + request.per_page]:
+            snippet = hit.highlights("body", top=2) if request.q else ""
+            if not snippet:
+                snippet = excerpt(hit.get("body", ""), self.settings.snippet_chars)
+            date_value = hit.get("date")
+            hits.append(Hit(
+                doc_id=hit["doc_id"],
+                title=hit.get("title") or "(untitled)",
+                url=hit.get("url", ""),
+                source=hit.get("source", ""),
+                date=date_value.date() if isinstance(date_value, dt.datetime) else None,
+                snippet=snippet,
+                score=hit.score if sort == "relevance" and request.q else None,
+                people=split_values(hit.get("person")),
+                orgs=split_values(hit.get("org")),
+                places=split_values(hit.get("place")),
+            ))
+        return tuple(hits)
+
+    def _facet(self, name: str, counts: list[tuple[str, int]], request: SearchRequest) -> Facet:
+        selected = request.selected(name)
+        if name == "year":
+            shown = sorted(counts, key=lambda vc: vc[0], reverse=True)[:YEAR_FACET_LIMIT]
+        else:
+            shown = counts[: self.settings.facet_limit]
+        count_of = dict(counts)
+        # selected values are pinned first, even when no result carries them any more
+        pinned = [(v, count_of.get(v, 0)) for v in selected]
+        rest = [(v, c) for v, c in shown if v not in selected]
+        values = tuple(
+            FacetValue(value=v, count=c, selected=v in selected,
+                       toggle_query=request.with_toggled(name, v).query_string())
+            for v, c in pinned + rest
+        )
+        return Facet(name=name, values=values, total_values=len(counts))
+
+    def facet_values(self, name: str, request: SearchRequest, limit: int = 100) -> Facet:
+        """Every value of one facet for the request (for "show more").
+
+        Raises:
+            QueryError: unknown facet name.
+        """
+        if name not in FACETS:
+            raise QueryError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}",
+                             "facet", name)
+        with self._searcher() as searcher:
+            _, counted = self._match(searcher, request)
+        counts = counted.counts.get(name, [])
+        return Facet(name=name, values=tuple(
+            FacetValue(v, c, v in request.selected(name),
+                       request.with_toggled(name, v).query_string()) for v, c in counts[:limit]),
+            total_values=len(counts))
+
+    # -- documents and stats ------------------------------------------------------------
+
+    def get(self, doc_id: str) -> Document:
+        """The stored document with this id.
+
+        Raises:
+            DocumentNotFound: no such id.
+            IndexMissing: nothing has been ingested yet.
+        """
+        with self._searcher() as searcher:
+            fields = searcher.document(doc_id=doc_id)
+        if fields is None:
+            raise DocumentNotFound(doc_id)
+        return document_from_stored(fields)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for `docsift stats` and /healthz; never raises for a missing index."""
+        if not self.is_ready():
+            return {"documents": 0, "index": str(self.index_dir), "ready": False}
+        try:
+            with self._searcher() as searcher:
+                reader = searcher.reader()
+                facet_index = self._facet_index(searcher)
+                dated = facet_index.date_ordinal[facet_index.live]
+                dated = dated[dated > 0]
+                return {
+                    "documents": searcher.doc_count(),
+                    "ready": True,
+                    "index": str(self.index_dir.resolve()),
+                    "generation": reader.generation(),
+                    "segments": len(reader.leaf_readers()),
+                    "people": len(facet_index.fields["person"].values),
+                    "orgs": len(facet_index.fields["org"].values),
+                    "places": len(facet_index.fields["place"].values),
+                    "earliest": dt.date.fromordinal(int(dated.min())).isoformat()
+                    if len(dated) else None,
+                    "latest": dt.date.fromordinal(int(dated.max())).isoformat()
+                    if len(dated) else None,
+                }
+        except IndexMissing:
+            return {"documents": 0, "index": str(self.index_dir), "ready": False}

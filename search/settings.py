@@ -1,0 +1,121 @@
+"""Settings: every tunable in one frozen dataclass, loaded from arguments, environment and TOML.
+
+Precedence: explicit overrides > DOCSIFT_* environment variables > TOML file > defaults. The
+environment is passed in so tests never touch os.environ.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from search.errors import ConfigError
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every tunable of docsift with its default; see the README's settings table."""
+
+    home: Path = field(default=Path(".docsift"), metadata=_help("data directory: store + index"))
+    page_size: int = field(default=10, metadata=_help("results per page by default"))
+    max_page_size: int = field(default=100, metadata=_help("largest per_page a client may ask"))
+    facet_limit: int = field(default=10, metadata=_help("facet values shown per facet"))
+    snippet_chars: int = field(default=240, metadata=_help("approximate length of a snippet"))
+    max_query_chars: int = field(default=1000, metadata=_help("longest query string accepted"))
+    max_file_bytes: int = field(
+        default=20 * 1024 * 1024, metadata=_help("files or pages larger than this are skipped")
+    )
+    user_agent: str = field(
+        default="docsift/0.1 (+https://github.com/docsift/docsift)",
+        metadata=_help("User-Agent sent when fetching URLs"),
+    )
+    fetch_timeout_s: float = field(default=20.0, metadata=_help("HTTP timeout per request"))
+    max_redirects: int = field(default=5, metadata=_help("redirects followed per fetch"))
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "docsift.db"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+
+def settings_fields() -> list[dataclasses.Field[Any]]:
+    """The documented fields, in order (the README table and the docs test use this)."""
+    return list(dataclasses.fields(Settings))
+
+
+def _coerce(name: str, raw: object, kind: type, errors: list[str]) -> object:
+    try:
+        if kind is Path:
+            return Path(str(raw))
+        if kind is int:
+            if isinstance(raw, bool):
+                raise ValueError
+            return int(str(raw))
+        if kind is float:
+            return float(str(raw))
+        return str(raw)
+    except ValueError:
+        errors.append(f"{name}: {raw!r} is not a valid {kind.__name__}")
+        return None
+
+
+_KINDS: dict[str, type] = {"home": Path, "page_size": int, "max_page_size": int,
+                           "facet_limit": int, "snippet_chars": int, "max_query_chars": int,
+                           "max_file_bytes": int, "user_agent": str, "fetch_timeout_s": float,
+                           "max_redirects": int}
+
+
+def load_settings(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: object,
+) -> Settings:
+    """Build Settings from a TOML file, DOCSIFT_* variables and explicit overrides.
+
+    Raises:
+        ConfigError: listing every unknown key or bad value at once.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    errors: list[str] = []
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        for key, raw in data.items():
+            if key not in _KINDS:
+                errors.append(f"{key}: unknown setting in {path}")
+            else:
+                values[key] = raw
+    for key in _KINDS:
+        env_name = f"DOCSIFT_{key.upper()}"
+        if environ.get(env_name):
+            values[key] = environ[env_name]
+    for key, raw in overrides.items():
+        if key not in _KINDS:
+            errors.append(f"{key}: unknown setting")
+        elif raw is not None:
+            values[key] = raw
+    coerced = {k: _coerce(k, v, _KINDS[k], errors) for k, v in values.items() if k in _KINDS}
+    for key in ("page_size", "max_page_size", "facet_limit", "snippet_chars", "max_query_chars",
+                "max_file_bytes", "max_redirects"):
+        value = coerced.get(key)
+        if isinstance(value, int) and value < 1:
+            errors.append(f"{key}: must be at least 1, got {value}")
+    if errors:
+        raise ConfigError("bad settings: " + "; ".join(errors))
+    return Settings(**coerced)  # type: ignore[arg-type]
