@@ -1,0 +1,296 @@
+"""The `docsift` command line: ingest, reindex, search, serve, stats.
+
+The CLI is the composition root of the write side and one of the two edges where errors become
+exit statuses (the web app is the other). Library code raises; only this module prints.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import sys
+import time
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+import click
+
+from indexer.pipeline import IngestReport, Pipeline
+from indexer.store import DocumentStore
+from search.errors import DocsiftError, QueryError
+from search.index import rebuild_index
+from search.results import SearchResponse
+from search.service import SearchService
+from search.settings import Settings, load_settings
+
+logger = logging.getLogger("docsift")
+MAX_LISTED_PROBLEMS = 20
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    PARTIAL = 3  # ingest finished, but some documents failed
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(path_type=Path), envvar="DOCSIFT_HOME",
+              help="Data directory (store + index). Default ./.docsift or $DOCSIFT_HOME.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Optional TOML settings file.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(package_name="docsift")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, config_path: Path | None, verbose: int,
+        quiet: bool, debug: bool) -> None:
+    """docsift: ingest documents and search them from the browser, JSON or the terminal."""
+    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][
+        min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.meta["debug"] = debug
+    ctx.meta["quiet"] = quiet
+    if isinstance(ctx.obj, Settings):
+        return  # tests inject settings
+    ctx.obj = load_settings(config_path, home=home)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings = ctx.find_object(Settings)
+    assert settings is not None
+    return settings
+
+
+# -- ingest ----------------------------------------------------------------------------
+
+def _print_report(report: IngestReport, quiet: bool) -> None:
+    summary = (f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+               f"{len(report.skipped)} skipped, {len(report.errors)} errors; "
+               f"{report.indexed} written to the index in {report.seconds:.1f} s")
+    if not quiet:
+        click.echo(summary)
+    for title, problems in (("Skipped", report.skipped), ("Errors", report.errors)):
+        if not problems or (quiet and title == "Skipped"):
+            continue
+        click.echo(f"{title}:", err=title == "Errors")
+        for problem in problems[:MAX_LISTED_PROBLEMS]:
+            click.echo(f"  {problem.source}: {problem.reason}", err=title == "Errors")
+        if len(problems) > MAX_LISTED_PROBLEMS:
+            click.echo(f"  ... and {len(problems) - MAX_LISTED_PROBLEMS} more "
+                       "(--json lists them all)", err=title == "Errors")
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the store has documents.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: on when stderr is a terminal).")
+@click.pass_context
+def ingest(ctx: click.Context, targets: tuple[str, ...], if_empty: bool, as_json: bool,
+           progress: bool | None) -> None:
+    """Ingest files, folders (recursively), JSON Lines exports and URLs."""
+    settings = _settings(ctx)
+    with DocumentStore(settings.db_path) as store:
+        if if_empty and store.count():
+            if not ctx.meta["quiet"]:
+                click.echo(f"{store.count()} documents already in {settings.home}; "
+                           "nothing to ingest")
+            return
+        show = sys.stderr.isatty() and not ctx.meta["quiet"] if progress is None else progress
+        pipeline = Pipeline(settings, store)
+        try:
+            if show:
+                from tqdm import tqdm
+
+                with tqdm(unit=" docs", desc="ingest", file=sys.stderr) as bar:
+                    report = pipeline.run(targets, progress=lambda _s: bar.update())
+            else:
+                report = pipeline.run(targets)
+        finally:
+            pipeline.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_report(report, ctx.meta["quiet"])
+    if not report.ok:
+        ctx.exit(ExitStatus.PARTIAL)
+
+
+@cli.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild the search index from the document store and swap it in atomically."""
+    settings = _settings(ctx)
+    started = time.perf_counter()
+    with DocumentStore(settings.db_path) as store:
+        count = rebuild_index(settings.index_dir, store.iter_documents())
+        store.mark_indexed()
+    if not ctx.meta["quiet"]:
+        click.echo(f"reindexed {count} documents in {time.perf_counter() - started:.1f} s")
+
+
+# -- search ----------------------------------------------------------------------------
+
+def _terminal_snippet(snippet: str) -> str:
+    text = re.sub(r"<mark[^>]*>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True),
+                  snippet)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def _print_response(response: SearchResponse) -> None:
+    request = response.request
+    first = (request.page - 1) * request.per_page + 1
+    click.echo(f"{response.total} results ({response.took_ms:.0f} ms)" + (
+        f", showing {first}-{first + len(response.hits) - 1}" if response.hits else ""))
+    for n, hit in enumerate(response.hits, start=first):
+        date = hit.date.isoformat() if hit.date else "undated"
+        click.echo(f"\n{n}. {click.style(hit.title, bold=True)}  [{date}]  id={hit.doc_id}")
+        click.echo(f"   {hit.url or hit.source}")
+        click.echo(f"   {_terminal_snippet(hit.snippet)}")
+    for facet in response.facets:
+        if facet.values:
+            values = ", ".join(f"{v.value} ({v.count})" for v in facet.values[:8])
+            click.echo(f"\n{facet.name}: {values}")
+
+
+@cli.command()
+@click.argument("query", default="")
+@click.option("--person", multiple=True, help="Only documents naming this person (repeat = OR).")
+@click.option("--org", multiple=True, help="Only documents mentioning this organisation.")
+@click.option("--place", multiple=True, help="Only documents mentioning this place.")
+@click.option("--year", multiple=True, help="Only documents published in this year.")
+@click.option("--from", "date_from", help="Published on or after (2024, 2024-03, 2024-03-14).")
+@click.option("--to", "date_to", help="Published on or before.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest", "date"]),
+              default="relevance", show_default=True)
+@click.option("--page", default=1, show_default=True, type=int)
+@click.option("--per-page", default=None, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON the API returns.")
+@click.pass_context
+def search(ctx: click.Context, query: str, person: tuple[str, ...], org: tuple[str, ...],
+           place: tuple[str, ...], year: tuple[str, ...], date_from: str | None,
+           date_to: str | None, sort: str, page: int, per_page: int | None,
+           as_json: bool) -> None:
+    """Search the index (Whoosh query syntax: "phrases", AND/OR/NOT, field:term, wild*)."""
+    service = SearchService.from_settings(_settings(ctx))
+    params: dict[str, Any] = {"q": query, "person": person, "org": org, "place": place,
+                              "year": year, "sort": sort, "page": str(page)}
+    if date_from:
+        params["from"] = date_from
+    if date_to:
+        params["to"] = date_to
+    if per_page is not None:
+        params["per_page"] = str(per_page)
+    response = service.search(service.parse(params))
+    if as_json:
+        click.echo(json.dumps(response.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_response(response)
+
+
+# -- serve and stats ----------------------------------------------------------------------
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int,
+              help="0 picks a free port; the URL is printed first either way.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the web UI and JSON API."""
+    from werkzeug.serving import make_server
+
+    from web import create_app  # only here: the write side does not depend on Flask
+
+    settings = _settings(ctx)
+    app = create_app(settings)
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except OSError as exc:
+        raise DocsiftError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"http://{shown_host}:{server.server_port}/", nl=True)
+    sys.stdout.flush()
+    if not ctx.meta["quiet"]:
+        click.echo(f"serving {settings.home} - press Ctrl-C to stop", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """What the store and the index hold."""
+    settings = _settings(ctx)
+    with DocumentStore(settings.db_path) as store:
+        store_stats = store.stats()
+    index_stats = SearchService.from_settings(settings).stats()
+    data = {"home": str(settings.home), "store": store_stats, "index": index_stats}
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"home:      {settings.home}")
+    click.echo(f"store:     {store_stats['documents']} documents "
+               f"({store_stats['size_bytes'] / 1e6:.1f} MB), dated "
+               f"{store_stats['earliest'] or '-'} .. {store_stats['latest'] or '-'}")
+    if store_stats["unindexed"]:
+        click.echo(f"           {store_stats['unindexed']} not yet indexed: run `docsift ingest` "
+                   "or `docsift reindex`")
+    if index_stats.get("ready"):
+        click.echo(f"index:     {index_stats['documents']} documents, "
+                   f"{index_stats['segments']} segments, {index_stats['people']} people, "
+                   f"{index_stats['orgs']} organisations, {index_stats['places']} places")
+    else:
+        click.echo("index:     none yet: run `docsift ingest PATH`")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and turn errors into messages and exit statuses."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        # with standalone_mode=False click returns ctx.exit()'s code instead of exiting
+        code = cli.main(args=argv, prog_name="docsift", standalone_mode=False)
+        if isinstance(code, int):
+            return code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return ExitStatus.ERROR
+    except QueryError as exc:
+        if debug:
+            raise
+        click.echo(f"docsift: bad query: {exc} (parameter {exc.param})", err=True)
+        return ExitStatus.USAGE
+    except DocsiftError as exc:
+        if debug:
+            raise
+        click.echo(f"docsift: error: {exc}", err=True)
+        return ExitStatus.ERROR
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if debug:
+            raise
+        click.echo(f"docsift: internal error: {type(exc).__name__}: {exc} "
+                   "(run with --debug for details)", err=True)
+        return ExitStatus.ERROR
+    return ExitStatus.OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

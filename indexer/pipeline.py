@@ -1,0 +1,318 @@
+"""The ingest pipeline: sources -> bytes -> decode -> clean -> Document -> store -> index.
+
+Documents are written to the store in batched transactions as they are made; the index is then
+brought up to date from the store's unindexed rows in one writer, so the store stays the source
+of truth and a run that dies half-way is finished by the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from indexer.clean import CleanText, clean_html, clean_plain, looks_like_html, normalise_text
+from indexer.dates import date_from_byline, date_from_url, parse_date_value
+from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
+from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
+from indexer.sources import HTML_SUFFIXES, Source, iter_sources
+from indexer.store import DocumentStore
+from search.documents import Document, make_doc_id
+from search.errors import IngestError, SkipDocument
+from search.index import ensure_index, index_writer
+from search.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# bump when a stage changes what it produces, so unchanged sources are processed again
+PIPELINE_VERSION = "1"
+BATCH_SIZE = 500
+MAX_LINE_BYTES = 5 * 1024 * 1024
+MAX_TITLE_CHARS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why one source or record was skipped or failed."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What a run did: counts per outcome and each problem with its reason."""
+
+    added: int
+    updated: int
+    unchanged: int
+    skipped: tuple[Problem, ...]
+    errors: tuple[Problem, ...]
+    indexed: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+            "skipped": [{"source": p.source, "reason": p.reason} for p in self.skipped],
+            "errors": [{"source": p.source, "reason": p.reason} for p in self.errors],
+            "indexed": self.indexed, "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class _Tally:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One document-to-be: its id, where it came from and the bytes that define it."""
+
+    doc_id: str
+    source: str
+    raw: RawDocument | None = None
+    record: dict[str, Any] | None = None
+    content_hash: str = ""
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(PIPELINE_VERSION.encode() + b"\0" + data).hexdigest()
+
+
+def is_binary(data: bytes) -> bool:
+    """NUL bytes outside a UTF-16/32 BOM, or mostly control bytes, mean this is not text."""
+    head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls > len(head) * 0.1
+
+
+def _garbled(text: str) -> bool:
+    sample = text[:20000]
+    bad = sample.count("\ufffd") + sum(1 for c in sample if ord(c) < 32 and c not in "\n\t\r\f")
+    return bad > max(20, len(sample) * 0.05)
+
+
+class Pipeline:
+    """Runs sources through every stage; one bad source is reported, never fatal."""
+
+    def __init__(self, settings: Settings, store: DocumentStore, *,
+                 files: FileFetcher | None = None, http: HttpFetcher | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.files = files or FileFetcher(settings.max_file_bytes)
+        self._http = http
+
+    @property
+    def http(self) -> HttpFetcher:
+        if self._http is None:
+            self._http = HttpFetcher(user_agent=self.settings.user_agent,
+                                     timeout_s=self.settings.fetch_timeout_s,
+                                     max_bytes=self.settings.max_file_bytes,
+                                     max_redirects=self.settings.max_redirects)
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+
+    # -- expansion: targets -> items --------------------------------------------------
+
+    def _items(self, sources: Iterable[Source], tally: _Tally) -> Iterator[_Item]:
+        for source in sources:
+            if source.problem:
+                tally.skipped.append(Problem(source.uri, source.problem))
+                continue
+            try:
+                if source.kind == "jsonl":
+                    yield from self._jsonl_items(source, tally)
+                    continue
+                if source.kind == "url":
+                    raw = self.http.fetch(source.uri)
+                    doc_id = make_doc_id(raw.final_url or source.uri)
+                else:
+                    raw = self.files.fetch(source.uri)
+                    doc_id = make_doc_id("file:" + source.uri)
+                if is_binary(raw.content):
+                    raise SkipDocument("binary content, not text", source.uri)
+                yield _Item(doc_id, source.uri, raw=raw, content_hash=content_hash(raw.content))
+            except SkipDocument as exc:
+                tally.skipped.append(Problem(source.uri, exc.reason))
+            except IngestError as exc:
+                tally.errors.append(Problem(source.uri, exc.reason))
+
+    def _jsonl_items(self, source: Source, tally: _Tally) -> Iterator[_Item]:
+        try:
+            fh = open(source.uri, "rb")  # noqa: SIM115 - closed below, generator-friendly
+        except OSError as exc:
+            tally.errors.append(Problem(source.uri, f"cannot read: {exc.strerror}"))
+            return
+        with fh:
+            for lineno, line in enumerate(fh, start=1):
+                where = f"{source.uri}:{lineno}"
+                if not line.strip():
+                    continue
+                if len(line) > MAX_LINE_BYTES:
+                    tally.skipped.append(Problem(where, "line too large"))
+                    continue
+                try:
+                    record = json.loads(decode_bytes(line).text)
+                except ValueError as exc:
+                    tally.errors.append(Problem(where, f"invalid JSON: {exc}"))
+                    continue
+                if not isinstance(record, dict):
+                    tally.errors.append(Problem(where, "line is not a JSON object"))
+                    continue
+                raw_id = record.get("id")
+                doc_id = (str(raw_id).strip() if raw_id not in (None, "") else
+                          make_doc_id(f"file:{source.uri}#{lineno}"))
+                if len(doc_id) > 200 or any(ord(c) < 32 for c in doc_id):
+                    tally.errors.append(Problem(where, "id is too long or has control characters"))
+                    continue
+                yield _Item(doc_id, where, record=record, content_hash=content_hash(line))
+
+    # -- stages: item -> Document -----------------------------------------------------
+
+    def _document(self, item: _Item) -> Document:
+        if item.record is not None:
+            return self._record_document(item)
+        assert item.raw is not None
+        raw = item.raw
+        is_html = (Path(item.source).suffix.lower() in HTML_SUFFIXES
+                   or "html" in raw.content_type.lower()
+                   or (not Path(item.source).suffix and looks_like_html(raw.content[:1024])))
+        decoded = decode_bytes(raw.content, http_charset=charset_from_content_type(
+            raw.content_type), html=is_html or None)
+        if _garbled(decoded.text):
+            raise SkipDocument("undecodable or binary content", item.source)
+        if is_html or looks_like_html(decoded.text[:1024]):
+            clean = clean_html(decoded.text, url=raw.final_url)
+            kind = "text/html"
+        else:
+            clean = clean_plain(decoded.text, source_name=Path(item.source).name)
+            kind = "text/plain"
+        return self._make(item, clean, decoded, url=raw.final_url, content_type=kind)
+
+    def _record_document(self, item: _Item) -> Document:
+        record = item.record or {}
+        text = record.get("text") if record.get("text") is not None else record.get("body")
+        if not isinstance(text, str) or not text.strip():
+            raise SkipDocument("no text or body field", item.source)
+        title = record.get("title") if isinstance(record.get("title"), str) else ""
+        url = record.get("url") if isinstance(record.get("url"), str) else ""
+        published = parse_date_value(record["date"]) if isinstance(record.get("date"), str) \
+            else None
+        if looks_like_html(text[:1024]):
+            clean = clean_html(text, url=url)
+        elif title.strip():
+            # the export's title is authoritative, so the whole text is body
+            clean = CleanText(title="", body=normalise_text(text))
+            if not clean.body:
+                raise SkipDocument("no text after cleaning", item.source)
+        else:
+            clean = clean_plain(text)
+        if title.strip():
+            clean = replace(clean, title=" ".join(title.split()))
+        if isinstance(record.get("author"), str):
+            clean = replace(clean, author=record["author"].strip())
+        decoded = DecodedText(text=text, encoding="utf-8", method="json")
+        return self._make(item, clean, decoded, url=url, content_type="application/jsonl",
+                          published=published, published_source="field:date")
+
+    def _make(self, item: _Item, clean: CleanText, decoded: DecodedText, *, url: str,
+              content_type: str, published: dt.date | None = None,
+              published_source: str = "") -> Document:
+        if published is None:
+            published, published_source = clean.published, clean.published_source
+        if published is None and url:
+            published, published_source = date_from_url(url), "url"
+        if published is None:
+            published, published_source = date_from_byline(clean.body), "byline"
+        title = clean.title.strip()[:MAX_TITLE_CHARS] or Path(item.source).stem or item.doc_id
+        return Document(
+            doc_id=item.doc_id, title=title, body=clean.body, source=item.source, url=url,
+            author=clean.author, published=published,
+            published_source=published_source if published else "",
+            encoding=decoded.encoding, decode_method=decoded.method,
+            content_type=content_type, content_hash=item.content_hash,
+            ingested_at=dt.datetime.now(dt.UTC),
+        )
+
+    # -- the run --------------------------------------------------------------------
+
+    def run(self, targets: Iterable[str],
+            progress: Callable[[str], None] | None = None) -> IngestReport:
+        """Ingest every target, then bring the index up to date from the store."""
+        started = time.perf_counter()
+        tally = _Tally()
+        sources = (s for target in targets for s in iter_sources(target))
+        batch: list[_Item] = []
+        for item in self._items(sources, tally):
+            batch.append(item)
+            if len(batch) >= BATCH_SIZE:
+                self._process(batch, tally, progress)
+                batch = []
+        if batch:
+            self._process(batch, tally, progress)
+        indexed = self.update_index()
+        return IngestReport(added=tally.added, updated=tally.updated,
+                            unchanged=tally.unchanged, skipped=tuple(tally.skipped),
+                            errors=tuple(tally.errors), indexed=indexed,
+                            seconds=time.perf_counter() - started)
+
+    def _process(self, batch: list[_Item], tally: _Tally,
+                 progress: Callable[[str], None] | None) -> None:
+        known = self.store.hashes([item.doc_id for item in batch])
+        docs: dict[str, Document] = {}
+        for item in batch:
+            if progress:
+                progress(item.source)
+            if known.get(item.doc_id) == item.content_hash:
+                tally.unchanged += 1
+                continue
+            try:
+                docs[item.doc_id] = self._document(item)
+            except SkipDocument as exc:
+                tally.skipped.append(Problem(item.source, exc.reason))
+            except IngestError as exc:
+                tally.errors.append(Problem(item.source, exc.reason))
+            except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
+                logger.warning("failed on %s", item.source, exc_info=True)
+                tally.errors.append(Problem(item.source, f"{type(exc).__name__}: {exc}"))
+        for outcome in self.store.put_many(docs.values()).values():
+            if outcome == "added":
+                tally.added += 1
+            else:
+                tally.updated += 1
+
+    def update_index(self) -> int:
+        """Write every document the index does not hold yet; returns how many."""
+        if not self.store.unindexed_count():
+            ensure_index(self.settings.index_dir)
+            return 0
+        ix = ensure_index(self.settings.index_dir)
+        written: list[str] = []
+        with index_writer(ix) as writer:
+            for doc in self.store.iter_documents(unindexed_only=True):
+                writer.update_document(**doc.to_fields())
+                written.append(doc.doc_id)
+        self.store.mark_indexed(written)
+        return len(written)

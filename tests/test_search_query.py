@@ -1,0 +1,87 @@
+"""parse_request: the one parameter parser shared by the web app and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from search.errors import QueryError
+from search.query import SearchRequest, parse_request
+
+
+def test_defaults_browse_newest_first() -> None:
+    request = parse_request({})
+    assert request == SearchRequest()
+    assert request.effective_sort == "newest"
+
+
+def test_multidict_and_plain_dict_parse_the_same() -> None:
+    multi = MultiDict([("q", "nato"), ("person", "Mark Rutte"), ("person", "Andrii Sybiha")])
+    plain = {"q": "nato", "person": ["Mark Rutte", "Andrii Sybiha"]}
+    assert parse_request(multi) == parse_request(plain)
+    assert parse_request(multi).selected("person") == ("Mark Rutte", "Andrii Sybiha")
+
+
+def test_date_range_expands_partial_dates() -> None:
+    request = parse_request({"from": "2024-02", "to": "2024"})
+    assert request.date_from == dt.date(2024, 2, 1)
+    assert request.date_to == dt.date(2024, 12, 31)
+    assert parse_request({"to": "2024-02"}).date_to == dt.date(2024, 2, 29)
+
+
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({"page": "abc"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page": "-1"}, "page"),
+        ({"per_page": "100000"}, "per_page"),
+        ({"sort": "bogus"}, "sort"),
+        ({"from": "yesterday"}, "from"),
+        ({"from": "2024-13-01"}, "from"),
+        ({"from": "2024-05-01", "to": "2024-04-01"}, "from"),
+        ({"q": '"unclosed phrase'}, "q"),
+        ({"q": "(nato OR kyiv"}, "q"),
+        ({"q": "nato)"}, "q"),
+        ({"q": "colour:red"}, "q"),
+        ({"q": "x" * 1001}, "q"),
+        ({"q": "a\x00b"}, "q"),
+        ({"q": "*"}, "q"),
+        ({"year": "24"}, "year"),
+        ({"q": ["a", "b"]}, "q"),
+    ],
+)
+def test_bad_parameters_raise_query_error_naming_the_parameter(
+    params: dict[str, object], param: str
+) -> None:
+    with pytest.raises(QueryError) as info:
+        parse_request(params)
+    assert info.value.param == param
+    assert str(info.value)
+
+
+def test_known_fields_and_times_are_accepted() -> None:
+    query = "title:harbour AND body:strike"
+    assert parse_request({"q": query}).q == query
+    assert parse_request({"q": "meeting at 10:30"}).q == "meeting at 10:30"
+    assert parse_request({"q": '"colour: red"'}).q == '"colour: red"'
+
+
+def test_toggle_adds_then_removes_a_value_and_resets_page() -> None:
+    request = parse_request({"q": "nato", "page": "3", "person": "Mark Rutte"})
+    added = request.with_toggled("org", "NATO")
+    assert added.selected("org") == ("NATO",) and added.page == 1
+    assert added.with_toggled("org", "NATO").selected("org") == ()
+    removed = request.with_toggled("person", "Mark Rutte")
+    assert removed.query_string() == "q=nato"
+
+
+def test_query_string_round_trips() -> None:
+    request = parse_request(
+        {"q": "kyiv", "person": ["A B", "C"], "from": "2024-01-01", "sort": "oldest", "page": "2"}
+    )
+    from urllib.parse import parse_qs
+
+    assert parse_request(parse_qs(request.query_string())) == request
