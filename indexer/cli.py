@@ -38,20 +38,35 @@ class ExitStatus(IntEnum):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(path_type=Path), envvar="DOCSIFT_HOME",
-              help="Data directory (store + index). Default ./.docsift or $DOCSIFT_HOME.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Optional TOML settings file.")
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    envvar="DOCSIFT_HOME",
+    help="Data directory (store + index). Default ./.docsift or $DOCSIFT_HOME.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Optional TOML settings file.",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(package_name="docsift")
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None, config_path: Path | None, verbose: int,
-        quiet: bool, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    home: Path | None,
+    config_path: Path | None,
+    verbose: int,
+    quiet: bool,
+    debug: bool,
+) -> None:
     """docsift: ingest documents and search them from the browser, JSON or the terminal."""
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][
-        min(verbose, 2)]
+    level = (
+        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    )
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     ctx.meta["debug"] = debug
     ctx.meta["quiet"] = quiet
@@ -68,10 +83,13 @@ def _settings(ctx: click.Context) -> Settings:
 
 # -- ingest ----------------------------------------------------------------------------
 
+
 def _print_report(report: IngestReport, quiet: bool) -> None:
-    summary = (f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-               f"{len(report.skipped)} skipped, {len(report.errors)} errors; "
-               f"{report.indexed} written to the index in {report.seconds:.1f} s")
+    summary = (
+        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(report.skipped)} skipped, {len(report.errors)} errors; "
+        f"{report.indexed} written to the index in {report.seconds:.1f} s"
+    )
     if not quiet:
         click.echo(summary)
     for title, problems in (("Skipped", report.skipped), ("Errors", report.errors)):
@@ -81,26 +99,37 @@ def _print_report(report: IngestReport, quiet: bool) -> None:
         for problem in problems[:MAX_LISTED_PROBLEMS]:
             click.echo(f"  {problem.source}: {problem.reason}", err=title == "Errors")
         if len(problems) > MAX_LISTED_PROBLEMS:
-            click.echo(f"  ... and {len(problems) - MAX_LISTED_PROBLEMS} more "
-                       "(--json lists them all)", err=title == "Errors")
+            click.echo(
+                f"  ... and {len(problems) - MAX_LISTED_PROBLEMS} more (--json lists them all)",
+                err=title == "Errors",
+            )
 
 
 @cli.command()
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store has documents.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: on when stderr is a terminal).")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar (default: on when stderr is a terminal).",
+)
 @click.pass_context
-def ingest(ctx: click.Context, targets: tuple[str, ...], if_empty: bool, as_json: bool,
-           progress: bool | None) -> None:
+def ingest(
+    ctx: click.Context,
+    targets: tuple[str, ...],
+    if_empty: bool,
+    as_json: bool,
+    progress: bool | None,
+) -> None:
     """Ingest files, folders (recursively), JSON Lines exports and URLs."""
     settings = _settings(ctx)
     with DocumentStore(settings.db_path) as store:
         if if_empty and store.count():
             if not ctx.meta["quiet"]:
-                click.echo(f"{store.count()} documents already in {settings.home}; "
-                           "nothing to ingest")
+                click.echo(
+                    f"{store.count()} documents already in {settings.home}; nothing to ingest"
+                )
             return
         show = sys.stderr.isatty() and not ctx.meta["quiet"] if progress is None else progress
         pipeline = Pipeline(settings, store)
@@ -137,17 +166,19 @@ def reindex(ctx: click.Context) -> None:
 
 # -- search ----------------------------------------------------------------------------
 
+
 def _terminal_snippet(snippet: str) -> str:
-    text = re.sub(r"<mark[^>]*>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True),
-                  snippet)
+    text = re.sub(r"<mark[^>]*>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True), snippet)
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def _print_response(response: SearchResponse) -> None:
     request = response.request
     first = (request.page - 1) * request.per_page + 1
-    click.echo(f"{response.total} results ({response.took_ms:.0f} ms)" + (
-        f", showing {first}-{first + len(response.hits) - 1}" if response.hits else ""))
+    click.echo(
+        f"{response.total} results ({response.took_ms:.0f} ms)"
+        + (f", showing {first}-{first + len(response.hits) - 1}" if response.hits else "")
+    )
     for n, hit in enumerate(response.hits, start=first):
         date = hit.date.isoformat() if hit.date else "undated"
         click.echo(f"\n{n}. {click.style(hit.title, bold=True)}  [{date}]  id={hit.doc_id}")
@@ -167,20 +198,41 @@ def _print_response(response: SearchResponse) -> None:
 @click.option("--year", multiple=True, help="Only documents published in this year.")
 @click.option("--from", "date_from", help="Published on or after (2024, 2024-03, 2024-03-14).")
 @click.option("--to", "date_to", help="Published on or before.")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest", "date"]),
-              default="relevance", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "newest", "oldest", "date"]),
+    default="relevance",
+    show_default=True,
+)
 @click.option("--page", default=1, show_default=True, type=int)
 @click.option("--per-page", default=None, type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the API returns.")
 @click.pass_context
-def search(ctx: click.Context, query: str, person: tuple[str, ...], org: tuple[str, ...],
-           place: tuple[str, ...], year: tuple[str, ...], date_from: str | None,
-           date_to: str | None, sort: str, page: int, per_page: int | None,
-           as_json: bool) -> None:
+def search(
+    ctx: click.Context,
+    query: str,
+    person: tuple[str, ...],
+    org: tuple[str, ...],
+    place: tuple[str, ...],
+    year: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    sort: str,
+    page: int,
+    per_page: int | None,
+    as_json: bool,
+) -> None:
     """Search the index (Whoosh query syntax: "phrases", AND/OR/NOT, field:term, wild*)."""
     service = SearchService.from_settings(_settings(ctx))
-    params: dict[str, Any] = {"q": query, "person": person, "org": org, "place": place,
-                              "year": year, "sort": sort, "page": str(page)}
+    params: dict[str, Any] = {
+        "q": query,
+        "person": person,
+        "org": org,
+        "place": place,
+        "year": year,
+        "sort": sort,
+        "page": str(page),
+    }
     if date_from:
         params["from"] = date_from
     if date_to:
@@ -196,10 +248,16 @@ def search(ctx: click.Context, query: str, person: tuple[str, ...], org: tuple[s
 
 # -- serve and stats ----------------------------------------------------------------------
 
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int,
-              help="0 picks a free port; the URL is printed first either way.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=int,
+    help="0 picks a free port; the URL is printed first either way.",
+)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the web UI and JSON API."""
@@ -240,16 +298,22 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(f"home:      {settings.home}")
-    click.echo(f"store:     {store_stats['documents']} documents "
-               f"({store_stats['size_bytes'] / 1e6:.1f} MB), dated "
-               f"{store_stats['earliest'] or '-'} .. {store_stats['latest'] or '-'}")
+    click.echo(
+        f"store:     {store_stats['documents']} documents "
+        f"({store_stats['size_bytes'] / 1e6:.1f} MB), dated "
+        f"{store_stats['earliest'] or '-'} .. {store_stats['latest'] or '-'}"
+    )
     if store_stats["unindexed"]:
-        click.echo(f"           {store_stats['unindexed']} not yet indexed: run `docsift ingest` "
-                   "or `docsift reindex`")
+        click.echo(
+            f"           {store_stats['unindexed']} not yet indexed: run `docsift ingest` "
+            "or `docsift reindex`"
+        )
     if index_stats.get("ready"):
-        click.echo(f"index:     {index_stats['documents']} documents, "
-                   f"{index_stats['segments']} segments, {index_stats['people']} people, "
-                   f"{index_stats['orgs']} organisations, {index_stats['places']} places")
+        click.echo(
+            f"index:     {index_stats['documents']} documents, "
+            f"{index_stats['segments']} segments, {index_stats['people']} people, "
+            f"{index_stats['orgs']} organisations, {index_stats['places']} places"
+        )
     else:
         click.echo("index:     none yet: run `docsift ingest PATH`")
 
@@ -286,8 +350,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         if debug:
             raise
-        click.echo(f"docsift: internal error: {type(exc).__name__}: {exc} "
-                   "(run with --debug for details)", err=True)
+        click.echo(
+            f"docsift: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            err=True,
+        )
         return ExitStatus.ERROR
     return ExitStatus.OK
 

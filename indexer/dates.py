@@ -9,12 +9,31 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-_MONTHS = {name: i for i, names in enumerate(
-    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-     ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for name in names}
-_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
-         r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[ -]{_MONTH}[ ,-]+(\d{{4}})\b", re.I)
 _MDY = re.compile(rf"\b{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b", re.I)
@@ -50,10 +69,12 @@ def _from_match(pattern: re.Pattern[str], match: re.Match[str]) -> dt.date | Non
     if pattern is _ISO:
         return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     if pattern is _DMY:
-        return _make(int(match.group(3)), _MONTHS[match.group(2).lower().rstrip(".")],
-                     int(match.group(1)))
-    return _make(int(match.group(3)), _MONTHS[match.group(1).lower().rstrip(".")],
-                 int(match.group(2)))
+        return _make(
+            int(match.group(3)), _MONTHS[match.group(2).lower().rstrip(".")], int(match.group(1))
+        )
+    return _make(
+        int(match.group(3)), _MONTHS[match.group(1).lower().rstrip(".")], int(match.group(2))
+    )
 
 
 def date_from_url(url: str) -> dt.date | None:

@@ -16,9 +16,16 @@ import httpx
 
 from search.errors import FetchError, SkipDocument
 
-TEXT_CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "text/xml",
-                      "application/xml", "application/rss+xml", "application/atom+xml",
-                      "text/markdown")
+TEXT_CONTENT_TYPES = (
+    "text/html",
+    "application/xhtml+xml",
+    "text/plain",
+    "text/xml",
+    "application/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "text/markdown",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +65,8 @@ class FileFetcher:
                 size = os.fstat(fh.fileno()).st_size
                 if size > self.max_bytes:
                     raise SkipDocument(
-                        f"too large ({_mb(size)} > {_mb(self.max_bytes)} limit)", uri)
+                        f"too large ({_mb(size)} > {_mb(self.max_bytes)} limit)", uri
+                    )
                 content = fh.read(self.max_bytes + 1)
         except FileNotFoundError as exc:
             raise FetchError("file vanished before it could be read", uri) from exc
@@ -73,19 +81,27 @@ class FileFetcher:
             raise SkipDocument(f"too large (over {_mb(self.max_bytes)} limit)", uri)
         if not content.strip():
             raise SkipDocument("empty file", uri)
-        return RawDocument(uri=uri, final_url="", content=content, content_type="",
-                           fetched_at=dt.datetime.now(dt.UTC))
+        return RawDocument(
+            uri=uri,
+            final_url="",
+            content=content,
+            content_type="",
+            fetched_at=dt.datetime.now(dt.UTC),
+        )
 
 
 class HttpFetcher:
     """One GET per URL with httpx: timeout, redirect limit, honest User-Agent, size cap."""
 
-    def __init__(self, *, user_agent: str, timeout_s: float, max_bytes: int,
-                 max_redirects: int) -> None:
+    def __init__(
+        self, *, user_agent: str, timeout_s: float, max_bytes: int, max_redirects: int
+    ) -> None:
         self.max_bytes = max_bytes
         self.client = httpx.Client(
             headers={"User-Agent": user_agent, "Accept": "text/html,text/plain;q=0.9,*/*;q=0.5"},
-            timeout=timeout_s, follow_redirects=True, max_redirects=max_redirects,
+            timeout=timeout_s,
+            follow_redirects=True,
+            max_redirects=max_redirects,
         )
 
     def close(self) -> None:
@@ -101,8 +117,9 @@ class HttpFetcher:
         try:
             with self.client.stream("GET", uri) as response:
                 if response.status_code >= 400:
-                    raise FetchError(f"HTTP {response.status_code}", uri,
-                                     status=response.status_code)
+                    raise FetchError(
+                        f"HTTP {response.status_code}", uri, status=response.status_code
+                    )
                 content_type = response.headers.get("content-type", "")
                 mime = content_type.split(";")[0].strip().lower()
                 if mime and mime not in TEXT_CONTENT_TYPES:
@@ -126,5 +143,10 @@ class HttpFetcher:
         content = b"".join(chunks)
         if not content.strip():
             raise SkipDocument("empty response", uri)
-        return RawDocument(uri=uri, final_url=final_url, content=content,
-                           content_type=content_type, fetched_at=dt.datetime.now(dt.UTC))
+        return RawDocument(
+            uri=uri,
+            final_url=final_url,
+            content=content,
+            content_type=content_type,
+            fetched_at=dt.datetime.now(dt.UTC),
+        )

@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ class IngestReport:
     errors: tuple[Problem, ...]
     indexed: int
     seconds: float
+    stage_seconds: tuple[tuple[str, float], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -63,10 +65,14 @@ class IngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
             "skipped": [{"source": p.source, "reason": p.reason} for p in self.skipped],
             "errors": [{"source": p.source, "reason": p.reason} for p in self.errors],
-            "indexed": self.indexed, "seconds": round(self.seconds, 3),
+            "indexed": self.indexed,
+            "seconds": round(self.seconds, 3),
+            "stage_seconds": {stage: round(sec, 3) for stage, sec in self.stage_seconds},
         }
 
 
@@ -77,6 +83,15 @@ class _Tally:
     unchanged: int = 0
     skipped: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - started
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +129,14 @@ def _garbled(text: str) -> bool:
 class Pipeline:
     """Runs sources through every stage; one bad source is reported, never fatal."""
 
-    def __init__(self, settings: Settings, store: DocumentStore, *,
-                 files: FileFetcher | None = None, http: HttpFetcher | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: DocumentStore,
+        *,
+        files: FileFetcher | None = None,
+        http: HttpFetcher | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.files = files or FileFetcher(settings.max_file_bytes)
@@ -124,10 +145,12 @@ class Pipeline:
     @property
     def http(self) -> HttpFetcher:
         if self._http is None:
-            self._http = HttpFetcher(user_agent=self.settings.user_agent,
-                                     timeout_s=self.settings.fetch_timeout_s,
-                                     max_bytes=self.settings.max_file_bytes,
-                                     max_redirects=self.settings.max_redirects)
+            self._http = HttpFetcher(
+                user_agent=self.settings.user_agent,
+                timeout_s=self.settings.fetch_timeout_s,
+                max_bytes=self.settings.max_file_bytes,
+                max_redirects=self.settings.max_redirects,
+            )
         return self._http
 
     def close(self) -> None:
@@ -182,8 +205,11 @@ class Pipeline:
                     tally.errors.append(Problem(where, "line is not a JSON object"))
                     continue
                 raw_id = record.get("id")
-                doc_id = (str(raw_id).strip() if raw_id not in (None, "") else
-                          make_doc_id(f"file:{source.uri}#{lineno}"))
+                doc_id = (
+                    str(raw_id).strip()
+                    if raw_id not in (None, "")
+                    else make_doc_id(f"file:{source.uri}#{lineno}")
+                )
                 if len(doc_id) > 200 or any(ord(c) < 32 for c in doc_id):
                     tally.errors.append(Problem(where, "id is too long or has control characters"))
                     continue
@@ -191,24 +217,32 @@ class Pipeline:
 
     # -- stages: item -> Document -----------------------------------------------------
 
-    def _document(self, item: _Item) -> Document:
+    def _document(self, item: _Item, tally: _Tally) -> Document:
         if item.record is not None:
-            return self._record_document(item)
+            with tally.timed("clean"):
+                return self._record_document(item)
         assert item.raw is not None
         raw = item.raw
-        is_html = (Path(item.source).suffix.lower() in HTML_SUFFIXES
-                   or "html" in raw.content_type.lower()
-                   or (not Path(item.source).suffix and looks_like_html(raw.content[:1024])))
-        decoded = decode_bytes(raw.content, http_charset=charset_from_content_type(
-            raw.content_type), html=is_html or None)
-        if _garbled(decoded.text):
-            raise SkipDocument("undecodable or binary content", item.source)
-        if is_html or looks_like_html(decoded.text[:1024]):
-            clean = clean_html(decoded.text, url=raw.final_url)
-            kind = "text/html"
-        else:
-            clean = clean_plain(decoded.text, source_name=Path(item.source).name)
-            kind = "text/plain"
+        is_html = (
+            Path(item.source).suffix.lower() in HTML_SUFFIXES
+            or "html" in raw.content_type.lower()
+            or (not Path(item.source).suffix and looks_like_html(raw.content[:1024]))
+        )
+        with tally.timed("decode"):
+            decoded = decode_bytes(
+                raw.content,
+                http_charset=charset_from_content_type(raw.content_type),
+                html=is_html or None,
+            )
+            if _garbled(decoded.text):
+                raise SkipDocument("undecodable or binary content", item.source)
+        with tally.timed("clean"):
+            if is_html or looks_like_html(decoded.text[:1024]):
+                clean = clean_html(decoded.text, url=raw.final_url)
+                kind = "text/html"
+            else:
+                clean = clean_plain(decoded.text, source_name=Path(item.source).name)
+                kind = "text/plain"
         return self._make(item, clean, decoded, url=raw.final_url, content_type=kind)
 
     def _record_document(self, item: _Item) -> Document:
@@ -218,8 +252,9 @@ class Pipeline:
             raise SkipDocument("no text or body field", item.source)
         title = record.get("title") if isinstance(record.get("title"), str) else ""
         url = record.get("url") if isinstance(record.get("url"), str) else ""
-        published = parse_date_value(record["date"]) if isinstance(record.get("date"), str) \
-            else None
+        published = (
+            parse_date_value(record["date"]) if isinstance(record.get("date"), str) else None
+        )
         if looks_like_html(text[:1024]):
             clean = clean_html(text, url=url)
         elif title.strip():
@@ -234,12 +269,27 @@ class Pipeline:
         if isinstance(record.get("author"), str):
             clean = replace(clean, author=record["author"].strip())
         decoded = DecodedText(text=text, encoding="utf-8", method="json")
-        return self._make(item, clean, decoded, url=url, content_type="application/jsonl",
-                          published=published, published_source="field:date")
+        return self._make(
+            item,
+            clean,
+            decoded,
+            url=url,
+            content_type="application/jsonl",
+            published=published,
+            published_source="field:date",
+        )
 
-    def _make(self, item: _Item, clean: CleanText, decoded: DecodedText, *, url: str,
-              content_type: str, published: dt.date | None = None,
-              published_source: str = "") -> Document:
+    def _make(
+        self,
+        item: _Item,
+        clean: CleanText,
+        decoded: DecodedText,
+        *,
+        url: str,
+        content_type: str,
+        published: dt.date | None = None,
+        published_source: str = "",
+    ) -> Document:
         if published is None:
             published, published_source = clean.published, clean.published_source
         if published is None and url:
@@ -248,38 +298,58 @@ class Pipeline:
             published, published_source = date_from_byline(clean.body), "byline"
         title = clean.title.strip()[:MAX_TITLE_CHARS] or Path(item.source).stem or item.doc_id
         return Document(
-            doc_id=item.doc_id, title=title, body=clean.body, source=item.source, url=url,
-            author=clean.author, published=published,
+            doc_id=item.doc_id,
+            title=title,
+            body=clean.body,
+            source=item.source,
+            url=url,
+            author=clean.author,
+            published=published,
             published_source=published_source if published else "",
-            encoding=decoded.encoding, decode_method=decoded.method,
-            content_type=content_type, content_hash=item.content_hash,
+            encoding=decoded.encoding,
+            decode_method=decoded.method,
+            content_type=content_type,
+            content_hash=item.content_hash,
             ingested_at=dt.datetime.now(dt.UTC),
         )
 
     # -- the run --------------------------------------------------------------------
 
-    def run(self, targets: Iterable[str],
-            progress: Callable[[str], None] | None = None) -> IngestReport:
+    def run(
+        self, targets: Iterable[str], progress: Callable[[str], None] | None = None
+    ) -> IngestReport:
         """Ingest every target, then bring the index up to date from the store."""
         started = time.perf_counter()
         tally = _Tally()
         sources = (s for target in targets for s in iter_sources(target))
         batch: list[_Item] = []
-        for item in self._items(sources, tally):
-            batch.append(item)
-            if len(batch) >= BATCH_SIZE:
+        items = self._items(sources, tally)
+        while True:
+            with tally.timed("read"):
+                item = next(items, None)
+            if item is not None:
+                batch.append(item)
+            if batch and (item is None or len(batch) >= BATCH_SIZE):
                 self._process(batch, tally, progress)
                 batch = []
-        if batch:
-            self._process(batch, tally, progress)
-        indexed = self.update_index()
-        return IngestReport(added=tally.added, updated=tally.updated,
-                            unchanged=tally.unchanged, skipped=tuple(tally.skipped),
-                            errors=tuple(tally.errors), indexed=indexed,
-                            seconds=time.perf_counter() - started)
+            if item is None:
+                break
+        with tally.timed("index"):
+            indexed = self.update_index()
+        return IngestReport(
+            added=tally.added,
+            updated=tally.updated,
+            unchanged=tally.unchanged,
+            skipped=tuple(tally.skipped),
+            errors=tuple(tally.errors),
+            indexed=indexed,
+            seconds=time.perf_counter() - started,
+            stage_seconds=tuple(tally.stages.items()),
+        )
 
-    def _process(self, batch: list[_Item], tally: _Tally,
-                 progress: Callable[[str], None] | None) -> None:
+    def _process(
+        self, batch: list[_Item], tally: _Tally, progress: Callable[[str], None] | None
+    ) -> None:
         known = self.store.hashes([item.doc_id for item in batch])
         docs: dict[str, Document] = {}
         for item in batch:
@@ -289,7 +359,7 @@ class Pipeline:
                 tally.unchanged += 1
                 continue
             try:
-                docs[item.doc_id] = self._document(item)
+                docs[item.doc_id] = self._document(item, tally)
             except SkipDocument as exc:
                 tally.skipped.append(Problem(item.source, exc.reason))
             except IngestError as exc:
@@ -297,7 +367,9 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
                 logger.warning("failed on %s", item.source, exc_info=True)
                 tally.errors.append(Problem(item.source, f"{type(exc).__name__}: {exc}"))
-        for outcome in self.store.put_many(docs.values()).values():
+        with tally.timed("store"):
+            outcomes = self.store.put_many(docs.values())
+        for outcome in outcomes.values():
             if outcome == "added":
                 tally.added += 1
             else:

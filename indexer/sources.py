@@ -64,8 +64,7 @@ def iter_sources(target: str) -> Iterator[Source]:
     if not path.is_dir():
         yield Source(str(path), "file", problem="not a regular file or folder")
         return
-    for folder, dirnames, filenames in os.walk(path, followlinks=False,
-                                               onerror=lambda exc: None):
+    for folder, dirnames, filenames in os.walk(path, followlinks=False, onerror=lambda exc: None):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith("."):

@@ -45,29 +45,65 @@ CREATE INDEX IF NOT EXISTS documents_unindexed ON documents(indexed) WHERE index
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-_COLUMNS = ("doc_id", "source", "url", "title", "body", "author", "published",
-            "published_source", "people", "orgs", "places", "encoding", "decode_method",
-            "content_type", "content_hash", "extra", "ingested_at")
+_COLUMNS = (
+    "doc_id",
+    "source",
+    "url",
+    "title",
+    "body",
+    "author",
+    "published",
+    "published_source",
+    "people",
+    "orgs",
+    "places",
+    "encoding",
+    "decode_method",
+    "content_type",
+    "content_hash",
+    "extra",
+    "ingested_at",
+)
 
 
 def _row_values(doc: Document, now: str) -> tuple[Any, ...]:
-    return (doc.doc_id, doc.source, doc.url, doc.title, doc.body, doc.author,
-            doc.published.isoformat() if doc.published else None, doc.published_source,
-            json.dumps(list(doc.people)), json.dumps(list(doc.orgs)),
-            json.dumps(list(doc.places)), doc.encoding, doc.decode_method, doc.content_type,
-            doc.content_hash, json.dumps(dict(doc.extra)),
-            doc.ingested_at.isoformat() if doc.ingested_at else now)
+    return (
+        doc.doc_id,
+        doc.source,
+        doc.url,
+        doc.title,
+        doc.body,
+        doc.author,
+        doc.published.isoformat() if doc.published else None,
+        doc.published_source,
+        json.dumps(list(doc.people)),
+        json.dumps(list(doc.orgs)),
+        json.dumps(list(doc.places)),
+        doc.encoding,
+        doc.decode_method,
+        doc.content_type,
+        doc.content_hash,
+        json.dumps(dict(doc.extra)),
+        doc.ingested_at.isoformat() if doc.ingested_at else now,
+    )
 
 
 def _document(row: sqlite3.Row) -> Document:
     return Document(
-        doc_id=row["doc_id"], title=row["title"], body=row["body"], source=row["source"],
-        url=row["url"], author=row["author"],
+        doc_id=row["doc_id"],
+        title=row["title"],
+        body=row["body"],
+        source=row["source"],
+        url=row["url"],
+        author=row["author"],
         published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
         published_source=row["published_source"],
-        people=tuple(json.loads(row["people"])), orgs=tuple(json.loads(row["orgs"])),
-        places=tuple(json.loads(row["places"])), encoding=row["encoding"],
-        decode_method=row["decode_method"], content_type=row["content_type"],
+        people=tuple(json.loads(row["people"])),
+        orgs=tuple(json.loads(row["orgs"])),
+        places=tuple(json.loads(row["places"])),
+        encoding=row["encoding"],
+        decode_method=row["decode_method"],
+        content_type=row["content_type"],
         content_hash=row["content_hash"],
         ingested_at=dt.datetime.fromisoformat(row["ingested_at"]),
         extra=json.loads(row["extra"]),
@@ -86,8 +122,9 @@ class DocumentStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
-            self.db.execute("INSERT OR IGNORE INTO store_meta VALUES ('version', ?)",
-                            (str(STORE_VERSION),))
+            self.db.execute(
+                "INSERT OR IGNORE INTO store_meta VALUES ('version', ?)", (str(STORE_VERSION),)
+            )
             self.db.commit()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the document store at {path}: {exc}") from exc
@@ -108,11 +145,11 @@ class DocumentStore:
         """Content hashes of the given ids that exist (one query per 500 ids)."""
         found: dict[str, str] = {}
         for i in range(0, len(doc_ids), 500):
-            chunk = doc_ids[i:i + 500]
+            chunk = doc_ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for row in self.db.execute(
-                    f"SELECT doc_id, content_hash FROM documents WHERE doc_id IN ({marks})",
-                    chunk):
+                f"SELECT doc_id, content_hash FROM documents WHERE doc_id IN ({marks})", chunk
+            ):
                 found[row[0]] = row[1]
         return found
 
@@ -154,8 +191,9 @@ class DocumentStore:
                 yield _document(row)
 
     def unindexed_count(self) -> int:
-        return int(self.db.execute(
-            "SELECT count(*) FROM documents WHERE indexed = 0").fetchone()[0])
+        return int(
+            self.db.execute("SELECT count(*) FROM documents WHERE indexed = 0").fetchone()[0]
+        )
 
     def mark_indexed(self, doc_ids: Iterable[str] | None = None) -> None:
         """Record that the index holds these documents (all, when doc_ids is None)."""
@@ -165,16 +203,23 @@ class DocumentStore:
                 return
             ids = list(doc_ids)
             for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
+                chunk = ids[i : i + 500]
                 self.db.execute(
                     "UPDATE documents SET indexed = 1 WHERE doc_id IN "
                     f"({','.join('?' * len(chunk))})",
-                    chunk)
+                    chunk,
+                )
 
     def stats(self) -> dict[str, Any]:
         row = self.db.execute(
             "SELECT count(*), min(published), max(published), max(updated_at), "
-            "sum(indexed = 0) FROM documents").fetchone()
-        return {"documents": row[0], "earliest": row[1], "latest": row[2],
-                "last_update": row[3], "unindexed": row[4] or 0,
-                "size_bytes": self.path.stat().st_size if self.path.exists() else 0}
+            "sum(indexed = 0) FROM documents"
+        ).fetchone()
+        return {
+            "documents": row[0],
+            "earliest": row[1],
+            "latest": row[2],
+            "last_update": row[3],
+            "unindexed": row[4] or 0,
+            "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
+        }

@@ -14,7 +14,20 @@ from search.service import SearchService
 from search.settings import Settings, load_settings
 
 __all__ = [
-    "DocsiftError", "Document", "DocumentNotFound", "Facet", "FacetValue", "Hit",
-    "IndexMissing", "IndexUnavailable", "QueryError", "SearchRequest", "SearchResponse",
-    "SearchService", "Settings", "load_settings", "make_doc_id", "parse_request",
+    "DocsiftError",
+    "Document",
+    "DocumentNotFound",
+    "Facet",
+    "FacetValue",
+    "Hit",
+    "IndexMissing",
+    "IndexUnavailable",
+    "QueryError",
+    "SearchRequest",
+    "SearchResponse",
+    "SearchService",
+    "Settings",
+    "load_settings",
+    "make_doc_id",
+    "parse_request",
 ]

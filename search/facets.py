@@ -33,7 +33,7 @@ class FacetArrays:
         for value in selected:
             vid = self.value_ids.get(value)
             if vid is not None:
-                mask[self.value_docs[self.value_indptr[vid]: self.value_indptr[vid + 1]]] = True
+                mask[self.value_docs[self.value_indptr[vid] : self.value_indptr[vid + 1]]] = True
         return mask
 
     def count(self, mask: np.ndarray) -> np.ndarray:
@@ -95,7 +95,7 @@ def build_facet_index(reader: IndexReader, facet_fields: Mapping[str, str]) -> F
             ordinal = dt.date.fromisoformat(value).toordinal()
         except ValueError:
             continue
-        date_ordinal[day.value_docs[day.value_indptr[vid]: day.value_indptr[vid + 1]]] = ordinal
+        date_ordinal[day.value_docs[day.value_indptr[vid] : day.value_indptr[vid + 1]]] = ordinal
     fields = {name: _read_field(reader, field) for name, field in facet_fields.items()}
     return FacetIndex(doc_count=doc_count, live=live, date_ordinal=date_ordinal, fields=fields)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,6 +35,8 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    # the deployment's default page size: per_page goes into URLs only when it differs
+    default_per_page: int = field(default=10, compare=False)
 
     def selected(self, facet: str) -> tuple[str, ...]:
         return dict(self.filters).get(facet, ())
@@ -71,6 +73,8 @@ class SearchRequest:
             params.append(("to", self.date_to.isoformat()))
         if self.sort != "relevance":
             params.append(("sort", self.sort))
+        if self.per_page != self.default_per_page:
+            params.append(("per_page", str(self.per_page)))
         if self.page != 1:
             params.append(("page", str(self.page)))
         return params
@@ -168,18 +172,22 @@ def check_query_syntax(q: str) -> None:
                 raise QueryError("unbalanced parentheses: ')' without '('", "q", q)
     if depth:
         raise QueryError("unbalanced parentheses: '(' without ')'", "q", q)
-    for field in re.findall(r'(?:^|[\s(])([A-Za-z_]+):(?=[^\s])', re.sub(r'"[^"]*"', "", q)):
-        if field.lower() not in QUERY_FIELDS:
+    for name in re.findall(r"(?:^|[\s(])([A-Za-z_]+):(?=[^\s])", re.sub(r'"[^"]*"', "", q)):
+        if name.lower() not in QUERY_FIELDS:
             raise QueryError(
-                f"unknown field {field!r}; searchable fields are " + ", ".join(QUERY_FIELDS),
-                "q", q,
+                f"unknown field {name!r}; searchable fields are " + ", ".join(QUERY_FIELDS),
+                "q",
+                q,
             )
     if re.fullmatch(r"[\s*?]+", q):
         raise QueryError("a query of only wildcards matches everything; leave q empty", "q", q)
 
 
 def parse_request(
-    params: Mapping[str, Any], *, page_size: int = 10, max_page_size: int = 100,
+    params: Mapping[str, Any],
+    *,
+    page_size: int = 10,
+    max_page_size: int = 100,
     max_query_chars: int = 1000,
 ) -> SearchRequest:
     """Validate raw parameters into a SearchRequest.
@@ -189,8 +197,9 @@ def parse_request(
     """
     q = (_getone(params, "q") or "").strip()
     if len(q) > max_query_chars:
-        raise QueryError(f"q is too long ({len(q)} characters; at most {max_query_chars})",
-                         "q", q[:50])
+        raise QueryError(
+            f"q is too long ({len(q)} characters; at most {max_query_chars})", "q", q[:50]
+        )
     if "\x00" in q:
         raise QueryError("q contains a NUL character", "q", None)
     if q:
@@ -225,5 +234,13 @@ def parse_request(
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}", "sort", sort)
     page = _parse_int(_getone(params, "page"), "page", 1, 1, MAX_PAGE)
     per_page = _parse_int(_getone(params, "per_page"), "per_page", page_size, 1, max_page_size)
-    return SearchRequest(q=q, filters=_ordered(filters), date_from=date_from, date_to=date_to,
-                         sort=sort, page=page, per_page=per_page)
+    return SearchRequest(
+        q=q,
+        filters=_ordered(filters),
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        default_per_page=page_size,
+    )

@@ -52,8 +52,12 @@ class FacetValue:
         return f"{base}?{self.toggle_query}" if self.toggle_query else base
 
     def to_dict(self, base: str = "/api/search") -> dict[str, Any]:
-        return {"value": self.value, "count": self.count, "selected": self.selected,
-                "toggle_url": self.toggle_url(base)}
+        return {
+            "value": self.value,
+            "count": self.count,
+            "selected": self.selected,
+            "toggle_url": self.toggle_url(base),
+        }
 
 
 @dataclass(frozen=True, slots=True)

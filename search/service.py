@@ -19,7 +19,7 @@ from whoosh.searching import Searcher
 from whoosh.sorting import FunctionFacet
 
 from search.documents import Document, document_from_stored, split_values
-from search.errors import DocumentNotFound, IndexMissing, QueryError
+from search.errors import DocumentNotFound, IndexUnavailable, QueryError
 from search.facets import FacetCounts, FacetIndex, build_facet_index, count_facets
 from search.index import index_exists, open_index, open_searcher
 from search.query import FACETS, SearchRequest, parse_request
@@ -73,9 +73,12 @@ class SearchService:
         Raises:
             QueryError: naming the bad parameter.
         """
-        return parse_request(params, page_size=self.settings.page_size,
-                             max_page_size=self.settings.max_page_size,
-                             max_query_chars=self.settings.max_query_chars)
+        return parse_request(
+            params,
+            page_size=self.settings.page_size,
+            max_page_size=self.settings.max_page_size,
+            max_query_chars=self.settings.max_query_chars,
+        )
 
     # -- index access -------------------------------------------------------------------
 
@@ -124,13 +127,14 @@ class SearchService:
             query, counted = self._match(searcher, request)
             total = int(counted.result_mask.sum())
             filtered = bool(request.filters or request.date_from or request.date_to)
-            hits = self._page(searcher, query, request, counted.result_mask,
-                              filtered=filtered, total=total)
-        facets = tuple(self._facet(name, counted.counts.get(name, []), request)
-                       for name in FACETS)
+            hits = self._page(
+                searcher, query, request, counted.result_mask, filtered=filtered, total=total
+            )
+        facets = tuple(self._facet(name, counted.counts.get(name, []), request) for name in FACETS)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResponse(request=request, total=total, hits=hits, facets=facets,
-                              took_ms=took_ms)
+        return SearchResponse(
+            request=request, total=total, hits=hits, facets=facets, took_ms=took_ms
+        )
 
     def _match(self, searcher: Searcher, request: SearchRequest) -> tuple[Query, FacetCounts]:
         """The parsed query and the facet counts/result mask for a request."""
@@ -143,8 +147,16 @@ class SearchService:
             base &= matched
         return query, count_facets(facet_index, base, dict(request.filters))
 
-    def _page(self, searcher: Searcher, query: Query, request: SearchRequest,
-              mask: np.ndarray, *, filtered: bool, total: int) -> tuple[Hit, ...]:
+    def _page(
+        self,
+        searcher: Searcher,
+        query: Query,
+        request: SearchRequest,
+        mask: np.ndarray,
+        *,
+        filtered: bool,
+        total: int,
+    ) -> tuple[Hit, ...]:
         start = (request.page - 1) * request.per_page
         if start >= total:
             return ()
@@ -156,26 +168,29 @@ class SearchService:
             kwargs["sortedby"] = _date_sort(self._facet_index(searcher), newest=sort == "newest")
         results = searcher.search(query, **kwargs)
         results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-        results.fragmenter = ContextFragmenter(maxchars=self.settings.snippet_chars,
-                                               surround=self.settings.snippet_chars // 3)
+        results.fragmenter = ContextFragmenter(
+            maxchars=self.settings.snippet_chars, surround=self.settings.snippet_chars // 3
+        )
         hits = []
-        for hit in results[start:start + request.per_page]:
+        for hit in results[start : start + request.per_page]:
             snippet = hit.highlights("body", top=2) if request.q else ""
             if not snippet:
                 snippet = excerpt(hit.get("body", ""), self.settings.snippet_chars)
             date_value = hit.get("date")
-            hits.append(Hit(
-                doc_id=hit["doc_id"],
-                title=hit.get("title") or "(untitled)",
-                url=hit.get("url", ""),
-                source=hit.get("source", ""),
-                date=date_value.date() if isinstance(date_value, dt.datetime) else None,
-                snippet=snippet,
-                score=hit.score if sort == "relevance" and request.q else None,
-                people=split_values(hit.get("person")),
-                orgs=split_values(hit.get("org")),
-                places=split_values(hit.get("place")),
-            ))
+            hits.append(
+                Hit(
+                    doc_id=hit["doc_id"],
+                    title=hit.get("title") or "(untitled)",
+                    url=hit.get("url", ""),
+                    source=hit.get("source", ""),
+                    date=date_value.date() if isinstance(date_value, dt.datetime) else None,
+                    snippet=snippet,
+                    score=hit.score if sort == "relevance" and request.q else None,
+                    people=split_values(hit.get("person")),
+                    orgs=split_values(hit.get("org")),
+                    places=split_values(hit.get("place")),
+                )
+            )
         return tuple(hits)
 
     def _facet(self, name: str, counts: list[tuple[str, int]], request: SearchRequest) -> Facet:
@@ -189,28 +204,45 @@ class SearchService:
         pinned = [(v, count_of.get(v, 0)) for v in selected]
         rest = [(v, c) for v, c in shown if v not in selected]
         values = tuple(
-            FacetValue(value=v, count=c, selected=v in selected,
-                       toggle_query=request.with_toggled(name, v).query_string())
+            FacetValue(
+                value=v,
+                count=c,
+                selected=v in selected,
+                toggle_query=request.with_toggled(name, v).query_string(),
+            )
             for v, c in pinned + rest
         )
         return Facet(name=name, values=values, total_values=len(counts))
 
-    def facet_values(self, name: str, request: SearchRequest, limit: int = 100) -> Facet:
-        """Every value of one facet for the request (for "show more").
+    def facet_values(
+        self, name: str, request: SearchRequest, limit: int = 100, contains: str = ""
+    ) -> Facet:
+        """A facet's values for the request, optionally only those containing `contains`
+        (case-insensitive): "show more" and the facet's search box.
 
         Raises:
             QueryError: unknown facet name.
         """
         if name not in FACETS:
-            raise QueryError(f"unknown facet {name!r}; facets are {', '.join(FACETS)}",
-                             "facet", name)
+            raise QueryError(
+                f"unknown facet {name!r}; facets are {', '.join(FACETS)}", "facet", name
+            )
         with self._searcher() as searcher:
             _, counted = self._match(searcher, request)
         counts = counted.counts.get(name, [])
-        return Facet(name=name, values=tuple(
-            FacetValue(v, c, v in request.selected(name),
-                       request.with_toggled(name, v).query_string()) for v, c in counts[:limit]),
-            total_values=len(counts))
+        needle = contains.strip().casefold()
+        if needle:
+            counts = [(v, c) for v, c in counts if needle in v.casefold()]
+        return Facet(
+            name=name,
+            values=tuple(
+                FacetValue(
+                    v, c, v in request.selected(name), request.with_toggled(name, v).query_string()
+                )
+                for v, c in counts[:limit]
+            ),
+            total_values=len(counts),
+        )
 
     # -- documents and stats ------------------------------------------------------------
 
@@ -247,9 +279,16 @@ class SearchService:
                     "orgs": len(facet_index.fields["org"].values),
                     "places": len(facet_index.fields["place"].values),
                     "earliest": dt.date.fromordinal(int(dated.min())).isoformat()
-                    if len(dated) else None,
+                    if len(dated)
+                    else None,
                     "latest": dt.date.fromordinal(int(dated.max())).isoformat()
-                    if len(dated) else None,
+                    if len(dated)
+                    else None,
                 }
-        except IndexMissing:
-            return {"documents": 0, "index": str(self.index_dir), "ready": False}
+        except IndexUnavailable as exc:
+            return {
+                "documents": 0,
+                "index": str(self.index_dir),
+                "ready": False,
+                "reason": str(exc),
+            }

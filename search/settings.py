@@ -71,10 +71,18 @@ def _coerce(name: str, raw: object, kind: type, errors: list[str]) -> object:
         return None
 
 
-_KINDS: dict[str, type] = {"home": Path, "page_size": int, "max_page_size": int,
-                           "facet_limit": int, "snippet_chars": int, "max_query_chars": int,
-                           "max_file_bytes": int, "user_agent": str, "fetch_timeout_s": float,
-                           "max_redirects": int}
+_KINDS: dict[str, type] = {
+    "home": Path,
+    "page_size": int,
+    "max_page_size": int,
+    "facet_limit": int,
+    "snippet_chars": int,
+    "max_query_chars": int,
+    "max_file_bytes": int,
+    "user_agent": str,
+    "fetch_timeout_s": float,
+    "max_redirects": int,
+}
 
 
 def load_settings(
@@ -111,8 +119,15 @@ def load_settings(
         elif raw is not None:
             values[key] = raw
     coerced = {k: _coerce(k, v, _KINDS[k], errors) for k, v in values.items() if k in _KINDS}
-    for key in ("page_size", "max_page_size", "facet_limit", "snippet_chars", "max_query_chars",
-                "max_file_bytes", "max_redirects"):
+    for key in (
+        "page_size",
+        "max_page_size",
+        "facet_limit",
+        "snippet_chars",
+        "max_query_chars",
+        "max_file_bytes",
+        "max_redirects",
+    ):
         value = coerced.get(key)
         if isinstance(value, int) and value < 1:
             errors.append(f"{key}: must be at least 1, got {value}")

@@ -10,8 +10,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 FORBIDDEN = {
-    "search": {"indexer", "web", "flask", "bs4", "chardet", "httpx", "requests", "trafilatura",
-               "click"},
+    "search": {
+        "indexer",
+        "web",
+        "flask",
+        "bs4",
+        "chardet",
+        "httpx",
+        "requests",
+        "trafilatura",
+        "click",
+    },
     "indexer": {"web", "flask"},
     "web": {"indexer", "bs4", "chardet", "httpx", "trafilatura"},
 }
@@ -46,7 +55,11 @@ def test_packages_import_only_downstream(package: str) -> None:
 
 
 def test_whoosh_is_imported_only_inside_search() -> None:
-    bad = [f"{p.relative_to(ROOT)}:{line}"
-           for package in ("indexer", "web") for p in (ROOT / package).rglob("*.py")
-           for name, line, _ in imports(p) if name == "whoosh"]
+    bad = [
+        f"{p.relative_to(ROOT)}:{line}"
+        for package in ("indexer", "web")
+        for p in (ROOT / package).rglob("*.py")
+        for name, line, _ in imports(p)
+        if name == "whoosh"
+    ]
     assert not bad, bad

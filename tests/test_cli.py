@@ -22,7 +22,8 @@ def docsift(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 
 
 def test_ingest_search_stats_reindex_round_trip(
-        capsys: pytest.CaptureFixture[str], home: Path) -> None:
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
     code, out, _ = docsift(capsys, "--home", str(home), "ingest", str(SAMPLES))
     assert code == ExitStatus.OK
     assert "35 added" in out and "0 errors" in out
@@ -47,7 +48,8 @@ def test_if_empty_skips_a_populated_home(capsys: pytest.CaptureFixture[str], hom
 
 
 def test_failed_documents_give_exit_status_3(
-        capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path) -> None:
+    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
+) -> None:
     export = tmp_path / "bad.jsonl"
     export.write_text('{"id": "1", "text": "fine text here"}\n{broken\n', encoding="utf-8")
     code, out, err = docsift(capsys, "--home", str(home), "ingest", str(export))
@@ -56,7 +58,8 @@ def test_failed_documents_give_exit_status_3(
 
 
 def test_bad_query_is_a_one_line_error_not_a_traceback(
-        capsys: pytest.CaptureFixture[str], home: Path) -> None:
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
     docsift(capsys, "--home", str(home), "ingest", str(SAMPLES / "sport"))
     code, out, err = docsift(capsys, "--home", str(home), "search", '"unclosed')
     assert code == ExitStatus.USAGE
@@ -66,7 +69,8 @@ def test_bad_query_is_a_one_line_error_not_a_traceback(
 
 
 def test_search_before_any_ingest_says_what_to_do(
-        capsys: pytest.CaptureFixture[str], home: Path) -> None:
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
     code, _, err = docsift(capsys, "--home", str(home), "search", "anything")
     assert code == ExitStatus.ERROR
     assert "docsift ingest" in err and "Traceback" not in err
@@ -74,7 +78,12 @@ def test_search_before_any_ingest_says_what_to_do(
 
 def test_installed_console_script_runs(home: Path) -> None:
     script = Path(sys.executable).with_name("docsift")
-    result = subprocess.run([str(script), "--home", str(home), "stats"], capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [str(script), "--home", str(home), "stats"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "index:     none yet" in result.stdout

@@ -19,8 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start_server(home: Path) -> tuple[subprocess.Popen[str], str]:
     script = Path(sys.executable).with_name("docsift")
-    proc = subprocess.Popen([str(script), "--home", str(home), "serve", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(script), "--home", str(home), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
     if not url.startswith("http://127.0.0.1:"):

@@ -55,7 +55,8 @@ def test_text_file_becomes_a_searchable_document(settings: Settings, tmp_path: P
 
 
 def test_reingest_unchanged_changes_nothing_and_changed_file_updates(
-        settings: Settings, tmp_path: Path) -> None:
+    settings: Settings, tmp_path: Path
+) -> None:
     path = tmp_path / "strike.txt"
     path.write_text(ARTICLE, encoding="utf-8")
     first = run(settings, tmp_path)
@@ -71,7 +72,8 @@ def test_reingest_unchanged_changes_nothing_and_changed_file_updates(
 
 
 def test_broken_files_are_skipped_with_reasons_and_the_batch_goes_on(
-        settings: Settings, tmp_path: Path) -> None:
+    settings: Settings, tmp_path: Path
+) -> None:
     folder = tmp_path / "mixed"
     folder.mkdir()
     (folder / "good.txt").write_text(ARTICLE, encoding="utf-8")
@@ -102,7 +104,8 @@ def test_broken_files_are_skipped_with_reasons_and_the_batch_goes_on(
 
 
 def test_unreadable_file_is_an_error_with_exit_worthy_report(
-        settings: Settings, tmp_path: Path) -> None:
+    settings: Settings, tmp_path: Path
+) -> None:
     report = run(settings, tmp_path / "does-not-exist.txt", tmp_path)
     assert report.skipped[0].reason == "no such file or folder"
 
@@ -114,12 +117,16 @@ def test_too_large_file_is_skipped(tmp_path: Path) -> None:
     assert report.added == 0 and "too large" in report.skipped[0].reason
 
 
-def test_jsonl_lines_become_documents_keyed_by_their_id(
-        settings: Settings, tmp_path: Path) -> None:
+def test_jsonl_lines_become_documents_keyed_by_their_id(settings: Settings, tmp_path: Path) -> None:
     export = tmp_path / "export.jsonl"
     lines = [
-        {"id": "w-1", "title": "Ferry fares frozen", "text": "The council froze ferry fares.",
-         "url": "https://news.example.org/2024/05/02/ferry", "date": "2024-05-02"},
+        {
+            "id": "w-1",
+            "title": "Ferry fares frozen",
+            "text": "The council froze ferry fares.",
+            "url": "https://news.example.org/2024/05/02/ferry",
+            "date": "2024-05-02",
+        },
         {"id": "w-2", "title": "Budget passed", "body": "The budget passed on Tuesday."},
         {"title": "No id here", "text": "A line without an id still ingests."},
         {"id": "w-4", "title": "Nothing to index"},
@@ -132,7 +139,10 @@ def test_jsonl_lines_become_documents_keyed_by_their_id(
     service = SearchService.from_settings(settings)
     ferry = service.get("w-1")
     assert (ferry.title, ferry.url, str(ferry.published)) == (
-        "Ferry fares frozen", "https://news.example.org/2024/05/02/ferry", "2024-05-02")
+        "Ferry fares frozen",
+        "https://news.example.org/2024/05/02/ferry",
+        "2024-05-02",
+    )
     assert service.get("w-2").body == "The budget passed on Tuesday."
     # re-importing an edited export updates the same documents
     lines[0]["text"] = "The council froze ferry fares until 2026."
@@ -149,10 +159,14 @@ def test_html_file_is_cleaned_of_boilerplate(settings: Settings, tmp_path: Path)
         '<meta property="article:published_time" content="2024-03-01T09:00:00Z"></head><body>'
         "<nav><a href='/'>Home</a> <a href='/sport'>Sport</a></nav>"
         "<div class='ad'>Advertisement: buy boats</div><article><h1>Quay reopens</h1>"
-        + "".join(f"<p>Paragraph {i} says the Lower Quay reopened to traffic after repairs "
-                  "to the sea wall were finished this week by council crews.</p>"
-                  for i in range(5))
-        + "</article><footer>Copyright Harbour Post</footer></body></html>", "utf-8")
+        + "".join(
+            f"<p>Paragraph {i} says the Lower Quay reopened to traffic after repairs "
+            "to the sea wall were finished this week by council crews.</p>"
+            for i in range(5)
+        )
+        + "</article><footer>Copyright Harbour Post</footer></body></html>",
+        "utf-8",
+    )
     run(settings, page)
     service = SearchService.from_settings(settings)
     document = service.get(service.search(parse_request({"q": "quay"})).hits[0].doc_id)
@@ -165,11 +179,15 @@ def test_html_file_is_cleaned_of_boilerplate(settings: Settings, tmp_path: Path)
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         routes = {
-            "/story": (200, "text/html; charset=iso-8859-1",
-                       "<html><head><title>Caf\xe9 owners protest</title></head><body><article>"
-                       + "<p>Caf\xe9 owners on the quay protested the new parking rules on "
-                       "Monday, saying trade had fallen by a third since March.</p>" * 4
-                       + "</article></body></html>"),
+            "/story": (
+                200,
+                "text/html; charset=iso-8859-1",
+                "<html><head><title>Caf\xe9 owners protest</title></head><body><article>"
+                + "<p>Caf\xe9 owners on the quay protested the new parking rules on "
+                "Monday, saying trade had fallen by a third since March.</p>"
+                * 4
+                + "</article></body></html>",
+            ),
             "/missing": (404, "text/html", "<p>not here</p>"),
             "/file.pdf": (200, "application/pdf", "%PDF-1.4"),
         }
@@ -197,8 +215,9 @@ def site() -> Iterator[str]:
 
 
 def test_urls_are_fetched_decoded_and_reported(settings: Settings, site: str) -> None:
-    report = run(settings, f"{site}/story", f"{site}/missing", f"{site}/file.pdf",
-                 "ftp://example.org/x")
+    report = run(
+        settings, f"{site}/story", f"{site}/missing", f"{site}/file.pdf", "ftp://example.org/x"
+    )
     assert report.added == 1
     assert [(p.source, p.reason) for p in report.errors] == [(f"{site}/missing", "HTTP 404")]
     skipped = {p.source: p.reason for p in report.skipped}
@@ -212,7 +231,8 @@ def test_urls_are_fetched_decoded_and_reported(settings: Settings, site: str) ->
 
 
 def test_crash_between_store_and_index_is_repaired_by_the_next_run(
-        settings: Settings, tmp_path: Path) -> None:
+    settings: Settings, tmp_path: Path
+) -> None:
     (tmp_path / "b.txt").write_text("Council notes\n\nThe council met.", encoding="utf-8")
     run(settings, tmp_path / "b.txt")
     (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")

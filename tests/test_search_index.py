@@ -16,9 +16,14 @@ from search.service import SearchService
 
 
 def docs(prefix: str, n: int) -> list[Document]:
-    return [Document(doc_id=f"{prefix}{i}", title=f"{prefix} story {i}",
-                     body=f"The harbour council met about the {prefix} plan number {i}.")
-            for i in range(n)]
+    return [
+        Document(
+            doc_id=f"{prefix}{i}",
+            title=f"{prefix} story {i}",
+            body=f"The harbour council met about the {prefix} plan number {i}.",
+        )
+        for i in range(n)
+    ]
 
 
 def test_open_missing_index_says_what_to_do(tmp_path: Path) -> None:

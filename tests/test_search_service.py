@@ -25,17 +25,22 @@ def random_corpus(seed: int, n: int) -> list[Document]:
     rng = random.Random(seed)
     corpus = []
     for i in range(n):
-        published = None if rng.random() < 0.15 else dt.date(2022, 1, 1) + dt.timedelta(
-            days=rng.randrange(1100))
-        corpus.append(Document(
-            doc_id=f"doc{i:03d}",
-            title=" ".join(rng.sample(WORDS, 2)).title(),
-            body=" ".join(rng.choice(WORDS) for _ in range(30)),
-            people=tuple(rng.sample(PEOPLE, rng.randrange(0, 3))),
-            orgs=tuple(rng.sample(ORGS, rng.randrange(0, 3))),
-            places=tuple(rng.sample(PLACES, rng.randrange(0, 2))),
-            published=published,
-        ))
+        published = (
+            None
+            if rng.random() < 0.15
+            else dt.date(2022, 1, 1) + dt.timedelta(days=rng.randrange(1100))
+        )
+        corpus.append(
+            Document(
+                doc_id=f"doc{i:03d}",
+                title=" ".join(rng.sample(WORDS, 2)).title(),
+                body=" ".join(rng.choice(WORDS) for _ in range(30)),
+                people=tuple(rng.sample(PEOPLE, rng.randrange(0, 3))),
+                orgs=tuple(rng.sample(ORGS, rng.randrange(0, 3))),
+                places=tuple(rng.sample(PLACES, rng.randrange(0, 2))),
+                published=published,
+            )
+        )
     return corpus
 
 
@@ -49,9 +54,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[SearchService, lis
     return SearchService(link), documents
 
 
-def brute_force(documents: list[Document], q: str, selections: dict[str, list[str]],
-                date_from: dt.date | None = None, date_to: dt.date | None = None,
-                ) -> tuple[set[str], dict[str, dict[str, int]]]:
+def brute_force(
+    documents: list[Document],
+    q: str,
+    selections: dict[str, list[str]],
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> tuple[set[str], dict[str, dict[str, int]]]:
     """Expected result ids and disjunctive facet counts, computed without the index."""
     attr = {"person": "people", "org": "orgs", "place": "places"}
 
@@ -69,8 +78,9 @@ def brute_force(documents: list[Document], q: str, selections: dict[str, list[st
         return not (date_to and (not doc.published or doc.published > date_to))
 
     def passes(doc: Document, skip: str | None) -> bool:
-        return all(set(values(doc, f)) & set(sel) for f, sel in selections.items()
-                   if sel and f != skip)
+        return all(
+            set(values(doc, f)) & set(sel) for f, sel in selections.items() if sel and f != skip
+        )
 
     hits = {d.doc_id for d in documents if base(d) and passes(d, None)}
     counts: dict[str, dict[str, int]] = {}
@@ -94,10 +104,12 @@ SELECTIONS = [
 ]
 
 
-@pytest.mark.parametrize(("q", "selections"), list(itertools.product(["", "strike", "ferry"],
-                                                                      SELECTIONS)))
-def test_facet_counts_match_brute_force(corpus: tuple[SearchService, list[Document]], q: str,
-                                        selections: dict[str, list[str]]) -> None:
+@pytest.mark.parametrize(
+    ("q", "selections"), list(itertools.product(["", "strike", "ferry"], SELECTIONS))
+)
+def test_facet_counts_match_brute_force(
+    corpus: tuple[SearchService, list[Document]], q: str, selections: dict[str, list[str]]
+) -> None:
     service, documents = corpus
     request = parse_request({"q": q, "per_page": "100", **selections})
     response = service.search(request)
@@ -115,7 +127,8 @@ def test_facet_counts_match_brute_force(corpus: tuple[SearchService, list[Docume
 
 
 def test_date_range_filter_matches_brute_force(
-        corpus: tuple[SearchService, list[Document]]) -> None:
+    corpus: tuple[SearchService, list[Document]],
+) -> None:
     service, documents = corpus
     request = parse_request({"from": "2023-03", "to": "2023-10-15", "per_page": "100"})
     expected, _ = brute_force(documents, "", {}, dt.date(2023, 3, 1), dt.date(2023, 10, 15))
@@ -124,7 +137,8 @@ def test_date_range_filter_matches_brute_force(
 
 
 def test_selected_value_is_pinned_even_without_results(
-        corpus: tuple[SearchService, list[Document]]) -> None:
+    corpus: tuple[SearchService, list[Document]],
+) -> None:
     service, _ = corpus
     response = service.search(parse_request({"person": "Nobody Atall"}))
     assert response.total == 0
@@ -135,15 +149,15 @@ def test_selected_value_is_pinned_even_without_results(
 
 
 def test_sorting_by_date_puts_undated_documents_last(
-        corpus: tuple[SearchService, list[Document]]) -> None:
+    corpus: tuple[SearchService, list[Document]],
+) -> None:
     service, documents = corpus
     for sort, reverse in (("newest", True), ("oldest", False)):
-        response = service.search(parse_request({"sort": sort, "per_page": "100",
-                                                 "q": "harbour"}))
+        response = service.search(parse_request({"sort": sort, "per_page": "100", "q": "harbour"}))
         dates = [h.date for h in response.hits]
         dated = [d for d in dates if d]
         assert dated == sorted(dated, reverse=reverse)
-        assert all(d is None for d in dates[len(dated):])
+        assert all(d is None for d in dates[len(dated) :])
 
 
 def test_pages_partition_the_results(corpus: tuple[SearchService, list[Document]]) -> None:
@@ -152,8 +166,9 @@ def test_pages_partition_the_results(corpus: tuple[SearchService, list[Document]
     seen: list[str] = []
     pages = -(-everything.total // 7)
     for page in range(1, pages + 2):  # one page past the end: empty, not an error
-        response = service.search(parse_request({"q": "council", "page": str(page),
-                                                 "per_page": "7"}))
+        response = service.search(
+            parse_request({"q": "council", "page": str(page), "per_page": "7"})
+        )
         assert response.pages == pages
         seen.extend(h.doc_id for h in response.hits)
     assert seen == [h.doc_id for h in everything.hits]
@@ -161,9 +176,16 @@ def test_pages_partition_the_results(corpus: tuple[SearchService, list[Document]
 
 def test_snippets_escape_markup_and_mark_matches(tmp_path: Path) -> None:
     link = tmp_path / "index"
-    write_documents(link, [Document(
-        doc_id="x", title="<b>Bold</b> claims",
-        body="Officials said <script>alert('x')</script> the ferry strike will end.")])
+    write_documents(
+        link,
+        [
+            Document(
+                doc_id="x",
+                title="<b>Bold</b> claims",
+                body="Officials said <script>alert('x')</script> the ferry strike will end.",
+            )
+        ],
+    )
     service = SearchService(link)
     hit = service.search(parse_request({"q": "ferry"})).hits[0]
     assert "<script>" not in hit.snippet
@@ -174,8 +196,11 @@ def test_snippets_escape_markup_and_mark_matches(tmp_path: Path) -> None:
 
 def test_stemming_matches_word_forms(corpus: tuple[SearchService, list[Document]]) -> None:
     service, _ = corpus
-    assert service.search(parse_request({"q": "strikes"})).total == service.search(
-        parse_request({"q": "strike"})).total > 0
+    assert (
+        service.search(parse_request({"q": "strikes"})).total
+        == service.search(parse_request({"q": "strike"})).total
+        > 0
+    )
 
 
 def test_get_returns_the_document_or_raises(corpus: tuple[SearchService, list[Document]]) -> None:

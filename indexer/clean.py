@@ -1,0 +1,381 @@
+"""Text → CleanText: the main content and metadata of a page, or the title/body of a plain file.
+
+HTML goes through trafilatura's main-content extraction (precision mode scored best on the
+article-extraction dev set, see bench/extraction_quality.py) with a beautifulsoup4 fallback for
+pages it gives up on; title, author and date come from the page's own meta tags and JSON-LD
+first, because those are what the publisher declared.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import trafilatura
+from bs4 import BeautifulSoup, Tag
+from trafilatura.settings import Document
+
+from search.errors import SkipDocument
+
+logger = logging.getLogger(__name__)
+# trafilatura logs a warning for every page it finds little in; the ingest report counts those.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
+logging.getLogger("htmldate").setLevel(logging.ERROR)
+
+# Below this many characters trafilatura's answer is treated as a miss and the fallback runs.
+MIN_BODY_CHARS = 80
+MAX_TITLE_CHARS = 200
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
+_HSPACE_RE = re.compile(r"[^\S\n]+")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_HTML_SNIFF_RE = re.compile(
+    r"<(?:!doctype\s+html|html|head|body|title|meta|p|div|article|br|h[1-6]|table|a\s)[\s>/]",
+    re.IGNORECASE,
+)
+# Markup that is never article text.
+_DROP_TAGS = (
+    "script style nav header footer aside form noscript iframe svg button template select".split()
+)
+_BOILERPLATE_RE = re.compile(
+    r"(?:^|[-_\s])(?:ads?|advert\w*|banner|cookie\w*|consent|share|sharing|social|related|"
+    r"newsletter|subscribe|comments?|promo|sponsor\w*|popup|modal|breadcrumbs?|sidebar|"
+    r"menu|footer|header|nav|navigation|navbar|contentinfo|complementary)(?:$|[-_\s])",
+    re.IGNORECASE,
+)
+_BLOCK_TAGS = "p div li h1 h2 h3 h4 h5 h6 blockquote pre tr table section article br dd dt".split()
+_DATE_METAS = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CleanText:
+    """The indexable text of one document and what the page says about itself.
+
+    Attributes:
+        title: the document title ("" only if nothing usable was found).
+        body: the main text, normalised; paragraphs separated by a blank line.
+        author: the declared author(s), comma-separated.
+        published: the publication date, if the page declares one.
+        published_source: where `published` came from, e.g. "meta:article:published_time".
+        links: absolute http(s) hrefs found in the page, in order, without fragments.
+        language: the declared or detected language code, e.g. "en".
+    """
+
+    title: str
+    body: str
+    author: str = ""
+    published: datetime.date | None = None
+    published_source: str = ""
+    links: tuple[str, ...] = ()
+    language: str = ""
+
+
+def normalise_text(text: str) -> str:
+    """Normalise text for indexing and display.
+
+    NFC; CRLF/CR to LF; control characters dropped (tab becomes a space); runs of horizontal
+    whitespace collapsed to one space and stripped at line ends; three or more newlines
+    collapsed to one blank line, so paragraphs survive; the result stripped.
+
+    Args:
+        text: any text.
+
+    Returns:
+        The normalised text (possibly empty).
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    text = text.replace("\u2029", "\n\n").replace("\t", " ")
+    text = _CONTROL_RE.sub("", text)
+    lines = (_HSPACE_RE.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip()
+
+
+def looks_like_html(text_or_bytes_prefix: str | bytes) -> bool:
+    """Sniff whether a document is HTML from its first kilobyte.
+
+    Args:
+        text_or_bytes_prefix: the start of the document, as text or raw bytes.
+
+    Returns:
+        True when a doctype or a common HTML tag appears in the first 1 KB.
+    """
+    prefix = text_or_bytes_prefix[:1024]
+    if isinstance(prefix, bytes):
+        prefix = prefix.decode("latin-1")
+    return _HTML_SNIFF_RE.search(prefix) is not None
+
+
+def clean_plain(text: str, *, source_name: str = "") -> CleanText:
+    """Split a plain-text document into title and body.
+
+    The first line is the title when it is short and does not read like prose; otherwise the
+    title is the file stem of `source_name`, or the first words of the text.
+
+    Args:
+        text: the decoded text.
+        source_name: the file name or URL the text came from, for the title fallback.
+
+    Returns:
+        The cleaned document.
+
+    Raises:
+        SkipDocument: when nothing is left after normalisation.
+    """
+    text = normalise_text(text)
+    if not text:
+        raise SkipDocument("empty after cleaning", source_name)
+    first, _, rest = text.partition("\n")
+    rest = rest.strip()
+    if rest and _is_title_line(first):
+        return CleanText(title=first, body=rest)
+    stem = PurePath(urlsplit(source_name).path or source_name).stem if source_name else ""
+    return CleanText(title=stem or _first_words(text), body=text)
+
+
+def _is_title_line(line: str) -> bool:
+    if not line or len(line) > MAX_TITLE_CHARS:
+        return False
+    # A headline may end in ? or !, but a line ending in a full stop or a comma, or holding
+    # two sentences, is the start of the prose.
+    if line[-1] in ".,;:" and not line.endswith("..."):
+        return False
+    return re.search(r"\w[.!?]\s+[A-Z]\w*\s+\w+.*[.!?]$", line) is None
+
+
+def _first_words(text: str, limit: int = 8) -> str:
+    words = text.split()
+    return " ".join(words[:limit]) + (" …" if len(words) > limit else "")
+
+
+def clean_html(html: str, *, url: str = "") -> CleanText:
+    """Extract the main text and metadata of an HTML page.
+
+    Args:
+        html: the decoded page.
+        url: the page URL, used to resolve links and as a metadata hint (never fetched).
+
+    Returns:
+        The cleaned document.
+
+    Raises:
+        SkipDocument: when no text is left after cleaning.
+    """
+    html = _CONTROL_RE.sub("", html)  # lxml refuses NUL and most C0 controls
+    soup = _parse(html)
+    meta = _read_metadata(soup)
+    extracted = _run_trafilatura(html, url)
+    # trafilatura puts one block per line; a blank line between blocks keeps paragraphs visible.
+    text = (extracted.text or "") if extracted is not None else ""
+    body = normalise_text(text.replace("\n", "\n\n"))
+    if len(body) < MIN_BODY_CHARS:
+        fallback = _fallback_body(soup)
+        if len(fallback) > len(body):
+            body = fallback
+    if not body:
+        raise SkipDocument("no text after cleaning", url)
+    title, author, published, source = meta.title, meta.author, meta.published, meta.source
+    if extracted is not None:
+        title = title or normalise_text(extracted.title or "")
+        author = author or normalise_text(extracted.author or "")
+        if published is None and extracted.date:
+            published = _parse_date(str(extracted.date))
+            source = "trafilatura" if published else ""
+    language = meta.language or (extracted.language or "" if extracted is not None else "")
+    return CleanText(
+        title=title or meta.fallback_title or _first_words(body),
+        body=body,
+        author=author,
+        published=published,
+        published_source=source,
+        links=_absolute_links(soup, url),
+        language=language,
+    )
+
+
+def _parse(html: str) -> BeautifulSoup:
+    with warnings.catch_warnings():
+        # bs4 warns about input that looks like a URL or like XML; both are fine to parse here.
+        warnings.simplefilter("ignore")
+        return BeautifulSoup(html, "lxml")
+
+
+def _run_trafilatura(html: str, url: str) -> Document | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = trafilatura.bare_extraction(
+                html,
+                url=url or None,
+                favor_precision=True,
+                include_comments=False,
+                include_tables=True,
+                with_metadata=True,
+                date_extraction_params={"extensive_search": False, "original_date": True},
+            )
+    except Exception as exc:  # noqa: BLE001
+        # trafilatura/lxml raise assorted errors on hostile markup; a page they cannot read
+        # still gets the beautifulsoup4 fallback instead of failing the whole document.
+        logger.debug("trafilatura failed on %s: %r", url or "<page>", exc)
+        return None
+    return result if isinstance(result, Document) else None
+
+
+@dataclass(frozen=True, slots=True)
+class _PageMetadata:
+    title: str = ""
+    fallback_title: str = ""
+    author: str = ""
+    published: datetime.date | None = None
+    source: str = ""
+    language: str = ""
+
+
+def _read_metadata(soup: BeautifulSoup) -> _PageMetadata:
+    metas: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        key = tag.get("property") or tag.get("name") or tag.get("itemprop")
+        content = tag.get("content")
+        if isinstance(key, str) and isinstance(content, str) and content.strip():
+            metas.setdefault(key.strip().lower(), normalise_text(content))
+    ld = _json_ld_article(soup)
+    title = metas.get("og:title") or _ld_text(ld.get("headline")) or ""
+    fallback_title = _tag_text(soup.title) or _tag_text(soup.find("h1"))
+    author = metas.get("author") or _ld_author(ld.get("author"))
+    if not author and not metas.get("article:author", "").startswith("http"):
+        author = metas.get("article:author", "")
+    published, source = None, ""
+    for key in _DATE_METAS:
+        if key in metas and (published := _parse_date(metas[key])):
+            source = f"meta:{key}"
+            break
+    if published is None and (published := _parse_date(_ld_text(ld.get("datePublished")))):
+        source = "json-ld"
+    if published is None:
+        for time_tag in soup.find_all("time", datetime=True):
+            if published := _parse_date(str(time_tag.get("datetime"))):
+                source = "time"
+                break
+    html_tag = soup.find("html")
+    lang = html_tag.get("lang") if isinstance(html_tag, Tag) else None
+    return _PageMetadata(
+        title=normalise_text(title),
+        fallback_title=fallback_title,
+        author=author,
+        published=published,
+        source=source,
+        language=lang.strip().lower() if isinstance(lang, str) else "",
+    )
+
+
+def _json_ld_article(soup: BeautifulSoup) -> dict[str, Any]:
+    """The first JSON-LD object that has a headline, a date or an author, or {}."""
+    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
+        try:
+            data = json.loads(script.string or "")
+        except (ValueError, RecursionError):
+            continue
+        for obj in _walk_ld(data):
+            if any(key in obj for key in ("headline", "datePublished", "author")):
+                return obj
+    return {}
+
+
+def _walk_ld(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    if depth > 4:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _walk_ld(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        yield from _walk_ld(data.get("@graph"), depth + 1)
+
+
+def _ld_text(value: Any) -> str:
+    if isinstance(value, list) and value:
+        value = value[0]
+    return normalise_text(value) if isinstance(value, str) else ""
+
+
+def _ld_author(value: Any) -> str:
+    items = value if isinstance(value, list) else [value]
+    names = [_ld_text(item.get("name") if isinstance(item, dict) else item) for item in items]
+    return ", ".join(dict.fromkeys(name for name in names if name))
+
+
+def _tag_text(tag: object) -> str:
+    return normalise_text(tag.get_text(" ")) if isinstance(tag, Tag) else ""
+
+
+def _parse_date(value: str | None) -> datetime.date | None:
+    match = _DATE_RE.search(value or "")
+    if not match:
+        return None
+    try:
+        return datetime.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def _absolute_links(soup: BeautifulSoup, base_url: str) -> tuple[str, ...]:
+    links: dict[str, None] = {}
+    for anchor in soup.find_all("a", href=True):
+        href = str(anchor.get("href", "")).strip()
+        if href.startswith("#"):  # a place on this same page
+            continue
+        try:
+            absolute = urldefrag(urljoin(base_url, href)).url if href else ""
+            scheme = urlsplit(absolute).scheme
+        except ValueError:  # malformed URLs such as "http://[::1"
+            continue
+        if scheme in ("http", "https"):
+            links.setdefault(absolute, None)
+    return tuple(links)
+
+
+def _fallback_body(soup: BeautifulSoup) -> str:
+    """Visible text of <article>, <main> or <body>, minus navigation and boilerplate blocks."""
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for tag in soup.find_all(_looks_like_boilerplate):
+        tag.decompose()
+    candidates = (soup.find("article"), soup.find("main"), soup.body)
+    root = next((tag for tag in candidates if isinstance(tag, Tag)), soup)
+    for block in root.find_all(_BLOCK_TAGS):
+        block.insert_before("\n\n")
+        block.insert_after("\n\n")
+    return normalise_text(root.get_text(""))
+
+
+def _looks_like_boilerplate(tag: Tag) -> bool:
+    if tag.name in ("html", "body", "article", "main"):
+        return False
+    attrs = getattr(tag, "attrs", None) or {}
+    classes = attrs.get("class") or []
+    names = " ".join([*classes] if isinstance(classes, list) else [str(classes)])
+    names += " " + str(attrs.get("id") or "") + " " + str(attrs.get("role") or "")
+    return bool(names.strip()) and _BOILERPLATE_RE.search(names) is not None

@@ -1,0 +1,132 @@
+"""A small fixed news corpus in a real on-disk Whoosh index, and apps over it, for web tests.
+
+Plain functions rather than fixtures so each test module declares its own fixtures and nothing
+is imported for its side effects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from flask import Flask
+
+from search.documents import Document, make_doc_id
+from search.index import write_documents
+from search.service import SearchService
+from search.settings import Settings
+from web import create_app
+
+XSS_TITLE = "<script>alert(1)</script> Harbour exposé"
+XSS_BODY = (
+    "Beware of <script>alert(1)</script> in the harbour report.\n\n"
+    'A second paragraph with <img src=x onerror="alert(2)"> and more harbour news.'
+)
+XSS_URL = "javascript:alert(3)"
+
+
+def _doc(url: str, title: str, body: str, published: dt.date | None, **kw: object) -> Document:
+    return Document(
+        doc_id=make_doc_id(url),
+        title=title,
+        body=body,
+        url=url,
+        source=kw.pop("source", "news.example"),
+        published=published,
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+CORPUS: tuple[Document, ...] = (
+    _doc(
+        "https://news.example/nato-ministers",
+        "Nato foreign ministers meet in Brussels",
+        "Nato foreign ministers gathered in Brussels to discuss support for Ukraine.\n\n"
+        "Mark Rutte chaired his first ministerial meeting.",
+        dt.date(2024, 12, 3),
+        people=("Mark Rutte", "Antony Blinken"),
+        orgs=("NATO",),
+        places=("Brussels",),
+        author="Jane Reporter",
+        published_source="meta",
+        encoding="utf-8",
+        decode_method="meta",
+    ),
+    _doc(
+        "https://news.example/zelensky-washington",
+        "Zelensky visits Washington",
+        "Volodymyr Zelensky met Joe Biden at the White House to ask Congress for aid.",
+        dt.date(2023, 12, 12),
+        people=("Volodymyr Zelensky", "Joe Biden"),
+        orgs=("Congress",),
+        places=("Washington",),
+    ),
+    _doc(
+        "https://news.example/rutte-chief",
+        "Rutte named Nato secretary general",
+        "The alliance appointed Mark Rutte as its next secretary general in The Hague.",
+        dt.date(2024, 6, 26),
+        people=("Mark Rutte",),
+        orgs=("NATO",),
+        places=("The Hague",),
+    ),
+    _doc(
+        "https://news.example/harbour-fire",
+        "Fire at the Rotterdam harbour",
+        "A large fire broke out in the harbour of Rotterdam overnight; nobody was hurt.",
+        dt.date(2022, 5, 1),
+        orgs=("Port of Rotterdam",),
+        places=("Rotterdam",),
+    ),
+    _doc(
+        "https://news.example/eu-summit",
+        "EU summit on Ukraine aid",
+        "Volodymyr Zelensky addressed the European Union summit in Brussels by video link.",
+        dt.date(2024, 3, 21),
+        people=("Volodymyr Zelensky", "Ursula von der Leyen"),
+        orgs=("European Union",),
+        places=("Brussels",),
+    ),
+    _doc(
+        XSS_URL,
+        XSS_TITLE,
+        XSS_BODY,
+        dt.date(2021, 1, 1),
+        people=("Mallory",),
+        source="evil.example",
+    ),
+    _doc(
+        "file:///archive/memo.txt",
+        "Undated memo about the archive",
+        "An internal memo about the archive, with no date anywhere.",
+        None,
+        source="archive",
+    ),
+)
+BY_TITLE = {doc.title: doc for doc in CORPUS}
+NEWEST_FIRST = [
+    d.title
+    for d in sorted(
+        (d for d in CORPUS if d.published), key=lambda d: d.published or dt.date.min, reverse=True
+    )
+]
+
+
+def build_service(tmp_path: Path, docs: tuple[Document, ...] = CORPUS) -> SearchService:
+    """A SearchService over a fresh on-disk index holding `docs` (none: nothing ingested)."""
+    settings = Settings(home=tmp_path / "home")
+    if docs:
+        write_documents(settings.index_dir, docs)
+    return SearchService(settings.index_dir, settings)
+
+
+def build_app(tmp_path: Path, docs: tuple[Document, ...] = CORPUS) -> Flask:
+    service = build_service(tmp_path, docs)
+    app = create_app(service.settings, service)
+    app.config["TESTING"] = True
+    return app
+
+
+def soup(html: bytes | str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")

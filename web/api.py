@@ -1,0 +1,67 @@
+"""The JSON API: the same SearchService calls as the HTML pages, serialised by the dataclasses.
+
+The JSON contract itself (`SearchResponse.to_dict`, `Document.to_dict`) lives in search/, so the
+HTML, the API and the CLI cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from search.errors import QueryError
+from web.app import get_service
+
+bp = Blueprint("api", __name__)
+
+SEARCH_BASE = "/api/search"
+DEFAULT_FACET_VALUES = 100
+MAX_FACET_VALUES = 1000
+
+
+@bp.get("/api/search")
+def search() -> Response:
+    service = get_service()
+    response = service.search(service.parse(request.args))
+    return jsonify(response.to_dict(SEARCH_BASE))
+
+
+@bp.get("/api/documents/<path:doc_id>")
+def document(doc_id: str) -> Response:
+    return jsonify(get_service().get(doc_id).to_dict())
+
+
+@bp.get("/api/facets/<facet>")
+def facet_values(facet: str) -> Response:
+    """One facet's values for the current search, narrowed to those containing `prefix`."""
+    service = get_service()
+    limit = parse_limit(request.args.get("limit"))
+    found = service.facet_values(
+        facet, service.parse(request.args), limit=limit, contains=request.args.get("prefix", "")
+    )
+    return jsonify(
+        {
+            "facet": found.name,
+            "total_values": found.total_values,
+            "values": [v.to_dict(SEARCH_BASE) for v in found.values],
+        }
+    )
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    stats = get_service().stats()
+    return jsonify({"status": "ok", "documents": stats["documents"], "ready": stats["ready"]})
+
+
+def parse_limit(raw: str | None) -> int:
+    """The `limit` parameter of /api/facets.
+
+    Raises:
+        QueryError: not a whole number between 1 and MAX_FACET_VALUES.
+    """
+    if raw is None or raw == "":
+        return DEFAULT_FACET_VALUES
+    valid = raw.isascii() and raw.isdigit() and len(raw) <= 6
+    if not valid or not 1 <= int(raw) <= MAX_FACET_VALUES:
+        raise QueryError(f"limit must be a whole number from 1 to {MAX_FACET_VALUES}", "limit", raw)
+    return int(raw)

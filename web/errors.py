@@ -1,0 +1,96 @@
+"""Where typed errors become HTTP statuses: one table, JSON under /api/, error.html elsewhere.
+
+Views never catch errors themselves; whatever escapes a view lands here, so a bad parameter is
+always a 400 naming the parameter and an unexpected failure is a logged 500 with a generic
+message (no stack trace ever reaches the client).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from search.errors import (
+    DocsiftError,
+    DocumentNotFound,
+    IndexMissing,
+    IndexUnavailable,
+    QueryError,
+)
+
+logger = logging.getLogger(__name__)
+
+# first match wins, so subclasses come before their bases
+ERROR_TABLE: tuple[tuple[type[DocsiftError], int, str], ...] = (
+    (QueryError, 400, "bad_request"),
+    (DocumentNotFound, 404, "not_found"),
+    (IndexUnavailable, 503, "index_unavailable"),
+    (DocsiftError, 500, "internal"),
+)
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+GENERIC_MESSAGE = "Something went wrong on our side. The error has been logged."
+JSON_PATHS = ("/api/", "/healthz")
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """What the client is told about a failure, whatever the format."""
+
+    status: int
+    code: str
+    message: str
+    param: str | None = None
+
+    @property
+    def title(self) -> str:
+        return HTTPStatus(self.status).phrase
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": {"code": self.code, "message": self.message, "param": self.param}}
+
+
+def describe_error(exc: BaseException) -> ErrorInfo:
+    """Map an exception to status, code and a message that is safe to show."""
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+        code = HTTP_CODES.get(status) or ("internal" if status >= 500 else _snake(exc.name))
+        return ErrorInfo(status, code, exc.description or HTTPStatus(status).phrase)
+    for kind, status, code in ERROR_TABLE:
+        if isinstance(exc, kind):
+            param = exc.param if isinstance(exc, QueryError) else None
+            return ErrorInfo(status, code, str(exc), param)
+    return ErrorInfo(500, "internal", GENERIC_MESSAGE)
+
+
+def _snake(name: str) -> str:
+    return "_".join(name.lower().replace("-", " ").split())
+
+
+def wants_json() -> bool:
+    return request.path == "/api" or request.path.startswith(JSON_PATHS)
+
+
+def handle_error(exc: Exception) -> tuple[Response | str, int]:
+    """The single error handler: status from the table, body by path."""
+    info = describe_error(exc)
+    if info.status >= 500 and not isinstance(exc, IndexUnavailable | HTTPException):
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+    if wants_json():
+        response = jsonify(info.to_dict())
+    else:
+        form_q = request.args.get("q", "").replace("\x00", "")
+        empty = isinstance(exc, IndexMissing)
+        response = Response(render_template("error.html", error=info, form_q=form_q, empty=empty))
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response, info.status
+
+
+def init_app(app: Flask) -> None:
+    """Route DocsiftError, routing 404/405 and anything unexpected through handle_error."""
+    for kind in (DocsiftError, HTTPException, Exception):
+        app.register_error_handler(kind, handle_error)
