@@ -152,8 +152,16 @@ def clean_plain(text: str, *, source_name: str = "") -> CleanText:
     rest = rest.strip()
     if rest and _is_title_line(first):
         return CleanText(title=first, body=rest)
+    # a lede or summary paragraph may come before the headline: take a short heading-like
+    # line just below it, and keep every line in the body
+    for line in [ln for ln in text.split("\n") if ln.strip()][1:3]:
+        if len(line) <= MAX_HEADING_CHARS and len(line.split()) >= 2 and _is_title_line(line):
+            return CleanText(title=line.strip(), body=text)
     stem = PurePath(urlsplit(source_name).path or source_name).stem if source_name else ""
     return CleanText(title=stem or _first_words(text), body=text)
+
+
+MAX_HEADING_CHARS = 120
 
 
 def _is_title_line(line: str) -> bool:

@@ -248,9 +248,11 @@ class Pipeline:
     def _record_document(self, item: _Item) -> Document:
         record = item.record or {}
         text = record.get("text") if record.get("text") is not None else record.get("body")
-        if not isinstance(text, str) or not text.strip():
-            raise SkipDocument("no text or body field", item.source)
         title = record.get("title") if isinstance(record.get("title"), str) else ""
+        if not isinstance(text, str) or not text.strip():
+            if not title.strip():
+                raise SkipDocument("no text, body or title field", item.source)
+            text = ""  # a headline-only item (wire flashes, briefs) is still a document
         url = record.get("url") if isinstance(record.get("url"), str) else ""
         published = (
             parse_date_value(record["date"]) if isinstance(record.get("date"), str) else None
@@ -260,8 +262,6 @@ class Pipeline:
         elif title.strip():
             # the export's title is authoritative, so the whole text is body
             clean = CleanText(title="", body=normalise_text(text))
-            if not clean.body:
-                raise SkipDocument("no text after cleaning", item.source)
         else:
             clean = clean_plain(text)
         if title.strip():

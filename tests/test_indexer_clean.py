@@ -227,7 +227,7 @@ def test_clean_plain_single_line_without_source_uses_first_words() -> None:
 
 
 def test_clean_plain_long_first_line_is_not_a_title() -> None:
-    text = "x" * 201 + "\nsecond line"
+    text = "x" * 201 + "\nThe second line is prose, not a heading."
 
     assert clean_plain(text, source_name="notes.txt").title == "notes"
 
@@ -320,3 +320,15 @@ def test_extraction_f1_on_dev_set_is_at_least_95_percent(monkeypatch: pytest.Mon
     predictions, _ = module.predict(directory)
 
     assert score.score(truth, predictions)["f1"] >= 0.95
+
+
+def test_clean_plain_finds_a_headline_below_a_summary_paragraph() -> None:
+    text = (
+        "The council approved the harbour plan on Tuesday after a long debate, and work will "
+        "begin next spring, officials said.\n"
+        "Harbour Plan Wins Approval\n"
+        "Councillors voted 12 to 3 in favour of the plan."
+    )
+    clean = clean_plain(text, source_name="003_a5ac2c1f.txt")
+    assert clean.title == "Harbour Plan Wins Approval"
+    assert clean.body.startswith("The council approved")

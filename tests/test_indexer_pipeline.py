@@ -129,13 +129,14 @@ def test_jsonl_lines_become_documents_keyed_by_their_id(settings: Settings, tmp_
         },
         {"id": "w-2", "title": "Budget passed", "body": "The budget passed on Tuesday."},
         {"title": "No id here", "text": "A line without an id still ingests."},
-        {"id": "w-4", "title": "Nothing to index"},
+        {"id": "w-4", "title": "Headline-only flash"},
+        {"id": "w-5", "url": "https://news.example.org/empty"},
     ]
     export.write_text("\n".join(json.dumps(x) for x in lines) + "\n{not json\n", "utf-8")
     report = run(settings, export)
-    assert report.added == 3
-    assert [p.reason for p in report.skipped] == ["no text or body field"]
-    assert report.errors[0].source.endswith(":5") and "invalid JSON" in report.errors[0].reason
+    assert report.added == 4
+    assert [p.reason for p in report.skipped] == ["no text, body or title field"]
+    assert report.errors[0].source.endswith(":6") and "invalid JSON" in report.errors[0].reason
     service = SearchService.from_settings(settings)
     ferry = service.get("w-1")
     assert (ferry.title, ferry.url, str(ferry.published)) == (
@@ -148,7 +149,8 @@ def test_jsonl_lines_become_documents_keyed_by_their_id(settings: Settings, tmp_
     lines[0]["text"] = "The council froze ferry fares until 2026."
     export.write_text("\n".join(json.dumps(x) for x in lines) + "\n", "utf-8")
     again = run(settings, export)
-    assert (again.added, again.updated, again.unchanged) == (0, 1, 2)
+    assert (again.added, again.updated, again.unchanged) == (0, 1, 3)
+    assert service.get("w-4").title == "Headline-only flash"
     assert "2026" in service.get("w-1").body
 
 
