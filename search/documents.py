@@ -24,6 +24,50 @@ def _clean_value(value: str) -> str:
     return " ".join(value.replace(",", " ").split())
 
 
+ENTITY_LABELS = ("person", "org", "place")
+MENTION_LABELS = (*ENTITY_LABELS, "date")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One entity or date mention with its character offsets in the title or body.
+
+    `value` is what the mention means: a canonical name ("Mark Rutte" for "Mr Rutte") or, for
+    dates, an ISO value at its precision ("2024-12-03", "2024-12", "2024", "1990s").
+    """
+
+    label: str  # one of MENTION_LABELS
+    text: str  # the surface form, exactly as in the text
+    start: int
+    end: int
+    field: str = "body"  # "title" | "body"
+    value: str = ""
+    precision: str = ""  # dates only: "day" | "month" | "year" | "decade"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "field": self.field,
+            "value": self.value,
+            "precision": self.precision,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Mention:
+        return cls(
+            label=data["label"],
+            text=data["text"],
+            start=int(data["start"]),
+            end=int(data["end"]),
+            field=data.get("field", "body"),
+            value=data.get("value", ""),
+            precision=data.get("precision", ""),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One stored, enriched document."""
@@ -45,6 +89,7 @@ class Document:
     content_hash: str = ""
     ingested_at: dt.datetime | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    mentions: tuple[Mention, ...] = ()
 
     def to_fields(self) -> dict[str, Any]:
         """Field values for the Whoosh schema in search/schema.py."""
