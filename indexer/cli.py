@@ -18,10 +18,10 @@ from typing import Any
 
 import click
 
+from indexer.aliases import refresh_aliases
 from indexer.pipeline import IngestReport, Pipeline
 from indexer.store import DocumentStore
 from search.errors import DocsiftError, QueryError
-from search.index import rebuild_index
 from search.results import SearchResponse
 from search.service import SearchService
 from search.settings import Settings, load_settings
@@ -110,6 +110,12 @@ def _print_report(report: IngestReport, quiet: bool) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store has documents.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
+    "--entities/--no-entities",
+    default=True,
+    show_default=True,
+    help="Find people, organisations, places and dates (spaCy).",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar (default: on when stderr is a terminal).",
@@ -120,6 +126,7 @@ def ingest(
     targets: tuple[str, ...],
     if_empty: bool,
     as_json: bool,
+    entities: bool,
     progress: bool | None,
 ) -> None:
     """Ingest files, folders (recursively), JSON Lines exports and URLs."""
@@ -132,7 +139,7 @@ def ingest(
                 )
             return
         show = sys.stderr.isatty() and not ctx.meta["quiet"] if progress is None else progress
-        pipeline = Pipeline(settings, store)
+        pipeline = Pipeline.from_settings(settings, store, entities=entities)
         try:
             if show:
                 from tqdm import tqdm
@@ -158,10 +165,103 @@ def reindex(ctx: click.Context) -> None:
     settings = _settings(ctx)
     started = time.perf_counter()
     with DocumentStore(settings.db_path) as store:
-        count = rebuild_index(settings.index_dir, store.iter_documents())
-        store.mark_indexed()
+        count = Pipeline(settings, store).reindex()
     if not ctx.meta["quiet"]:
         click.echo(f"reindexed {count} documents in {time.perf_counter() - started:.1f} s")
+
+
+# -- aliases ----------------------------------------------------------------------------
+
+LABELS = click.Choice(["person", "org", "place"])
+
+
+@cli.group()
+def aliases() -> None:
+    """Name variants merged into one name: list them, merge more, split wrong ones."""
+
+
+def _label_of(store: DocumentStore, name: str, label: str | None) -> str:
+    if label:
+        return label
+    found = sorted({lab for (lab, value) in store.entity_counts() if value == name})
+    if len(found) != 1:
+        where = "is not mentioned anywhere" if not found else f"is a {' and a '.join(found)}"
+        raise click.UsageError(f"{name!r} {where}: say which with --label")
+    return found[0]
+
+
+def _apply_alias_change(settings: Settings, store: DocumentStore, label: str, name: str) -> int:
+    store.mark_unindexed_with([(label, name)])
+    pipeline = Pipeline(settings, store)
+    refresh_aliases(store)
+    return pipeline.update_index()
+
+
+@aliases.command("list")
+@click.option("--label", type=LABELS)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def aliases_list(ctx: click.Context, label: str | None, as_json: bool) -> None:
+    """Every merged variant, grouped by the name shown."""
+    with DocumentStore(_settings(ctx).db_path) as store:
+        rows = [r for r in store.aliases() if not label or r.label == label]
+        splits = store.splits()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "aliases": [
+                        {
+                            "label": r.label,
+                            "variant": r.variant,
+                            "canonical": r.canonical,
+                            "reason": r.reason,
+                            "manual": r.manual,
+                        }
+                        for r in rows
+                    ],
+                    "splits": [{"label": lab, "variant": v} for lab, v in splits],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not rows:
+        click.echo("no merged names yet")
+    for r in rows:
+        click.echo(f"{r.label:<7} {r.variant}  ->  {r.canonical}  ({r.reason})")
+    for lab, variant in splits:
+        click.echo(f"{lab:<7} {variant}  kept apart (manual split)")
+
+
+@aliases.command("merge")
+@click.argument("variant")
+@click.argument("canonical")
+@click.option("--label", type=LABELS, help="Needed when the name is used with several labels.")
+@click.pass_context
+def aliases_merge(ctx: click.Context, variant: str, canonical: str, label: str | None) -> None:
+    """Show VARIANT as CANONICAL from now on (a manual decision: it survives reindex)."""
+    settings = _settings(ctx)
+    with DocumentStore(settings.db_path) as store:
+        label = _label_of(store, variant, label)
+        store.set_manual_merge(label, variant, canonical)
+        count = _apply_alias_change(settings, store, label, variant)
+    click.echo(f"{label} {variant!r} is now shown as {canonical!r}; {count} documents reindexed")
+
+
+@aliases.command("split")
+@click.argument("variant")
+@click.option("--label", type=LABELS)
+@click.pass_context
+def aliases_split(ctx: click.Context, variant: str, label: str | None) -> None:
+    """Keep VARIANT as a name of its own: never merge it automatically again."""
+    settings = _settings(ctx)
+    with DocumentStore(settings.db_path) as store:
+        label = _label_of(store, variant, label)
+        store.set_manual_split(label, variant)
+        count = _apply_alias_change(settings, store, label, variant)
+    click.echo(f"{label} {variant!r} now stands alone; {count} documents reindexed")
 
 
 # -- search ----------------------------------------------------------------------------
@@ -195,9 +295,10 @@ def _print_response(response: SearchResponse) -> None:
 @click.option("--person", multiple=True, help="Only documents naming this person (repeat = OR).")
 @click.option("--org", multiple=True, help="Only documents mentioning this organisation.")
 @click.option("--place", multiple=True, help="Only documents mentioning this place.")
-@click.option("--year", multiple=True, help="Only documents published in this year.")
 @click.option("--from", "date_from", help="Published on or after (2024, 2024-03, 2024-03-14).")
 @click.option("--to", "date_to", help="Published on or before.")
+@click.option("--mentioned-from", help="Mentions a date on or after this one.")
+@click.option("--mentioned-to", help="Mentions a date on or before this one.")
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "newest", "oldest", "date"]),
@@ -214,9 +315,10 @@ def search(
     person: tuple[str, ...],
     org: tuple[str, ...],
     place: tuple[str, ...],
-    year: tuple[str, ...],
     date_from: str | None,
     date_to: str | None,
+    mentioned_from: str | None,
+    mentioned_to: str | None,
     sort: str,
     page: int,
     per_page: int | None,
@@ -229,14 +331,17 @@ def search(
         "person": person,
         "org": org,
         "place": place,
-        "year": year,
         "sort": sort,
         "page": str(page),
     }
-    if date_from:
-        params["from"] = date_from
-    if date_to:
-        params["to"] = date_to
+    for key, value in (
+        ("from", date_from),
+        ("to", date_to),
+        ("mentioned_from", mentioned_from),
+        ("mentioned_to", mentioned_to),
+    ):
+        if value:
+            params[key] = value
     if per_page is not None:
         params["per_page"] = str(per_page)
     response = service.search(service.parse(params))

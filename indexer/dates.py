@@ -1,13 +1,41 @@
-"""Publication dates from what a document says about itself: a field, its URL, its byline.
+"""Dates a newsroom can trust: the publication date, and the dates a text mentions.
 
-Only explicit, unambiguous forms are read (ISO dates, "14 March 2024", "March 14, 2024",
-"/2024/03/14/" in a URL); anything else is left unknown rather than guessed.
+Publication date (`choose_published`): document metadata, then the URL path, then a byline or
+dateline near the top, then a standalone dateline line further in. Only explicit full dates
+(ISO, "14 March 2024", "March 14, 2024", unambiguous numeric) count; a date inside a sentence,
+a "© 2008-2024" footer or an "Updated ..." stamp is never taken as the publication date.
+Unknown stays None.
+
+Mentioned dates (`normalise_date`, `date_mentions`): a table of whole-span patterns, so
+anything not recognised (durations, ages, vague phrases, ranges) is dropped rather than
+guessed. Relative forms need the publication date and resolve against it as follows; without
+it they stay unresolved (None). Nothing here reads the clock.
+
+- "today"/"tonight"/"this morning" = publication day; "yesterday" = day - 1; "tomorrow" = +1.
+- weekday ("Tuesday", "on Tuesday", "Tuesday night"): the most recent such day on or before
+  publication (the last 6 days or the publication day itself) - news is mostly past tense.
+  "last Tuesday" = 1-7 days before; "next Tuesday" = 1-7 days after; "this Tuesday",
+  "a Tuesday", "the next Tuesday" are ambiguous and dropped.
+- month-day without year ("Feb 26", "Dec. 3"): the occurrence nearest publication, and only
+  when it is within 183 days of it; otherwise unresolved.
+- month alone ("in January", "late September"): the occurrence nearest publication (within
+  ±6 months, an exact 6-month tie goes to the past). "last January" = the latest January
+  strictly before publication's month, "next January" the first strictly after, "this January"
+  the one in publication's year.
+- "last/this/next month|year" = month/year precision; "earlier/later this month|year" too.
+- "N years|months|days ago" (N in digits or words, "a year ago") = year/month/day precision;
+  "N weeks ago", "last week" have no week precision and are dropped.
+- "the '90s"/"the 90s" = the latest such decade not after the publication year.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from search.documents import Mention
 
 _MONTHS = {
     name: i
@@ -34,12 +62,35 @@ _MONTH = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
+_WEEKDAYS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("mon", "monday"),
+            ("tue", "tues", "tuesday"),
+            ("wed", "wednesday"),
+            ("thu", "thur", "thurs", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        ]
+    )
+    for name in names
+}
+_WEEKDAY = (
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+)
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[ -]{_MONTH}[ ,-]+(\d{{4}})\b", re.I)
+_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[ -](?:of )?{_MONTH}[ ,-]+(\d{{4}})\b", re.I)
 _MDY = re.compile(rf"\b{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b", re.I)
+_NUMERIC = re.compile(r"(?<![\d/.])(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?![\d/.])")
 _URL = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_])")
 MIN_YEAR, MAX_YEAR = 1800, 2100
-HEAD_CHARS = 400
+HEAD_CHARS = 400  # kept for callers; the byline search uses HEAD_LINES / HEAD_LIMIT
+HEAD_LINES = 8  # non-empty lines that count as "the top" (title, standfirst, byline)
+HEAD_LIMIT = 1000  # ... and never further in than this many characters
+TEXT_LIMIT = 3000  # a standalone dateline line further in is only looked for this far
+NEAR_DAYS = 183  # a month-day without a year is resolved only this close to publication
 
 
 def _make(year: int, month: int, day: int) -> dt.date | None:
@@ -49,6 +100,45 @@ def _make(year: int, month: int, day: int) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:
         return None
+
+
+def _numeric(first: int, second: int, year: int) -> dt.date | None:
+    """d/m/y or m/d/y, only when the reading is unambiguous (one part > 12, or both equal)."""
+    if first == second or second > 12:
+        return _make(year, first, second)
+    if first > 12:
+        return _make(year, second, first)
+    return None
+
+
+def _from_match(pattern: re.Pattern[str], match: re.Match[str]) -> dt.date | None:
+    if pattern is _ISO:
+        return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    if pattern is _NUMERIC:
+        return _numeric(int(match.group(1)), int(match.group(3)), int(match.group(4)))
+    if pattern is _DMY:
+        return _make(
+            int(match.group(3)), _MONTHS[match.group(2).lower().rstrip(".")], int(match.group(1))
+        )
+    return _make(
+        int(match.group(3)), _MONTHS[match.group(1).lower().rstrip(".")], int(match.group(2))
+    )
+
+
+def _full_dates(text: str) -> list[tuple[int, int, dt.date]]:
+    """Every explicit full date in `text` as (start, end, date), in order of position."""
+    found: list[tuple[int, int, dt.date]] = []
+    for pattern in (_ISO, _DMY, _MDY, _NUMERIC):
+        for match in pattern.finditer(text):
+            value = _from_match(pattern, match)
+            if value is not None:
+                found.append((match.start(), match.end(), value))
+    found.sort(key=lambda f: (f[0], -f[1]))
+    kept: list[tuple[int, int, dt.date]] = []
+    for item in found:
+        if not kept or item[0] >= kept[-1][1]:
+            kept.append(item)
+    return kept
 
 
 def parse_date_value(value: str) -> dt.date | None:
@@ -65,28 +155,463 @@ def parse_date_value(value: str) -> dt.date | None:
     return None
 
 
-def _from_match(pattern: re.Pattern[str], match: re.Match[str]) -> dt.date | None:
-    if pattern is _ISO:
-        return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    if pattern is _DMY:
-        return _make(
-            int(match.group(3)), _MONTHS[match.group(2).lower().rstrip(".")], int(match.group(1))
-        )
-    return _make(
-        int(match.group(3)), _MONTHS[match.group(1).lower().rstrip(".")], int(match.group(2))
-    )
-
-
 def date_from_url(url: str) -> dt.date | None:
     match = _URL.search(url)
     return _make(int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
 
 
-def date_from_byline(text: str) -> dt.date | None:
-    """The first explicit date in the opening lines (dateline or byline), if any."""
-    head = text[:HEAD_CHARS]
-    found = [(m.start(), p, m) for p in (_ISO, _DMY, _MDY) for m in [p.search(head)] if m]
-    if not found:
+# -- publication date from the text ----------------------------------------------------
+
+_SEGMENT_SPLIT = re.compile(r"\s+[|·•]\s+|\s*[|·•]\s*|\s+[-–—]\s+")
+_TIME = re.compile(
+    r"\b\d{1,2}(?:[:.]\d{2}){1,2}\s*(?:[ap]\.?m\.?)?|\b\d{1,2}\s*[ap]\.?m\.?|"
+    r"\b(?:gmt|utc|bst|cet|cest|est|edt|cst|cdt|pst|pdt|et|pt|ist|aest|aedt)\b(?:[+-]\d{1,2})?",
+    re.I,
+)
+_LEAD_WORDS = re.compile(
+    r"^(?:(?:first\s+)?published|posted|date|dated|created|issued|released|on|at)\b[\s:]*",
+    re.I,
+)
+_NOT_PUBLISHED = re.compile(
+    r"\b(?:updated|modified|revised|edited|accessed|retrieved|archived)\b|©|\(c\)|copyright|"
+    r"all rights reserved",
+    re.I,
+)
+_BY = re.compile(r"^by\s+\S", re.I)
+_DATELINE = re.compile(r"^[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][A-Za-z.'’ -]{1,40})?\s*,\s*")
+_WEEKDAY_RE = re.compile(rf"\b(?:{_WEEKDAY})\b,?", re.I)
+
+
+def _date_only(segment: str) -> dt.date | None:
+    """The date when `segment` is nothing but a date (plus weekday, time, "Published" ...)."""
+    if _NOT_PUBLISHED.search(segment):
         return None
-    _, pattern, match = min(found, key=lambda f: f[0])
-    return _from_match(pattern, match)
+    found = _full_dates(segment)
+    if len(found) != 1:
+        return None
+    start, end, value = found[0]
+    rest = segment[:start] + " " + segment[end:]
+    rest = _TIME.sub(" ", rest)
+    rest = _WEEKDAY_RE.sub(" ", rest)
+    rest = rest.strip(" \t,.;:()[]-–—")
+    while True:
+        stripped = _LEAD_WORDS.sub("", rest).strip(" \t,.;:()[]-–—")
+        if stripped == rest:
+            break
+        rest = stripped
+    return value if not rest else None
+
+
+def _byline_line(line: str) -> dt.date | None:
+    """The publication date a byline, date line or dateline states, if the line is one."""
+    line = line.strip()
+    if not line or len(line) > 200:
+        return None
+    if _BY.match(line):
+        for segment in _SEGMENT_SPLIT.split(line)[1:]:
+            value = _date_only(segment)
+            if value is not None:
+                return value
+        # "By Jane Doe, March 14, 2024": a comma-separated trailing date
+        if not _NOT_PUBLISHED.search(line):
+            found = _full_dates(line)
+            if len(found) == 1 and _date_only(line[line.rfind(",", 0, found[0][0]) + 1 :]):
+                return found[0][2]
+        return None
+    for segment in _SEGMENT_SPLIT.split(line):
+        value = _date_only(segment)
+        if value is not None:
+            return value
+    # "LONDON, 14 March 2024 (Reuters) - The ..." - a wire dateline opening the story
+    dateline = _DATELINE.match(line)
+    if dateline:
+        found = _full_dates(line)
+        if found and found[0][0] == dateline.end():
+            after = line[found[0][1] :]
+            if re.match(r"\s*(?:\([^)]{1,40}\))?\s*[-–—:]", after):
+                return found[0][2]
+    return None
+
+
+def _head_lines(text: str) -> list[str]:
+    lines = [line for line in text[:HEAD_LIMIT].splitlines() if line.strip()]
+    return lines[:HEAD_LINES]
+
+
+def date_from_byline(text: str) -> dt.date | None:
+    """The date a byline or dateline near the top states (or, failing that, a standalone
+    dateline line further in); a date inside a sentence is not a publication date."""
+    value, _ = _published_from_text(text)
+    return value
+
+
+def _published_from_text(text: str) -> tuple[dt.date | None, str]:
+    for line in _head_lines(text):
+        value = _byline_line(line)
+        if value is not None:
+            return value, "byline"
+    head_end = 0
+    lines = _head_lines(text)
+    if lines:
+        head_end = text.find(lines[-1]) + len(lines[-1])
+    for line in text[head_end:TEXT_LIMIT].splitlines():
+        segment = line.strip()
+        if segment and len(segment) <= 80:
+            value = _date_only(segment)
+            if value is not None:
+                return value, "text"
+    return None, ""
+
+
+def choose_published(
+    *, metadata: dt.date | None, url: str, text: str
+) -> tuple[dt.date | None, str]:
+    """The publication date and where it came from: "metadata", "url", "byline" or "text".
+
+    `metadata` is a date the caller already parsed from the document's own fields. Returns
+    (None, "") when nothing states the date explicitly.
+    """
+    if metadata is not None:
+        if isinstance(metadata, dt.datetime):
+            metadata = metadata.date()
+        return metadata, "metadata"
+    if url:
+        value = date_from_url(url)
+        if value is not None:
+            return value, "url"
+    if text:
+        return _published_from_text(text)
+    return None, ""
+
+
+# -- dates mentioned in the text ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DateValue:
+    """What a date mention means: an ISO value at its precision."""
+
+    value: str  # "2024-12-03" | "2024-12" | "2024" | "1990s"
+    precision: str  # "day" | "month" | "year" | "decade"
+
+
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+}
+_NUMBER = r"(\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_LEADING = re.compile(
+    r"^(?:(?:on|in|at|during|since|from|until|till|by|before|after|around|about|of|the|between|"
+    r"as of|as early as|as late as|sometime in|some time in|circa|c\.)\s+"
+    r"(?!next\b|following\b|previous\b|past\b|same\b))+"
+)
+_PART_OF_DAY = re.compile(r"\s+(?:morning|afternoon|evening|night|overnight|noon|midday)$")
+_ORD = r"(?:st|nd|rd|th)?"
+_DAY = r"(\d{1,2})" + _ORD
+_PARTIAL = (
+    r"(?:early|late|mid|end of|the end of|start of|the start of|beginning of|"
+    r"the beginning of|middle of|the middle of|spring|summer|autumn|fall|winter|"
+    r"first half of|the first half of|second half of|the second half of|"
+    r"spring of|summer of|autumn of|fall of|winter of|the spring of|the summer of|"
+    r"the autumn of|the fall of|the winter of)"
+)
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+# the span, cleaned (lower case, one space, leading prepositions gone), must match whole
+_P_ISO = _re(r"(\d{4})-(\d{2})-(\d{2})")
+_P_YMD_SLASH = _re(r"(\d{4})/(\d{1,2})/(\d{1,2})")
+_P_NUMERIC = _re(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})")
+_P_DMY = _re(rf"(?:(?:{_WEEKDAY}),? )?{_DAY} (?:of )?{_MONTH},? (\d{{4}})")
+_P_MDY = _re(rf"(?:(?:{_WEEKDAY}),? )?{_MONTH} (?:the )?{_DAY},? (\d{{4}})")
+_P_DM = _re(rf"(?:(?:{_WEEKDAY}),? )?{_DAY} (?:of )?{_MONTH}")
+_P_MD = _re(rf"(?:(?:{_WEEKDAY}),? )?{_MONTH} (?:the )?{_DAY}")
+_P_MONTH_YEAR = _re(rf"(?:{_PARTIAL}[ -]?)?{_MONTH},? (?:of )?(\d{{4}})")
+_P_YEAR = _re(rf"(?:(?:{_PARTIAL}|the year|year)[ -]?)?(\d{{4}})")
+_P_DECADE = _re(rf"(?:{_PARTIAL}[ -]?)?(\d{{3}}0)'?s")
+_P_SHORT_DECADE = _re(rf"(?:{_PARTIAL}[ -]?)?'?(\d)0'?s")
+_P_MONTH = _re(
+    rf"(?:(last|this|next|early|late|mid|end of|the end of|start of|"
+    rf"the start of|beginning of|the beginning of|middle of|the middle of)[ -]?)?"
+    rf"{_MONTH}"
+)
+_P_WEEKDAY = _re(rf"(?:(last|next|this|a|the next|the following|the previous) )?({_WEEKDAY})")
+_P_DAY_WORD = _re(
+    r"(today|tonight|this morning|this afternoon|this evening|yesterday|tomorrow|"
+    r"(?:the )?day before yesterday|(?:the )?day after tomorrow)"
+)
+_P_REL_PERIOD = _re(
+    r"(?:(earlier|later|late|early) )?(last|this|next|the current|the coming|the past) "
+    r"(month|year)"
+)
+_P_AGO = _re(rf"{_NUMBER} (year|month|day|week|decade)s? ago")
+_P_BARE_DIGITS = _re(r"\d{4}")
+
+
+def _clean(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
+    text = " ".join(text.split()).lower().strip(' ,.;:!?"()[]')
+    text = re.sub(r"(?<=[a-z])'s$", "", text)
+    text = _LEADING.sub("", text)
+    text = _PART_OF_DAY.sub("", text)
+    return text.strip(" ,")
+
+
+def _month_num(token: str) -> int:
+    return _MONTHS[token.rstrip(".")]
+
+
+def _day(value: dt.date | None) -> DateValue | None:
+    return DateValue(value.isoformat(), "day") if value else None
+
+
+def _month_value(year: int, month: int) -> DateValue | None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    return DateValue(f"{year:04d}-{month:02d}", "month")
+
+
+def _year_value(year: int) -> DateValue | None:
+    if not 1000 <= year <= MAX_YEAR:
+        return None
+    return DateValue(f"{year:04d}", "year")
+
+
+def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1
+
+
+def _nearest_month_day(month: int, day: int, published: dt.date) -> dt.date | None:
+    candidates = [
+        d
+        for y in (published.year - 1, published.year, published.year + 1)
+        if (d := _make(y, month, day))
+    ]
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda d: (abs((d - published).days), d > published))
+    return best if abs((best - published).days) <= NEAR_DAYS else None
+
+
+def _nearest_month(month: int, published: dt.date) -> tuple[int, int]:
+    delta = (month - published.month) % 12  # 0..11 months ahead
+    if delta > 6 or delta == 6:  # nearer in the past (a 6-month tie goes to the past)
+        delta -= 12
+    return _shift_month(published.year, published.month, delta)
+
+
+def _absolute(text: str, original: str) -> DateValue | None:
+    if m := _P_ISO.fullmatch(text):
+        return _day(_make(int(m[1]), int(m[2]), int(m[3])))
+    if m := _P_YMD_SLASH.fullmatch(text):
+        return _day(_make(int(m[1]), int(m[2]), int(m[3])))
+    if m := _P_NUMERIC.fullmatch(text):
+        return _day(_numeric(int(m[1]), int(m[3]), int(m[4])))
+    if m := _P_DMY.fullmatch(text):
+        return _day(_make(int(m[3]), _month_num(m[2]), int(m[1])))
+    if m := _P_MDY.fullmatch(text):
+        return _day(_make(int(m[3]), _month_num(m[1]), int(m[2])))
+    if m := _P_MONTH_YEAR.fullmatch(text):
+        return _month_value(int(m[2]), _month_num(m[1]))
+    if m := _P_DECADE.fullmatch(text):
+        return DateValue(f"{m[1]}s", "decade") if 1000 <= int(m[1]) <= MAX_YEAR else None
+    if (m := _P_YEAR.fullmatch(text)) and (
+        not _P_BARE_DIGITS.fullmatch(text) or re.search(r"\b\d{4}\b", original)
+    ):
+        return _year_value(int(m[1]))
+    return None
+
+
+def _relative(text: str, original: str, published: dt.date) -> DateValue | None:
+    if m := _P_DM.fullmatch(text):
+        return _day(_nearest_month_day(_month_num(m[2]), int(m[1]), published))
+    if m := _P_MD.fullmatch(text):
+        return _day(_nearest_month_day(_month_num(m[1]), int(m[2]), published))
+    if m := _P_DAY_WORD.fullmatch(text):
+        offset = {
+            "yesterday": -1,
+            "tomorrow": 1,
+            "day before yesterday": -2,
+            "day after tomorrow": 2,
+        }.get(m[1].removeprefix("the "), 0)
+        return _day(published + dt.timedelta(days=offset))
+    if m := _P_WEEKDAY.fullmatch(text):
+        weekday = _WEEKDAYS[m[2].rstrip(".")]
+        back = (published.weekday() - weekday) % 7
+        if m[1] is None:
+            return _day(published - dt.timedelta(days=back))
+        if m[1] == "last":
+            return _day(published - dt.timedelta(days=back or 7))
+        if m[1] == "next":
+            return _day(published + dt.timedelta(days=(weekday - published.weekday()) % 7 or 7))
+        return None
+    if m := _P_MONTH.fullmatch(text):
+        month = _month_num(m[2])
+        if month == 5 and not re.search(r"\bMay\b", original):
+            return None  # "may" the verb
+        if m[1] == "last":
+            delta = -((published.month - month) % 12 or 12)
+            return _month_value(*_shift_month(published.year, published.month, delta))
+        if m[1] == "next":
+            delta = (month - published.month) % 12 or 12
+            return _month_value(*_shift_month(published.year, published.month, delta))
+        if m[1] == "this":
+            return _month_value(published.year, month)
+        return _month_value(*_nearest_month(month, published))
+    if m := _P_REL_PERIOD.fullmatch(text):
+        if m[2] == "the past" or (m[1] in ("earlier", "early") and m[2] != "this"):
+            return None
+        if m[1] in ("later", "late") and m[2] != "this":
+            return None
+        delta = {"last": -1, "next": 1, "the coming": 1}.get(m[2], 0)
+        if m[3] == "year":
+            return _year_value(published.year + delta)
+        return _month_value(*_shift_month(published.year, published.month, delta))
+    if m := _P_AGO.fullmatch(text):
+        count = _NUMBER_WORDS.get(m[1]) or int(m[1])
+        if m[2] == "year":
+            return _year_value(published.year - count)
+        if m[2] == "month":
+            return _month_value(*_shift_month(published.year, published.month, -count))
+        if m[2] == "day" and count <= 366:
+            return _day(published - dt.timedelta(days=count))
+        return None
+    if m := _P_SHORT_DECADE.fullmatch(text):
+        year = published.year // 100 * 100 + int(m[1]) * 10
+        if year > published.year:
+            year -= 100
+        return DateValue(f"{year}s", "decade") if 1000 <= year <= MAX_YEAR else None
+    return None
+
+
+def normalise_date(text: str, published: dt.date | None) -> DateValue | None:
+    """What a date mention means, or None for durations, vague or unresolvable mentions.
+
+    Absolute forms never need `published`; relative ones ("yesterday", "Tuesday", "Feb 26",
+    "last year") resolve against it and stay None without it (see the module docstring).
+    """
+    if not isinstance(text, str) or len(text) > 100:
+        return None
+    cleaned = _clean(text)
+    if not cleaned:
+        return None
+    try:
+        value = _absolute(cleaned, text)
+        if value is None and published is not None:
+            value = _relative(cleaned, text, published)
+    except (ValueError, OverflowError, KeyError):
+        return None
+    return value
+
+
+_RANGE_SPLIT = re.compile(
+    r"\s*\n\s*|\s+(?:to|through|thru|until|till|and|or)\s+|\s+[-–—]\s+|(?<=\d)[-–—](?=\d)"
+)
+_RANGE_LEAD = re.compile(r"\s*(?:between|from)\s+", re.I)
+_EXPLICIT_YEAR = re.compile(r"(?<![\d'])(\d{4})$")
+
+
+def _trimmed(span: Mention, start: int, end: int) -> Mention:
+    """The part text[start:end] of a span, without surrounding whitespace or punctuation."""
+    piece = span.text[start:end]
+    left = len(piece) - len(piece.lstrip(" \t\n,;:(\"'"))
+    right = len(piece.rstrip(" \t\n,;:)\"'"))
+    return replace(
+        span,
+        text=piece[left:right],
+        start=span.start + start + left,
+        end=span.start + start + right,
+    )
+
+
+def _with_value(span: Mention, value: DateValue) -> Mention:
+    return replace(span, value=value.value, precision=value.precision)
+
+
+def _span_dates(span: Mention, published: dt.date | None) -> list[Mention]:
+    whole = _trimmed(span, 0, len(span.text))
+    if not whole.text:
+        return []
+    value = normalise_date(whole.text, published)
+    if value is not None:
+        return [_with_value(whole, value)]
+    # a span that runs over a line break ("Tuesday, May 7, 2015\n\nFormica") or is a range
+    # ("November 20 to December 11", "January 23 - March 9 2014", "2004-2009"): its parts
+    bounds, position = [], 0
+    for separator in _RANGE_SPLIT.finditer(span.text):
+        bounds.append((position, separator.start()))
+        position = separator.end()
+    bounds.append((position, len(span.text)))
+    if len(bounds) == 1:
+        return []
+    parts = []
+    for start, end in bounds:
+        lead = _RANGE_LEAD.match(span.text, start, end)
+        parts.append(_trimmed(span, lead.end() if lead else start, end))
+    parts = [part for part in parts if part.text]
+    found: list[Mention] = []
+    for i, part in enumerate(parts):
+        value = normalise_date(part.text, published)
+        later_year = next(
+            (m[1] for p in parts[i + 1 :] if (m := _EXPLICIT_YEAR.search(p.text))), None
+        )
+        if later_year and not _EXPLICIT_YEAR.search(part.text):
+            # "January 23 - March 9 2014": the range's year belongs to its start as well
+            with_year = normalise_date(f"{part.text} {later_year}", None)
+            if with_year is not None and with_year.precision in ("day", "month"):
+                value = with_year
+        if value is not None:
+            found.append(_with_value(part, value))
+    return found
+
+
+def date_mentions(spans: Iterable[Mention], published: dt.date | None) -> tuple[Mention, ...]:
+    """The date spans that normalise, with `value` and `precision` filled; others dropped.
+
+    A span is trimmed of surrounding whitespace; one that does not normalise as a whole is
+    split at line breaks and range words ("to", "through", "and", " - ", "2004-2009") and
+    its parts that do normalise are kept, each with its own offsets.
+    """
+    kept: list[Mention] = []
+    for span in spans:
+        if span.label == "date":
+            kept.extend(_span_dates(span, published))
+    return tuple(kept)
+
+
+__all__ = [
+    "DateValue",
+    "choose_published",
+    "date_from_byline",
+    "date_from_url",
+    "date_mentions",
+    "normalise_date",
+    "parse_date_value",
+]

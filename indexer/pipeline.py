@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
 import time
@@ -18,15 +19,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from indexer.aliases import load_name_map, refresh_aliases
 from indexer.clean import CleanText, clean_html, clean_plain, looks_like_html, normalise_text
-from indexer.dates import date_from_byline, date_from_url, parse_date_value
+from indexer.dates import choose_published, parse_date_value
 from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
+from indexer.enrich import Enriched, Enricher
 from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
 from search.documents import Document, make_doc_id
 from search.errors import IngestError, SkipDocument
-from search.index import ensure_index, index_writer
+from search.index import ensure_index, index_writer, rebuild_index, write_names
 from search.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -136,11 +139,21 @@ class Pipeline:
         *,
         files: FileFetcher | None = None,
         http: HttpFetcher | None = None,
+        enricher: Enricher | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
+        self.enricher = enricher
         self.files = files or FileFetcher(settings.max_file_bytes)
         self._http = http
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, store: DocumentStore, *, entities: bool = True
+    ) -> Pipeline:
+        """The production pipeline: NER with spaCy unless `entities` is False."""
+        enricher = Enricher(processes=settings.ner_processes) if entities else None
+        return cls(settings, store, enricher=enricher)
 
     @property
     def http(self) -> HttpFetcher:
@@ -290,12 +303,10 @@ class Pipeline:
         published: dt.date | None = None,
         published_source: str = "",
     ) -> Document:
+        if published is None and clean.published is not None:
+            published, published_source = clean.published, clean.published_source or "metadata"
         if published is None:
-            published, published_source = clean.published, clean.published_source
-        if published is None and url:
-            published, published_source = date_from_url(url), "url"
-        if published is None:
-            published, published_source = date_from_byline(clean.body), "byline"
+            published, published_source = choose_published(metadata=None, url=url, text=clean.body)
         title = clean.title.strip()[:MAX_TITLE_CHARS] or Path(item.source).stem or item.doc_id
         return Document(
             doc_id=item.doc_id,
@@ -318,22 +329,36 @@ class Pipeline:
     def run(
         self, targets: Iterable[str], progress: Callable[[str], None] | None = None
     ) -> IngestReport:
-        """Ingest every target, then bring the index up to date from the store."""
+        """Ingest every target, then bring aliases and the index up to date from the store."""
         started = time.perf_counter()
         tally = _Tally()
         sources = (s for target in targets for s in iter_sources(target))
-        batch: list[_Item] = []
-        items = self._items(sources, tally)
+        documents = self._documents(self._items(sources, tally), tally, progress)
+        stream: Iterable[Enriched] = (
+            self.enricher.enrich(documents)
+            if self.enricher is not None
+            else (Enriched(d, ()) for d in documents)
+        )
+        stream = iter(stream)
+        batch: list[Enriched] = []
         while True:
-            with tally.timed("read"):
-                item = next(items, None)
-            if item is not None:
-                batch.append(item)
-            if batch and (item is None or len(batch) >= BATCH_SIZE):
-                self._process(batch, tally, progress)
+            upstream_before = sum(tally.stages.values())
+            waited = time.perf_counter()
+            enriched = next(stream, None)
+            # time spent in NER = waiting on the stream minus the upstream stages it ran
+            nested = sum(tally.stages.values()) - upstream_before
+            tally.stages["entities"] = (
+                tally.stages.get("entities", 0.0) + time.perf_counter() - waited - nested
+            )
+            if enriched is not None:
+                batch.append(enriched)
+            if batch and (enriched is None or len(batch) >= BATCH_SIZE):
+                self._store(batch, tally)
                 batch = []
-            if item is None:
+            if enriched is None:
                 break
+        with tally.timed("aliases"):
+            refresh_aliases(self.store)
         with tally.timed("index"):
             indexed = self.update_index()
         return IngestReport(
@@ -347,28 +372,39 @@ class Pipeline:
             stage_seconds=tuple(tally.stages.items()),
         )
 
-    def _process(
-        self, batch: list[_Item], tally: _Tally, progress: Callable[[str], None] | None
-    ) -> None:
-        known = self.store.hashes([item.doc_id for item in batch])
-        docs: dict[str, Document] = {}
-        for item in batch:
-            if progress:
-                progress(item.source)
-            if known.get(item.doc_id) == item.content_hash:
-                tally.unchanged += 1
-                continue
-            try:
-                docs[item.doc_id] = self._document(item, tally)
-            except SkipDocument as exc:
-                tally.skipped.append(Problem(item.source, exc.reason))
-            except IngestError as exc:
-                tally.errors.append(Problem(item.source, exc.reason))
-            except Exception as exc:  # noqa: BLE001 - one bad document must not stop the batch
-                logger.warning("failed on %s", item.source, exc_info=True)
-                tally.errors.append(Problem(item.source, f"{type(exc).__name__}: {exc}"))
+    def _documents(
+        self, items: Iterator[_Item], tally: _Tally, progress: Callable[[str], None] | None
+    ) -> Iterator[Document]:
+        """Cleaned documents for every item whose bytes changed, looked up in batches."""
+        while True:
+            with tally.timed("read"):
+                batch = list(itertools.islice(items, BATCH_SIZE))
+            if not batch:
+                return
+            known = self.store.hashes([item.doc_id for item in batch])
+            for item in batch:
+                if progress:
+                    progress(item.source)
+                if known.get(item.doc_id) == item.content_hash:
+                    tally.unchanged += 1
+                    continue
+                try:
+                    yield self._document(item, tally)
+                except SkipDocument as exc:
+                    tally.skipped.append(Problem(item.source, exc.reason))
+                except IngestError as exc:
+                    tally.errors.append(Problem(item.source, exc.reason))
+                except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
+                    logger.warning("failed on %s", item.source, exc_info=True)
+                    tally.errors.append(Problem(item.source, f"{type(exc).__name__}: {exc}"))
+
+    def _store(self, batch: list[Enriched], tally: _Tally) -> None:
+        latest = {e.document.doc_id: e for e in batch}  # one export may repeat an id
         with tally.timed("store"):
-            outcomes = self.store.put_many(docs.values())
+            outcomes = self.store.put_many(
+                (e.document for e in latest.values()),
+                acronyms={doc_id: list(e.acronyms) for doc_id, e in latest.items()},
+            )
         for outcome in outcomes.values():
             if outcome == "added":
                 tally.added += 1
@@ -376,15 +412,27 @@ class Pipeline:
                 tally.updated += 1
 
     def update_index(self) -> int:
-        """Write every document the index does not hold yet; returns how many."""
-        if not self.store.unindexed_count():
-            ensure_index(self.settings.index_dir)
-            return 0
+        """Write every document the index does not hold yet, names as the corpus decides."""
         ix = ensure_index(self.settings.index_dir)
+        names = load_name_map(self.store)
         written: list[str] = []
-        with index_writer(ix) as writer:
-            for doc in self.store.iter_documents(unindexed_only=True):
-                writer.update_document(**doc.to_fields())
-                written.append(doc.doc_id)
+        if self.store.unindexed_count():
+            with index_writer(ix) as writer:
+                for doc in self.store.iter_documents(unindexed_only=True):
+                    writer.update_document(**names.apply(doc).to_fields())
+                    written.append(doc.doc_id)
+        write_names(self.settings.index_dir, names.variants())
         self.store.mark_indexed(written)
         return len(written)
+
+    def reindex(self) -> int:
+        """Rebuild the whole index from the store (no NER rerun) and swap it in atomically."""
+        refresh_aliases(self.store)
+        names = load_name_map(self.store)
+        count = rebuild_index(
+            self.settings.index_dir,
+            (names.apply(doc) for doc in self.store.iter_documents()),
+            names=names.variants(),
+        )
+        self.store.mark_indexed()
+        return count

@@ -3,6 +3,9 @@
 One row per document, keyed by its stable id, with the hash of the bytes it came from so an
 unchanged source is recognised before any work is done. `indexed` is cleared on every write and
 set only after the Whoosh commit, so a crash between the two is repaired by the next run.
+Entity mentions (with offsets) are stored with each document so reindex never reruns NER; the
+per-document entity values and the alias decisions live in their own tables, because merging
+name variants is a corpus-wide decision and a user's manual merge or split must survive reindex.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search.documents import Document
+from search.documents import ENTITY_LABELS, Document, Mention
 from search.errors import StoreError
 
-STORE_VERSION = 1
+STORE_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -39,11 +43,42 @@ CREATE TABLE IF NOT EXISTS documents (
     extra TEXT NOT NULL DEFAULT '{}',
     ingested_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    indexed INTEGER NOT NULL DEFAULT 0
+    indexed INTEGER NOT NULL DEFAULT 0,
+    mentions TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS documents_unindexed ON documents(indexed) WHERE indexed = 0;
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entities (
+    doc_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    value TEXT NOT NULL,
+    mentions INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, label, value)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entities_value ON entities(value, label);
+CREATE TABLE IF NOT EXISTS acronyms (
+    doc_id TEXT NOT NULL,
+    long_form TEXT NOT NULL,
+    acronym TEXT NOT NULL,
+    PRIMARY KEY (doc_id, long_form, acronym)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS aliases (
+    label TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    canonical TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    manual INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (label, variant)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alias_splits (
+    label TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    PRIMARY KEY (label, variant)
+) WITHOUT ROWID;
 """
+
+# columns added after version 1, for stores created by an earlier docsift
+_MIGRATIONS = {"mentions": "ALTER TABLE documents ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]'"}
 
 _COLUMNS = (
     "doc_id",
@@ -63,7 +98,19 @@ _COLUMNS = (
     "content_hash",
     "extra",
     "ingested_at",
+    "mentions",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class AliasRow:
+    """One alias decision as stored: automatic (recomputed) or manual (kept)."""
+
+    label: str
+    variant: str
+    canonical: str
+    reason: str
+    manual: bool
 
 
 def _row_values(doc: Document, now: str) -> tuple[Any, ...]:
@@ -85,6 +132,7 @@ def _row_values(doc: Document, now: str) -> tuple[Any, ...]:
         doc.content_hash,
         json.dumps(dict(doc.extra)),
         doc.ingested_at.isoformat() if doc.ingested_at else now,
+        json.dumps([m.to_dict() for m in doc.mentions], ensure_ascii=False),
     )
 
 
@@ -107,7 +155,20 @@ def _document(row: sqlite3.Row) -> Document:
         content_hash=row["content_hash"],
         ingested_at=dt.datetime.fromisoformat(row["ingested_at"]),
         extra=json.loads(row["extra"]),
+        mentions=tuple(Mention.from_dict(m) for m in json.loads(row["mentions"])),
     )
+
+
+def _entity_rows(doc: Document) -> list[tuple[str, str, str, int]]:
+    counts: dict[tuple[str, str], int] = {}
+    for mention in doc.mentions:
+        if mention.label in ENTITY_LABELS and mention.value:
+            key = (mention.label, mention.value)
+            counts[key] = counts.get(key, 0) + 1
+    for label, values in (("person", doc.people), ("org", doc.orgs), ("place", doc.places)):
+        for value in values:
+            counts.setdefault((label, value), 1)
+    return [(doc.doc_id, label, value, n) for (label, value), n in counts.items()]
 
 
 class DocumentStore:
@@ -121,13 +182,21 @@ class DocumentStore:
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
             self.db.executescript(_SCHEMA)
             self.db.execute(
-                "INSERT OR IGNORE INTO store_meta VALUES ('version', ?)", (str(STORE_VERSION),)
+                "INSERT OR REPLACE INTO store_meta VALUES ('version', ?)", (str(STORE_VERSION),)
             )
             self.db.commit()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the document store at {path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(documents)")}
+        if columns:
+            for column, statement in _MIGRATIONS.items():
+                if column not in columns:
+                    self.db.execute(statement)
 
     def close(self) -> None:
         self.db.close()
@@ -138,6 +207,8 @@ class DocumentStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- documents ------------------------------------------------------------------------
+
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM documents").fetchone()[0])
 
@@ -145,7 +216,7 @@ class DocumentStore:
         """Content hashes of the given ids that exist (one query per 500 ids)."""
         found: dict[str, str] = {}
         for i in range(0, len(doc_ids), 500):
-            chunk = doc_ids[i : i + 500]
+            chunk = list(doc_ids[i : i + 500])
             marks = ",".join("?" * len(chunk))
             for row in self.db.execute(
                 f"SELECT doc_id, content_hash FROM documents WHERE doc_id IN ({marks})", chunk
@@ -153,22 +224,43 @@ class DocumentStore:
                 found[row[0]] = row[1]
         return found
 
-    def put_many(self, docs: Iterable[Document]) -> dict[str, str]:
-        """Insert or replace documents in one transaction; returns id -> "added"/"updated"."""
+    def put_many(
+        self, docs: Iterable[Document], acronyms: dict[str, list[tuple[str, str]]] | None = None
+    ) -> dict[str, str]:
+        """Insert or replace documents (and their entity rows) in one transaction.
+
+        Returns:
+            doc_id -> "added" or "updated".
+
+        Raises:
+            StoreError: the database cannot be written.
+        """
         now = dt.datetime.now(dt.UTC).isoformat()
         outcome: dict[str, str] = {}
         docs = list(docs)
         existing = self.hashes([d.doc_id for d in docs])
         placeholders = ",".join("?" * len(_COLUMNS))
+        upsert = (
+            f"INSERT INTO documents ({','.join(_COLUMNS)}, updated_at, indexed) "
+            f"VALUES ({placeholders}, ?, 0) ON CONFLICT(doc_id) DO UPDATE SET "
+            + ", ".join(f"{c}=excluded.{c}" for c in _COLUMNS[1:])
+            + ", updated_at=excluded.updated_at, indexed=0"
+        )
         try:
             with self.db:
                 for doc in docs:
-                    self.db.execute(
-                        f"INSERT INTO documents ({','.join(_COLUMNS)}, updated_at, indexed) "
-                        f"VALUES ({placeholders}, ?, 0) ON CONFLICT(doc_id) DO UPDATE SET "
-                        + ", ".join(f"{c}=excluded.{c}" for c in _COLUMNS[1:])
-                        + ", updated_at=excluded.updated_at, indexed=0",
-                        (*_row_values(doc, now), now),
+                    self.db.execute(upsert, (*_row_values(doc, now), now))
+                    self.db.execute("DELETE FROM entities WHERE doc_id = ?", (doc.doc_id,))
+                    self.db.executemany(
+                        "INSERT INTO entities VALUES (?, ?, ?, ?)", _entity_rows(doc)
+                    )
+                    self.db.execute("DELETE FROM acronyms WHERE doc_id = ?", (doc.doc_id,))
+                    self.db.executemany(
+                        "INSERT OR IGNORE INTO acronyms VALUES (?, ?, ?)",
+                        [
+                            (doc.doc_id, long, short)
+                            for long, short in (acronyms or {}).get(doc.doc_id, [])
+                        ],
                     )
                     outcome[doc.doc_id] = "updated" if doc.doc_id in existing else "added"
         except sqlite3.Error as exc:
@@ -210,6 +302,82 @@ class DocumentStore:
                     chunk,
                 )
 
+    def mark_unindexed_with(self, pairs: Iterable[tuple[str, str]]) -> int:
+        """Queue every document mentioning one of these (label, value) pairs for reindexing."""
+        total = 0
+        with self.db:
+            for label, value in pairs:
+                total += self.db.execute(
+                    "UPDATE documents SET indexed = 0 WHERE indexed = 1 AND doc_id IN "
+                    "(SELECT doc_id FROM entities WHERE value = ? AND label = ?)",
+                    (value, label),
+                ).rowcount
+        return total
+
+    # -- corpus-wide entity statistics and aliases -------------------------------------
+
+    def entity_counts(self) -> dict[tuple[str, str], int]:
+        """(label, value) -> number of documents mentioning it."""
+        return {
+            (row[0], row[1]): row[2]
+            for row in self.db.execute(
+                "SELECT label, value, count(*) FROM entities GROUP BY label, value"
+            )
+        }
+
+    def label_counts(self) -> dict[str, dict[str, int]]:
+        """value -> {label: documents} for values seen under more than one label."""
+        found: dict[str, dict[str, int]] = {}
+        for value, label, n in self.db.execute(
+            "SELECT value, label, count(*) FROM entities WHERE value IN "
+            "(SELECT value FROM entities GROUP BY value HAVING count(DISTINCT label) > 1) "
+            "GROUP BY value, label"
+        ):
+            found.setdefault(value, {})[label] = n
+        return found
+
+    def acronym_pairs(self) -> dict[tuple[str, str], int]:
+        return {
+            (row[0], row[1]): row[2]
+            for row in self.db.execute(
+                "SELECT long_form, acronym, count(*) FROM acronyms GROUP BY long_form, acronym"
+            )
+        }
+
+    def aliases(self) -> list[AliasRow]:
+        rows = self.db.execute("SELECT * FROM aliases ORDER BY label, canonical, variant")
+        return [
+            AliasRow(r["label"], r["variant"], r["canonical"], r["reason"], bool(r["manual"]))
+            for r in rows
+        ]
+
+    def splits(self) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.db.execute("SELECT label, variant FROM alias_splits")]
+
+    def replace_auto_aliases(self, rows: Iterable[AliasRow]) -> None:
+        """Swap in a freshly computed set of automatic aliases; manual ones stay."""
+        with self.db:
+            self.db.execute("DELETE FROM aliases WHERE manual = 0")
+            self.db.executemany(
+                "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?, ?, 0)",
+                [(r.label, r.variant, r.canonical, r.reason) for r in rows if not r.manual],
+            )
+
+    def set_manual_merge(self, label: str, variant: str, canonical: str) -> None:
+        with self.db:
+            self.db.execute(
+                "DELETE FROM alias_splits WHERE label = ? AND variant = ?", (label, variant)
+            )
+            self.db.execute(
+                "INSERT OR REPLACE INTO aliases VALUES (?, ?, ?, 'manual', 1)",
+                (label, variant, canonical),
+            )
+
+    def set_manual_split(self, label: str, variant: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM aliases WHERE label = ? AND variant = ?", (label, variant))
+            self.db.execute("INSERT OR IGNORE INTO alias_splits VALUES (?, ?)", (label, variant))
+
     def stats(self) -> dict[str, Any]:
         row = self.db.execute(
             "SELECT count(*), min(published), max(published), max(updated_at), "
@@ -221,5 +389,6 @@ class DocumentStore:
             "latest": row[2],
             "last_update": row[3],
             "unindexed": row[4] or 0,
+            "aliases": self.db.execute("SELECT count(*) FROM aliases").fetchone()[0],
             "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
         }

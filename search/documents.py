@@ -103,6 +103,9 @@ class Document:
             "person": ",".join(_clean_value(p) for p in self.people if _clean_value(p)),
             "org": ",".join(_clean_value(o) for o in self.orgs if _clean_value(o)),
             "place": ",".join(_clean_value(p) for p in self.places if _clean_value(p)),
+            "mentioned": ",".join(
+                sorted({m.value for m in self.mentions if m.label == "date" and m.value})
+            ),
             "meta": {
                 "published_source": self.published_source,
                 "encoding": self.encoding,
@@ -111,6 +114,7 @@ class Document:
                 "content_hash": self.content_hash,
                 "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
                 "extra": dict(self.extra),
+                "mentions": [m.to_dict() for m in self.mentions],
             },
         }
         if self.published is not None:
@@ -172,4 +176,5 @@ def document_from_stored(fields: Mapping[str, Any]) -> Document:
         content_hash=meta.get("content_hash", ""),
         ingested_at=dt.datetime.fromisoformat(ingested) if ingested else None,
         extra=meta.get("extra") or {},
+        mentions=tuple(Mention.from_dict(m) for m in meta.get("mentions") or ()),
     )

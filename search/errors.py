@@ -24,12 +24,25 @@ class QueryError(DocsiftError):
         self.value = value
 
 
-class DocumentNotFound(DocsiftError):
+class NotFound(DocsiftError):
+    """The thing asked for does not exist."""
+
+
+class DocumentNotFound(NotFound):
     """No document has the requested id."""
 
     def __init__(self, doc_id: str) -> None:
         super().__init__(f"no document with id {doc_id!r}")
         self.doc_id = doc_id
+
+
+class EntityNotFound(NotFound):
+    """No document mentions the requested person, organisation or place."""
+
+    def __init__(self, label: str, name: str) -> None:
+        super().__init__(f"no document mentions the {label} {name!r}")
+        self.label = label
+        self.name = name
 
 
 class IndexUnavailable(DocsiftError):

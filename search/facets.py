@@ -65,79 +65,194 @@ def _read_field(reader: IndexReader, field: str) -> FacetArrays:
     )
 
 
+PRECISIONS = ("day", "month", "year", "decade")
+GRANULARITIES = ("day", "month", "year")
+
+
+def date_interval(value: str) -> tuple[dt.date, dt.date, int] | None:
+    """The days an ISO date value at its precision covers, and the precision's rank."""
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            return day, day, 0
+        if len(value) == 7:
+            year, month = int(value[:4]), int(value[5:7])
+            nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+            return dt.date(year, month, 1), nxt - dt.timedelta(days=1), 1
+        if len(value) == 4:
+            return dt.date(int(value), 1, 1), dt.date(int(value), 12, 31), 2
+        if len(value) == 5 and value.endswith("s"):
+            decade = int(value[:4])
+            return dt.date(decade, 1, 1), dt.date(decade + 9, 12, 31), 3
+    except ValueError:
+        return None
+    return None
+
+
+@dataclass(frozen=True)
+class DateEntries:
+    """(document, date interval) entries: one per dated document, or per date it mentions."""
+
+    doc: np.ndarray
+    start: np.ndarray  # proleptic ordinals
+    end: np.ndarray
+    precision: np.ndarray  # index into PRECISIONS
+    year: np.ndarray  # of the start day
+    month: np.ndarray  # year * 12 + month - 1 of the start day
+
+    @classmethod
+    def build(cls, pairs: Sequence[tuple[int, str]]) -> DateEntries:
+        rows = [(doc, *iv) for doc, value in pairs if (iv := date_interval(value))]
+        return cls(
+            doc=np.array([r[0] for r in rows], dtype=np.int32),
+            start=np.array([r[1].toordinal() for r in rows], dtype=np.int32),
+            end=np.array([r[2].toordinal() for r in rows], dtype=np.int32),
+            precision=np.array([r[3] for r in rows], dtype=np.int8),
+            year=np.array([r[1].year for r in rows], dtype=np.int64),
+            month=np.array([r[1].year * 12 + r[1].month - 1 for r in rows], dtype=np.int64),
+        )
+
+    def docs_in_range(self, low: dt.date | None, high: dt.date | None, n: int) -> np.ndarray:
+        """Documents with an entry overlapping [low, high]."""
+        keep = np.ones(len(self.doc), dtype=bool)
+        if low is not None:
+            keep &= self.end >= low.toordinal()
+        if high is not None:
+            keep &= self.start <= high.toordinal()
+        mask = np.zeros(n, dtype=bool)
+        mask[self.doc[keep]] = True
+        return mask
+
+    def histogram(self, doc_mask: np.ndarray) -> tuple[str, list[tuple[str, int]]]:
+        """Documents per bucket, at a granularity chosen from the range of the entries."""
+        chosen = doc_mask[self.doc] & (self.precision < 3) if len(self.doc) else np.zeros(0, bool)
+        if not chosen.any():
+            return "year", []
+        lo, hi = int(self.start[chosen].min()), int(self.end[chosen].max())
+        by_range = 2 if hi - lo > 3 * 366 else 1 if hi - lo > 92 else 0
+        # never finer than the finest date we have: year-only mentions make a year histogram
+        granularity = GRANULARITIES[max(by_range, int(self.precision[chosen].min()))]
+        chosen &= self.precision <= GRANULARITIES.index(granularity)
+        docs = self.doc[chosen].astype(np.int64)
+        source = {"day": self.start, "month": self.month, "year": self.year}[granularity]
+        keys = source[chosen].astype(np.int64)
+        if not len(keys):
+            return granularity, []
+        n = int(doc_mask.shape[0]) or 1
+        pairs = np.unique(keys * n + docs)
+        buckets, counts = np.unique(pairs // n, return_counts=True)
+        return granularity, [
+            (_bucket_label(int(k), granularity), int(c))
+            for k, c in zip(buckets, counts, strict=True)
+        ]
+
+
+def _bucket_label(key: int, granularity: str) -> str:
+    if granularity == "year":
+        return f"{key:04d}"
+    if granularity == "month":
+        return f"{key // 12:04d}-{key % 12 + 1:02d}"
+    return dt.date.fromordinal(key).isoformat()
+
+
+def bucket_range(label: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of a histogram bucket label."""
+    interval = date_interval(label)
+    if interval is None:
+        raise ValueError(label)
+    return interval[0], interval[1]
+
+
 @dataclass(frozen=True)
 class FacetIndex:
     """Every facet's arrays plus live-document and date arrays for one index generation."""
 
     doc_count: int
     live: np.ndarray
-    date_ordinal: np.ndarray  # 0 where the document has no date
     fields: Mapping[str, FacetArrays]
-
-    def date_mask(self, date_from: dt.date | None, date_to: dt.date | None) -> np.ndarray:
-        mask = self.live.copy()
-        if date_from is not None:
-            mask &= self.date_ordinal >= date_from.toordinal()
-        if date_to is not None:
-            mask &= (self.date_ordinal <= date_to.toordinal()) & (self.date_ordinal > 0)
-        return mask
+    dates: Mapping[str, DateEntries]  # "published", "mentioned"
+    published_ordinal: np.ndarray  # per document, 0 when undated (for sorting)
 
 
-def build_facet_index(reader: IndexReader, facet_fields: Mapping[str, str]) -> FacetIndex:
+def _pairs(arrays: FacetArrays) -> list[tuple[int, str]]:
+    return [
+        (int(doc), arrays.values[vid])
+        for doc, vid in zip(arrays.entry_doc, arrays.entry_value, strict=True)
+    ]
+
+
+def build_facet_index(
+    reader: IndexReader, facet_fields: Mapping[str, str], mentioned_field: str
+) -> FacetIndex:
     """Read the arrays for every facet from one reader (done once per index generation)."""
     doc_count = reader.doc_count_all()
     live = np.zeros(doc_count, dtype=bool)
     live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-    date_ordinal = np.zeros(doc_count, dtype=np.int32)
-    day = _read_field(reader, "day")
-    for vid, value in enumerate(day.values):
-        try:
-            ordinal = dt.date.fromisoformat(value).toordinal()
-        except ValueError:
-            continue
-        date_ordinal[day.value_docs[day.value_indptr[vid] : day.value_indptr[vid + 1]]] = ordinal
     fields = {name: _read_field(reader, field) for name, field in facet_fields.items()}
-    return FacetIndex(doc_count=doc_count, live=live, date_ordinal=date_ordinal, fields=fields)
+    dates = {
+        "published": DateEntries.build(_pairs(_read_field(reader, "day"))),
+        "mentioned": DateEntries.build(_pairs(_read_field(reader, mentioned_field))),
+    }
+    published_ordinal = np.zeros(doc_count, dtype=np.int32)
+    published_ordinal[dates["published"].doc] = dates["published"].start
+    return FacetIndex(
+        doc_count=doc_count,
+        live=live,
+        fields=fields,
+        dates=dates,
+        published_ordinal=published_ordinal,
+    )
 
 
 @dataclass(frozen=True)
 class FacetCounts:
-    """The final result mask and, per facet, (value, count) pairs sorted by count."""
+    """The final result mask, per facet (value, count) pairs sorted by count, and histograms."""
 
     result_mask: np.ndarray
     counts: Mapping[str, list[tuple[str, int]]]
+    histograms: Mapping[str, tuple[str, list[tuple[str, int]]]]
 
 
 def count_facets(
     facet_index: FacetIndex,
     base_mask: np.ndarray,
     selections: Mapping[str, Sequence[str]],
+    ranges: Mapping[str, tuple[dt.date | None, dt.date | None]],
 ) -> FacetCounts:
-    """Apply facet selections to the base mask (query + date range) and count every facet.
+    """Apply facet selections and date ranges to the base mask (live + query) and count.
 
-    Values within one facet are OR-ed, facets are AND-ed; each facet is counted with all the
-    other facets' selections applied but not its own.
+    Values within one facet are OR-ed, facets and ranges are AND-ed; each facet or histogram
+    is counted with every other filter applied but not its own.
     """
     n = facet_index.doc_count
-    selection_masks = {
+    masks: dict[str, np.ndarray] = {
         name: arrays.docs_with_any(selections[name], n)
         for name, arrays in facet_index.fields.items()
         if selections.get(name)
     }
+    for name, (low, high) in ranges.items():
+        if low is not None or high is not None:
+            masks[name] = facet_index.dates[name].docs_in_range(low, high, n)
     result = base_mask.copy()
-    for mask in selection_masks.values():
+    for mask in masks.values():
         result &= mask
+
+    def without(name: str) -> np.ndarray:
+        if name not in masks:
+            return result
+        mask = base_mask.copy()
+        for other, other_mask in masks.items():
+            if other != name:
+                mask &= other_mask
+        return mask
+
     counts: dict[str, list[tuple[str, int]]] = {}
     for name, arrays in facet_index.fields.items():
-        if name in selection_masks:
-            mask = base_mask.copy()
-            for other, other_mask in selection_masks.items():
-                if other != name:
-                    mask &= other_mask
-        else:
-            mask = result
-        per_value = arrays.count(mask)
+        per_value = arrays.count(without(name))
         nonzero = np.nonzero(per_value)[0]
         order = sorted(nonzero.tolist(), key=lambda i: (-int(per_value[i]), arrays.values[i]))
         counts[name] = [(arrays.values[i], int(per_value[i])) for i in order]
-    return FacetCounts(result_mask=result, counts=counts)
+    histograms = {
+        name: entries.histogram(without(name)) for name, entries in facet_index.dates.items()
+    }
+    return FacetCounts(result_mask=result, counts=counts, histograms=histograms)

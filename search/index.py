@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from search.schema import SCHEMA_VERSION, build_schema
 logger = logging.getLogger(__name__)
 
 VERSION_FILE = "docsift-index.json"
+NAMES_FILE = "names.json"
 _GENERATION = re.compile(r"index-(\d+)$")
 WRITER_LIMIT_MB = 256
 
@@ -152,7 +153,11 @@ def delete_documents(link: Path, doc_ids: Iterable[str]) -> int:
     return count
 
 
-def rebuild_index(link: Path, docs: Iterable[Document]) -> int:
+def rebuild_index(
+    link: Path,
+    docs: Iterable[Document],
+    names: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+) -> int:
     """Build a new generation from `docs` and swap it in atomically; returns the count.
 
     Searches keep answering from the old generation until the swap.
@@ -167,12 +172,31 @@ def rebuild_index(link: Path, docs: Iterable[Document]) -> int:
                 writer.add_document(**doc.to_fields())
                 count += 1
         ix.close()
+        if names is not None:
+            write_names(target, names)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
     _swap_link(link, target)
     _prune_generations(link)
     return count
+
+
+def write_names(link: Path, variants: Mapping[str, Mapping[str, Sequence[str]]]) -> None:
+    """Record beside the index which variants each shown name stands for (label -> canonical
+    -> variants), so entity pages can say "also written as" without the store."""
+    target = link.resolve()
+    tmp = target / f".{NAMES_FILE}.tmp"
+    tmp.write_text(json.dumps(variants, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, target / NAMES_FILE)
+
+
+def read_names(index_dir: Path) -> dict[str, dict[str, list[str]]]:
+    try:
+        data = json.loads((index_dir / NAMES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def open_searcher(ix: Index) -> Searcher:

@@ -16,9 +16,22 @@ from urllib.parse import urlencode
 
 from search.errors import QueryError
 
-FACETS = ("person", "org", "place", "year")
+FACETS = ("person", "org", "place")
+# date histograms and the range parameters that filter them
+HISTOGRAMS = {"published": ("from", "to"), "mentioned": ("mentioned_from", "mentioned_to")}
 SORTS = ("relevance", "newest", "oldest")
-QUERY_FIELDS = ("title", "body", "author", "person", "org", "place", "year", "source", "url")
+QUERY_FIELDS = (
+    "title",
+    "body",
+    "author",
+    "person",
+    "org",
+    "place",
+    "year",
+    "source",
+    "url",
+    "mentioned",
+)
 MAX_PAGE = 1000
 MAX_FILTER_VALUES = 20
 MAX_FILTER_CHARS = 200
@@ -32,6 +45,8 @@ class SearchRequest:
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    mentioned_from: dt.date | None = None
+    mentioned_to: dt.date | None = None
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
@@ -55,7 +70,38 @@ class SearchRequest:
         return replace(self, filters=_ordered(current), page=1)
 
     def without_filters(self) -> SearchRequest:
-        return replace(self, filters=(), date_from=None, date_to=None, page=1)
+        return replace(
+            self,
+            filters=(),
+            date_from=None,
+            date_to=None,
+            mentioned_from=None,
+            mentioned_to=None,
+            page=1,
+        )
+
+    def date_range(self, histogram: str) -> tuple[dt.date | None, dt.date | None]:
+        if histogram == "published":
+            return self.date_from, self.date_to
+        return self.mentioned_from, self.mentioned_to
+
+    def with_date_range(
+        self, histogram: str, start: dt.date | None, end: dt.date | None
+    ) -> SearchRequest:
+        """The same request with one histogram's range set (or cleared), back on page 1."""
+        if histogram == "published":
+            return replace(self, date_from=start, date_to=end, page=1)
+        return replace(self, mentioned_from=start, mentioned_to=end, page=1)
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(
+            self.filters
+            or self.date_from
+            or self.date_to
+            or self.mentioned_from
+            or self.mentioned_to
+        )
 
     def with_page(self, page: int) -> SearchRequest:
         return replace(self, page=page)
@@ -71,6 +117,10 @@ class SearchRequest:
             params.append(("from", self.date_from.isoformat()))
         if self.date_to:
             params.append(("to", self.date_to.isoformat()))
+        if self.mentioned_from:
+            params.append(("mentioned_from", self.mentioned_from.isoformat()))
+        if self.mentioned_to:
+            params.append(("mentioned_to", self.mentioned_to.isoformat()))
         if self.sort != "relevance":
             params.append(("sort", self.sort))
         if self.per_page != self.default_per_page:
@@ -88,6 +138,8 @@ class SearchRequest:
             "filters": {name: list(values) for name, values in self.filters},
             "from": self.date_from.isoformat() if self.date_from else None,
             "to": self.date_to.isoformat() if self.date_to else None,
+            "mentioned_from": self.mentioned_from.isoformat() if self.mentioned_from else None,
+            "mentioned_to": self.mentioned_to.isoformat() if self.mentioned_to else None,
             "sort": self.effective_sort,
         }
 
@@ -217,16 +269,14 @@ def parse_request(
                 values.append(value)
         if len(values) > MAX_FILTER_VALUES:
             raise QueryError(f"at most {MAX_FILTER_VALUES} {facet} values", facet, None)
-        if facet == "year":
-            for value in values:
-                if not re.fullmatch(r"\d{4}", value):
-                    raise QueryError(f"year must be four digits, got {value!r}", facet, value)
         filters[facet] = values
-    raw_from, raw_to = _getone(params, "from"), _getone(params, "to")
-    date_from = parse_date(raw_from, "from") if raw_from else None
-    date_to = parse_date(raw_to, "to", end=True) if raw_to else None
-    if date_from and date_to and date_from > date_to:
-        raise QueryError("from is after to", "from", raw_from)
+    ranges: dict[str, dt.date | None] = {}
+    for low, high in HISTOGRAMS.values():
+        raw_low, raw_high = _getone(params, low), _getone(params, high)
+        ranges[low] = parse_date(raw_low, low) if raw_low else None
+        ranges[high] = parse_date(raw_high, high, end=True) if raw_high else None
+        if ranges[low] and ranges[high] and ranges[low] > ranges[high]:  # type: ignore[operator]
+            raise QueryError(f"{low} is after {high}", low, raw_low)
     sort = (_getone(params, "sort") or "relevance").lower()
     if sort == "date":
         sort = "newest"
@@ -237,8 +287,10 @@ def parse_request(
     return SearchRequest(
         q=q,
         filters=_ordered(filters),
-        date_from=date_from,
-        date_to=date_to,
+        date_from=ranges["from"],
+        date_to=ranges["to"],
+        mentioned_from=ranges["mentioned_from"],
+        mentioned_to=ranges["mentioned_to"],
         sort=sort,
         page=page,
         per_page=per_page,

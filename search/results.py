@@ -67,6 +67,8 @@ class Facet:
     name: str
     values: tuple[FacetValue, ...]
     total_values: int
+    kind: str = "values"  # "values" (person, org, place) or "histogram" (dates)
+    granularity: str = ""  # histograms: "year" | "month" | "day"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,4 +99,37 @@ class SearchResponse:
             "took_ms": round(self.took_ms, 2),
             "hits": [h.to_dict() for h in self.hits],
             "facets": {f.name: [v.to_dict(base) for v in f.values] for f in self.facets},
+            "histograms": {f.name: f.granularity for f in self.facets if f.kind == "histogram"},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EntityResponse:
+    """An entity page: who or what, where it is mentioned, with whom, and when."""
+
+    label: str
+    name: str
+    also_written_as: tuple[str, ...]
+    total: int
+    documents: tuple[Hit, ...]
+    co_mentions: tuple[Facet, ...]
+    timeline: Facet
+    mentioned_dates: Facet
+
+    def to_dict(self, base: str = "/api/search") -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "name": self.name,
+            "also_written_as": list(self.also_written_as),
+            "total": self.total,
+            "documents": [h.to_dict() for h in self.documents],
+            "co_mentions": {f.name: [v.to_dict(base) for v in f.values] for f in self.co_mentions},
+            "timeline": {
+                "granularity": self.timeline.granularity,
+                "buckets": [v.to_dict(base) for v in self.timeline.values],
+            },
+            "mentioned_dates": {
+                "granularity": self.mentioned_dates.granularity,
+                "buckets": [v.to_dict(base) for v in self.mentioned_dates.values],
+            },
         }

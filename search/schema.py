@@ -5,10 +5,12 @@ from __future__ import annotations
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SEARCH_FIELDS = ("title", "body")
-# facet name -> Whoosh field; "year" is the published-date histogram
-FACET_FIELDS = {"person": "person", "org": "org", "place": "place", "year": "year"}
+# facet name -> Whoosh field
+FACET_FIELDS = {"person": "person", "org": "org", "place": "place"}
+# dates mentioned in the text, ISO at their precision ("2024-03-14", "2024-03", "2024", "1990s")
+MENTIONED_FIELD = "mentioned"
 
 
 def build_schema() -> Schema:
@@ -27,6 +29,7 @@ def build_schema() -> Schema:
         year=KEYWORD(stored=True),
         month=ID(stored=False),
         day=ID(stored=True),
+        mentioned=KEYWORD(commas=True),
         date=DATETIME(stored=True, sortable=True),
         meta=STORED(),
     )

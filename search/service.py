@@ -7,6 +7,7 @@ import html
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +20,19 @@ from whoosh.searching import Searcher
 from whoosh.sorting import FunctionFacet
 
 from search.documents import Document, document_from_stored, split_values
-from search.errors import DocumentNotFound, IndexUnavailable, QueryError
-from search.facets import FacetCounts, FacetIndex, build_facet_index, count_facets
-from search.index import index_exists, open_index, open_searcher
-from search.query import FACETS, SearchRequest, parse_request
-from search.results import Facet, FacetValue, Hit, SearchResponse
-from search.schema import FACET_FIELDS, SEARCH_FIELDS
+from search.errors import DocumentNotFound, EntityNotFound, IndexUnavailable, QueryError
+from search.facets import (
+    FacetCounts,
+    FacetIndex,
+    bucket_range,
+    build_facet_index,
+    count_facets,
+)
+from search.index import index_exists, open_index, open_searcher, read_names
+from search.query import FACETS, HISTOGRAMS, SearchRequest, parse_request
+from search.results import EntityResponse, Facet, FacetValue, Hit, SearchResponse
+from search.schema import FACET_FIELDS, MENTIONED_FIELD, SEARCH_FIELDS
 from search.settings import Settings
-
-YEAR_FACET_LIMIT = 60
 
 
 def excerpt(text: str, chars: int) -> str:
@@ -41,7 +46,7 @@ def excerpt(text: str, chars: int) -> str:
 
 def _date_sort(facet_index: FacetIndex, *, newest: bool) -> FunctionFacet:
     """Sort key by publication date with undated documents last in either direction."""
-    ordinal = facet_index.date_ordinal
+    ordinal = facet_index.published_ordinal
     if newest:
         return FunctionFacet(lambda _s, docnum: -int(ordinal[docnum]))
     return FunctionFacet(lambda _s, docnum: int(ordinal[docnum]) or 10**8)
@@ -98,7 +103,7 @@ class SearchService:
         key = (self._ix_target or self.index_dir, reader.generation())
         with self._lock:
             if self._facets_key != key or self._facets is None:
-                self._facets = build_facet_index(reader, FACET_FIELDS)
+                self._facets = build_facet_index(reader, FACET_FIELDS, MENTIONED_FIELD)
                 self._facets_key = key
             return self._facets
 
@@ -126,26 +131,39 @@ class SearchService:
         with self._searcher() as searcher:
             query, counted = self._match(searcher, request)
             total = int(counted.result_mask.sum())
-            filtered = bool(request.filters or request.date_from or request.date_to)
             hits = self._page(
-                searcher, query, request, counted.result_mask, filtered=filtered, total=total
+                searcher,
+                query,
+                request,
+                counted.result_mask,
+                filtered=request.has_filters,
+                total=total,
             )
         facets = tuple(self._facet(name, counted.counts.get(name, []), request) for name in FACETS)
+        facets += tuple(
+            self._histogram(name, *counted.histograms[name], request) for name in HISTOGRAMS
+        )
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResponse(
             request=request, total=total, hits=hits, facets=facets, took_ms=took_ms
         )
 
+    def facet_counts(self, request: SearchRequest) -> FacetCounts:
+        """Matching and every facet count for a request, without fetching a page of hits."""
+        with self._searcher() as searcher:
+            return self._match(searcher, request)[1]
+
     def _match(self, searcher: Searcher, request: SearchRequest) -> tuple[Query, FacetCounts]:
         """The parsed query and the facet counts/result mask for a request."""
         facet_index = self._facet_index(searcher)
         query = self._parse_query(searcher, request.q)
-        base = facet_index.date_mask(request.date_from, request.date_to)
+        base = facet_index.live.copy()
         if request.q:
             matched = np.zeros(facet_index.doc_count, dtype=bool)
             matched[np.fromiter(searcher.docs_for_query(query), dtype=np.int64)] = True
             base &= matched
-        return query, count_facets(facet_index, base, dict(request.filters))
+        ranges = {name: request.date_range(name) for name in HISTOGRAMS}
+        return query, count_facets(facet_index, base, dict(request.filters), ranges)
 
     def _page(
         self,
@@ -195,10 +213,7 @@ class SearchService:
 
     def _facet(self, name: str, counts: list[tuple[str, int]], request: SearchRequest) -> Facet:
         selected = request.selected(name)
-        if name == "year":
-            shown = sorted(counts, key=lambda vc: vc[0], reverse=True)[:YEAR_FACET_LIMIT]
-        else:
-            shown = counts[: self.settings.facet_limit]
+        shown = counts[: self.settings.facet_limit]
         count_of = dict(counts)
         # selected values are pinned first, even when no result carries them any more
         pinned = [(v, count_of.get(v, 0)) for v in selected]
@@ -213,6 +228,29 @@ class SearchService:
             for v, c in pinned + rest
         )
         return Facet(name=name, values=values, total_values=len(counts))
+
+    def _histogram(
+        self, name: str, granularity: str, buckets: list[tuple[str, int]], request: SearchRequest
+    ) -> Facet:
+        """Date buckets in time order; choosing one sets the range, choosing it again clears."""
+        current = request.date_range(name)
+        values = []
+        for label, count in buckets:
+            span = bucket_range(label)
+            selected = current == span
+            target = (
+                request.with_date_range(name, None, None)
+                if selected
+                else request.with_date_range(name, *span)
+            )
+            values.append(FacetValue(label, count, selected, target.query_string()))
+        return Facet(
+            name=name,
+            values=tuple(values),
+            total_values=len(values),
+            kind="histogram",
+            granularity=granularity,
+        )
 
     def facet_values(
         self, name: str, request: SearchRequest, limit: int = 100, contains: str = ""
@@ -232,7 +270,14 @@ class SearchService:
         counts = counted.counts.get(name, [])
         needle = contains.strip().casefold()
         if needle:
-            counts = [(v, c) for v, c in counts if needle in v.casefold()]
+            # a search for "zelensky" also finds "Volodymyr Zelenskiy" through its variants
+            variants = self._names().get(name, {})
+            counts = [
+                (v, c)
+                for v, c in counts
+                if needle in v.casefold()
+                or any(needle in alt.casefold() for alt in variants.get(v, ()))
+            ]
         return Facet(
             name=name,
             values=tuple(
@@ -242,6 +287,50 @@ class SearchService:
                 for v, c in counts[:limit]
             ),
             total_values=len(counts),
+        )
+
+    # -- names and entities ----------------------------------------------------------
+
+    def _names(self) -> dict[str, dict[str, list[str]]]:
+        """label -> shown name -> the variants merged into it (read per index generation)."""
+        target = self._ix_target or self.index_dir.resolve()
+        return read_names(target)
+
+    def variants(self, label: str, name: str) -> tuple[str, ...]:
+        return tuple(v for v in self._names().get(label, {}).get(name, []) if v != name)
+
+    def entity(self, label: str, name: str, *, limit: int = 20) -> EntityResponse:
+        """Everything the entity page shows for one person, organisation or place.
+
+        Raises:
+            QueryError: unknown label.
+            EntityNotFound: no document mentions it.
+        """
+        if label not in FACETS:
+            raise QueryError(
+                f"unknown entity type {label!r}; use {', '.join(FACETS)}", "label", label
+            )
+        request = self.parse({label: name, "sort": "newest", "per_page": str(limit)})
+        response = self.search(request)
+        if not response.total:
+            raise EntityNotFound(label, name)
+        co_mentions = tuple(
+            replace(facet, values=tuple(v for v in facet.values if v.value != name))
+            for facet in response.facets
+            if facet.kind == "values"
+        )
+        published = response.facet("published")
+        mentioned = response.facet("mentioned")
+        assert published is not None and mentioned is not None
+        return EntityResponse(
+            label=label,
+            name=name,
+            also_written_as=self.variants(label, name),
+            total=response.total,
+            documents=response.hits,
+            co_mentions=co_mentions,
+            timeline=published,
+            mentioned_dates=mentioned,
         )
 
     # -- documents and stats ------------------------------------------------------------
@@ -267,7 +356,7 @@ class SearchService:
             with self._searcher() as searcher:
                 reader = searcher.reader()
                 facet_index = self._facet_index(searcher)
-                dated = facet_index.date_ordinal[facet_index.live]
+                dated = facet_index.published_ordinal[facet_index.live]
                 dated = dated[dated > 0]
                 return {
                     "documents": searcher.doc_count(),

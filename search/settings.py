@@ -40,6 +40,9 @@ class Settings:
     )
     fetch_timeout_s: float = field(default=20.0, metadata=_help("HTTP timeout per request"))
     max_redirects: int = field(default=5, metadata=_help("redirects followed per fetch"))
+    ner_processes: int = field(
+        default=2, metadata=_help("worker processes for entity recognition on large ingests")
+    )
 
     @property
     def db_path(self) -> Path:
@@ -82,6 +85,7 @@ _KINDS: dict[str, type] = {
     "user_agent": str,
     "fetch_timeout_s": float,
     "max_redirects": int,
+    "ner_processes": int,
 }
 
 
@@ -127,6 +131,7 @@ def load_settings(
         "max_query_chars",
         "max_file_bytes",
         "max_redirects",
+        "ner_processes",
     ):
         value = coerced.get(key)
         if isinstance(value, int) and value < 1:

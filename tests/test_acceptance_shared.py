@@ -31,7 +31,8 @@ def test_seed_articles_are_both_found_for_rutte_by_cli_and_api(
 @pytest.mark.slow
 def test_every_bbc_file_ingests_and_the_latin1_pound_sign_decodes(settings: Settings) -> None:
     raw = shared_path("data", "bbc_news", "raw")
-    assert main(["--home", str(settings.home), "--quiet", "ingest", str(raw)]) == 0
+    # this checks decoding; entities on this corpus are measured by bench/ingest.py
+    assert main(["--home", str(settings.home), "--quiet", "ingest", "--no-entities", str(raw)]) == 0
     service = SearchService.from_settings(settings)
     stats = service.stats()
     files = [p for p in Path(raw).rglob("*") if p.is_file()]

@@ -49,7 +49,7 @@ def test_date_range_expands_partial_dates() -> None:
         ({"q": "x" * 1001}, "q"),
         ({"q": "a\x00b"}, "q"),
         ({"q": "*"}, "q"),
-        ({"year": "24"}, "year"),
+        ({"mentioned_from": "2024-02", "mentioned_to": "2024-01"}, "mentioned_from"),
         ({"q": ["a", "b"]}, "q"),
     ],
 )

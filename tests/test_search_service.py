@@ -6,10 +6,11 @@ import datetime as dt
 import itertools
 import random
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 
-from search.documents import Document
+from search.documents import Document, Mention
 from search.errors import DocumentNotFound, IndexMissing
 from search.index import write_documents
 from search.query import parse_request
@@ -19,6 +20,22 @@ PEOPLE = ["Helena Marsh", "Tomás Reyes", "Amara Okafor", "Ingrid Solberg", "Ken
 ORGS = ["Port Alder Council", "Northwind Freight", "Dockworkers Union", "Clearwater Trust"]
 PLACES = ["Port Alder", "Brussels", "Kyiv"]
 WORDS = ["harbour", "strike", "storm", "council", "budget", "election", "ferry", "court"]
+
+
+def random_mentions(rng: random.Random) -> tuple[Mention, ...]:
+    mentions = []
+    for _ in range(rng.randrange(0, 3)):
+        day = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(2200))
+        value, precision = rng.choice(
+            [
+                (day.isoformat(), "day"),
+                (day.isoformat()[:7], "month"),
+                (str(day.year), "year"),
+                (f"{day.year // 10 * 10}s", "decade"),
+            ]
+        )
+        mentions.append(Mention("date", "x", 0, 1, value=value, precision=precision))
+    return tuple(mentions)
 
 
 def random_corpus(seed: int, n: int) -> list[Document]:
@@ -39,6 +56,7 @@ def random_corpus(seed: int, n: int) -> list[Document]:
                 orgs=tuple(rng.sample(ORGS, rng.randrange(0, 3))),
                 places=tuple(rng.sample(PLACES, rng.randrange(0, 2))),
                 published=published,
+                mentions=random_mentions(rng),
             )
         )
     return corpus
@@ -54,44 +72,86 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[SearchService, lis
     return SearchService(link), documents
 
 
+Range = tuple[dt.date | None, dt.date | None]
+
+
+def _interval(value: str) -> tuple[dt.date, dt.date]:
+    if value.endswith("s"):
+        return dt.date(int(value[:4]), 1, 1), dt.date(int(value[:4]) + 9, 12, 31)
+    if len(value) == 4:
+        return dt.date(int(value), 1, 1), dt.date(int(value), 12, 31)
+    if len(value) == 7:
+        start = dt.date(int(value[:4]), int(value[5:]), 1)
+        return start, (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    day = dt.date.fromisoformat(value)
+    return day, day
+
+
+def doc_intervals(doc: Document, histogram: str) -> list[tuple[dt.date, dt.date, str]]:
+    if histogram == "published":
+        return [(doc.published, doc.published, "day")] if doc.published else []
+    return [(*_interval(m.value), m.precision) for m in doc.mentions if m.label == "date"]
+
+
 def brute_force(
     documents: list[Document],
     q: str,
     selections: dict[str, list[str]],
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> tuple[set[str], dict[str, dict[str, int]]]:
-    """Expected result ids and disjunctive facet counts, computed without the index."""
+    ranges: dict[str, Range] | None = None,
+) -> tuple[set[str], dict[str, dict[str, int]], dict[str, list[Document]]]:
+    """Expected ids, disjunctive facet counts, and per histogram the documents it counts."""
+    ranges = ranges or {}
     attr = {"person": "people", "org": "orgs", "place": "places"}
 
-    def values(doc: Document, facet: str) -> tuple[str, ...]:
-        if facet == "year":
-            return (str(doc.published.year),) if doc.published else ()
-        return getattr(doc, attr[facet])
+    def matches_text(doc: Document) -> bool:
+        return not q or q in f"{doc.title} {doc.body}".lower().split()
 
-    def base(doc: Document) -> bool:
-        text = f"{doc.title} {doc.body}".lower()
-        if q and q not in text.split():
-            return False
-        if date_from and (not doc.published or doc.published < date_from):
-            return False
-        return not (date_to and (not doc.published or doc.published > date_to))
-
-    def passes(doc: Document, skip: str | None) -> bool:
-        return all(
-            set(values(doc, f)) & set(sel) for f, sel in selections.items() if sel and f != skip
+    def in_range(doc: Document, histogram: str) -> bool:
+        low, high = ranges.get(histogram, (None, None))
+        if low is None and high is None:
+            return True
+        return any(
+            (low is None or end >= low) and (high is None or start <= high)
+            for start, end, _ in doc_intervals(doc, histogram)
         )
 
-    hits = {d.doc_id for d in documents if base(d) and passes(d, None)}
+    def passes(doc: Document, skip: str | None) -> bool:
+        return (
+            matches_text(doc)
+            and all(
+                set(getattr(doc, attr[f])) & set(sel)
+                for f, sel in selections.items()
+                if sel and f != skip
+            )
+            and all(in_range(doc, h) for h in ("published", "mentioned") if h != skip)
+        )
+
+    hits = {d.doc_id for d in documents if passes(d, None)}
     counts: dict[str, dict[str, int]] = {}
-    for facet in ("person", "org", "place", "year"):
+    for facet in ("person", "org", "place"):
         tally: dict[str, int] = {}
         for doc in documents:
-            if base(doc) and passes(doc, facet):
-                for value in values(doc, facet):
+            if passes(doc, facet):
+                for value in getattr(doc, attr[facet]):
                     tally[value] = tally.get(value, 0) + 1
         counts[facet] = tally
-    return hits, counts
+    counted = {h: [d for d in documents if passes(d, h)] for h in ("published", "mentioned")}
+    return hits, counts, counted
+
+
+def expected_histogram(docs: list[Document], histogram: str, granularity: str) -> dict[str, int]:
+    level = ["day", "month", "year"].index(granularity)
+    width = {"day": 10, "month": 7, "year": 4}[granularity]
+    tally: dict[str, int] = {}
+    for doc in docs:
+        buckets = {
+            start.isoformat()[:width]
+            for start, _, precision in doc_intervals(doc, histogram)
+            if precision != "decade" and ["day", "month", "year"].index(precision) <= level
+        }
+        for bucket in buckets:
+            tally[bucket] = tally.get(bucket, 0) + 1
+    return tally
 
 
 SELECTIONS = [
@@ -99,31 +159,56 @@ SELECTIONS = [
     {"person": ["Helena Marsh"]},
     {"person": ["Helena Marsh", "Amara Okafor"]},
     {"person": ["Helena Marsh", "Amara Okafor"], "org": ["Northwind Freight"]},
-    {"org": ["Clearwater Trust", "Dockworkers Union"], "place": ["Kyiv"], "year": ["2023"]},
-    {"year": ["2022", "2024"], "person": ["Kenji Watanabe"]},
+    {"org": ["Clearwater Trust", "Dockworkers Union"], "place": ["Kyiv"]},
+    {"person": ["Kenji Watanabe"], "from": "2023", "to": "2023"},
+    {"mentioned_from": "2020-03", "mentioned_to": "2021-06", "place": ["Port Alder"]},
+    {"from": "2022-06-01", "mentioned_from": "2023"},
 ]
 
 
 @pytest.mark.parametrize(
     ("q", "selections"), list(itertools.product(["", "strike", "ferry"], SELECTIONS))
 )
-def test_facet_counts_match_brute_force(
-    corpus: tuple[SearchService, list[Document]], q: str, selections: dict[str, list[str]]
+def test_facet_and_histogram_counts_match_brute_force(
+    corpus: tuple[SearchService, list[Document]], q: str, selections: dict[str, object]
 ) -> None:
     service, documents = corpus
     request = parse_request({"q": q, "per_page": "100", **selections})
     response = service.search(request)
-    expected_hits, expected_counts = brute_force(documents, q, selections)
+    facet_selections = {k: v for k, v in selections.items() if k in ("person", "org", "place")}
+    ranges = {h: request.date_range(h) for h in ("published", "mentioned")}
+    expected_hits, expected_counts, counted = brute_force(documents, q, facet_selections, ranges)
     assert response.total == len(expected_hits)
     assert {h.doc_id for h in response.hits} == expected_hits
     for facet in response.facets:
         shown = {v.value: v.count for v in facet.values if v.count}
+        if facet.kind == "histogram":
+            expected = expected_histogram(counted[facet.name], facet.name, facet.granularity)
+            assert shown == expected, facet.name
+            assert list(shown) == sorted(shown)  # time order
+            continue
         expected = expected_counts[facet.name]
         assert facet.total_values == len(expected)
         for value, count in shown.items():
             assert expected[value] == count, (facet.name, value)
-        for value in selections.get(facet.name, []):
+        for value in facet_selections.get(facet.name, []):
             assert next(v for v in facet.values if v.value == value).selected
+
+
+def test_histogram_bucket_toggles_the_date_range(
+    corpus: tuple[SearchService, list[Document]],
+) -> None:
+    service, _ = corpus
+    response = service.search(parse_request({}))
+    published = response.facet("published")
+    assert published is not None and published.granularity in ("month", "year")
+    bucket = published.values[0]
+    narrowed = service.search(service.parse(dict(parse_qsl(bucket.toggle_query))))
+    assert narrowed.total == bucket.count
+    chosen = next(v for v in narrowed.facet("published").values if v.value == bucket.value)
+    assert chosen.selected
+    cleared = service.parse(dict(parse_qsl(chosen.toggle_query)))
+    assert (cleared.date_from, cleared.date_to) == (None, None)
 
 
 def test_date_range_filter_matches_brute_force(
@@ -131,7 +216,9 @@ def test_date_range_filter_matches_brute_force(
 ) -> None:
     service, documents = corpus
     request = parse_request({"from": "2023-03", "to": "2023-10-15", "per_page": "100"})
-    expected, _ = brute_force(documents, "", {}, dt.date(2023, 3, 1), dt.date(2023, 10, 15))
+    expected, _, _ = brute_force(
+        documents, "", {}, {"published": (dt.date(2023, 3, 1), dt.date(2023, 10, 15))}
+    )
     response = service.search(request)
     assert {h.doc_id for h in response.hits} == expected
 

@@ -40,18 +40,31 @@ def titles(data: dict) -> list[str]:
 def test_search_json_has_every_documented_key_with_its_type(client: FlaskClient) -> None:
     data = search(client, q="nato")
 
-    assert set(data) == {"query", "total", "page", "per_page", "pages", "took_ms", "hits", "facets"}
+    assert set(data) == {
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "pages",
+        "took_ms",
+        "hits",
+        "facets",
+        "histograms",
+    }
     assert data["query"] == {
         "q": "nato",
         "filters": {},
         "from": None,
         "to": None,
+        "mentioned_from": None,
+        "mentioned_to": None,
         "sort": "relevance",
     }
     assert isinstance(data["total"], int) and data["total"] == 2
     assert (data["page"], data["per_page"], data["pages"]) == (1, 10, 1)
     assert isinstance(data["took_ms"], int | float)
-    assert set(data["facets"]) == {"person", "org", "place", "year"}
+    assert set(data["facets"]) == {"person", "org", "place", "published", "mentioned"}
+    assert set(data["histograms"]) == {"published", "mentioned"}
     for hit in data["hits"]:
         assert set(hit) == HIT_KEYS
         assert all(isinstance(hit[k], str) for k in ("id", "title", "url", "source", "snippet"))
@@ -87,7 +100,14 @@ def test_facet_counts_cover_the_whole_result_set(client: FlaskClient) -> None:
     people = facet(data, "person")
     assert people["Mark Rutte"]["count"] == 2
     assert people["Volodymyr Zelensky"]["count"] == 2
-    assert facet(data, "year")["2024"]["count"] == 3
+    # six dated documents from 2021 to 2024: a histogram by year
+    assert data["histograms"]["published"] == "year"
+    assert {k: v["count"] for k, v in facet(data, "published").items()} == {
+        "2021": 1,
+        "2022": 1,
+        "2023": 1,
+        "2024": 3,
+    }
     assert not any(item["selected"] for item in data["facets"]["person"])
 
 

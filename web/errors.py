@@ -16,9 +16,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from search.errors import (
     DocsiftError,
-    DocumentNotFound,
     IndexMissing,
     IndexUnavailable,
+    NotFound,
     QueryError,
 )
 
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 # first match wins, so subclasses come before their bases
 ERROR_TABLE: tuple[tuple[type[DocsiftError], int, str], ...] = (
     (QueryError, 400, "bad_request"),
-    (DocumentNotFound, 404, "not_found"),
+    (NotFound, 404, "not_found"),
     (IndexUnavailable, 503, "index_unavailable"),
     (DocsiftError, 500, "internal"),
 )

@@ -1,0 +1,144 @@
+"""Facet counting: docsift's per-document arrays against Whoosh `groupedby`, side by side.
+
+    python bench/facets.py [--home DIR]   (default bench/out/reuters, built on first use)
+
+For 50 fixed queries, all five facets (person, org, place, published date, mentioned date):
+docsift counts from numpy arrays cached per index generation; the baseline asks Whoosh for the
+same groups with `groupedby` (FieldFacet with allow_overlap for the multi-valued fields).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from common import REUTERS, ROOT, ensure_home, summary
+
+QUERIES = [
+    "oil",
+    "coffee",
+    "bank",
+    "dollar",
+    "trade deficit",
+    "interest rates",
+    "wheat",
+    "gold",
+    "merger",
+    "acquisition",
+    "shares",
+    "profit",
+    "loss",
+    "strike",
+    "opec",
+    "crude prices",
+    "japan",
+    "tokyo",
+    "germany",
+    "bundesbank",
+    "federal reserve",
+    "treasury",
+    "bonds",
+    "inflation",
+    "unemployment",
+    "cocoa",
+    "sugar",
+    "soybeans",
+    "corn",
+    "grain exports",
+    "tax",
+    "budget",
+    "debt",
+    "brazil",
+    "mexico",
+    "canada",
+    "steel",
+    "copper",
+    "ship*",
+    "earnings",
+    "dividend",
+    "takeover bid",
+    "stake",
+    "airline",
+    "computer",
+    "chemical",
+    "reagan",
+    "baker",
+    "yen",
+    "record",
+]
+FACETS = ("person", "org", "place")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--home", type=Path, default=ROOT / "bench" / "out" / "reuters")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if not REUTERS.exists() and not args.home.exists():
+        print(f"skipped: {REUTERS} is absent (needs ../shared)")
+        return 0
+    ensure_home(args.home)
+
+    from whoosh.sorting import FieldFacet
+
+    from search.service import SearchService
+    from search.settings import Settings
+
+    service = SearchService.from_settings(Settings(home=args.home))
+    service.search(service.parse({}))  # open the index and build the arrays once
+    ours: list[float] = []
+    grouped: list[float] = []
+    plain: list[float] = []
+    mismatches = 0
+    with service._searcher() as searcher:  # noqa: SLF001 - a benchmark may look inside
+        n_docs = searcher.doc_count()
+        for _ in range(args.rounds):
+            for q in QUERIES:
+                request = service.parse({"q": q})
+                query = service._parse_query(searcher, q)  # noqa: SLF001
+
+                started = time.perf_counter()
+                counted = service._match(searcher, request)[1]  # noqa: SLF001
+                ours.append((time.perf_counter() - started) * 1000)
+
+                groups = {name: FieldFacet(name, allow_overlap=True) for name in FACETS}
+                groups["published"] = FieldFacet("year")  # the histogram's year buckets
+                groups["mentioned"] = FieldFacet("mentioned", allow_overlap=True)
+                started = time.perf_counter()
+                results = searcher.search(query, limit=10, groupedby=groups)
+                whoosh_counts = {
+                    name: {k: len(v) for k, v in results.groups(name).items()} for name in FACETS
+                }
+                grouped.append((time.perf_counter() - started) * 1000)
+
+                started = time.perf_counter()
+                searcher.search(query, limit=10)
+                plain.append((time.perf_counter() - started) * 1000)
+
+                for name in FACETS:
+                    ours_map = dict(counted.counts[name])
+                    theirs = {
+                        k.decode() if isinstance(k, bytes) else k: v
+                        for k, v in whoosh_counts[name].items()
+                        if k
+                    }
+                    mismatches += ours_map != theirs
+    ratio = statistics.median(grouped) / statistics.median(ours)
+    print(f"index: {args.home} ({n_docs} documents); {len(QUERIES)} queries x {args.rounds}")
+    print(f"docsift arrays (match + 5 facets): {summary(ours)}")
+    print(f"whoosh groupedby (search + 5 facets): {summary(grouped)}")
+    print(f"whoosh search alone, no facets:     {summary(plain)}")
+    print(
+        f"ratio groupedby / docsift (p50): {ratio:.1f}x   (target: docsift p50 < 20 ms and >= 10x)"
+    )
+    print(
+        f"person/org/place counts identical to groupedby: "
+        f"{'yes' if not mismatches else f'no ({mismatches} differ)'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

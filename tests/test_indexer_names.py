@@ -1,0 +1,500 @@
+"""Entity names: canonical spans, in-document surname resolution, corpus-wide aliases."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.names import (
+    Alias,
+    build_aliases,
+    canonical_name,
+    find_acronym_pairs,
+    name_key,
+    resolve_document,
+    resolve_labels,
+)
+from search.documents import Mention
+
+
+def mention(label: str, text: str, start: int = 0) -> Mention:
+    return Mention(label=label, text=text, start=start, end=start + len(text))
+
+
+def values(mentions: tuple[Mention, ...]) -> list[tuple[str, str]]:
+    return [(m.text, m.value) for m in mentions]
+
+
+# ---------------------------------------------------------------------------------------------
+# canonical_name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nato's secretary general Mark Rutte", "Mark Rutte"),
+        ("Nato secretary-general Mark Rutte", "Mark Rutte"),
+        ("Mr Rutte", "Rutte"),
+        ("Mr. Rutte", "Rutte"),
+        ("Ukrainian president Volodymyr Zelenskiy", "Volodymyr Zelenskiy"),
+        ("Ukrainian President Volodymyr Zelenskiy", "Volodymyr Zelenskiy"),
+        ("Kremlin spokesperson Dmitry Peskov", "Dmitry Peskov"),
+        ("Mrs Justice Cockerill", "Cockerill"),
+        ("Prime Minister Keir Starmer", "Keir Starmer"),
+        ("Sir Keir Starmer", "Keir Starmer"),
+        ("Dr. Anthony Fauci", "Anthony Fauci"),
+        ("Prof Chris Whitty", "Chris Whitty"),
+        ("Dame Judi Dench", "Judi Dench"),
+        ("Senator Bernie Sanders", "Bernie Sanders"),
+        ("Rep. Alexandria Ocasio-Cortez", "Alexandria Ocasio-Cortez"),
+        ("Gen. Mark Milley", "Mark Milley"),
+        ("Col. Gaddafi", "Gaddafi"),
+        ("Chancellor Olaf Scholz", "Olaf Scholz"),
+        ("Mayor Sadiq Khan", "Sadiq Khan"),
+        ("Judge Tanya Chutkan", "Tanya Chutkan"),
+        ("UN Secretary General António Guterres", "António Guterres"),
+        ("foreign minister Sergei Lavrov", "Sergei Lavrov"),
+        ("Tesla CEO Elon Musk", "Elon Musk"),
+        ("Chairman Mao", "Mao"),
+        ("former US president Donald Trump", "Donald Trump"),
+        ("Secretary of State Antony Blinken", "Antony Blinken"),
+        ("Chancellor of the Exchequer Rachel Reeves", "Rachel Reeves"),
+        ("Labour's Keir Starmer", "Keir Starmer"),
+        ("Mark Rutte, Nato secretary general", "Mark Rutte"),
+        ("Ukrainian president, Volodymyr Zelenskiy", "Volodymyr Zelenskiy"),
+        ("President de Gaulle", "de Gaulle"),
+        ("Charles de Gaulle", "Charles de Gaulle"),
+        ("Bashar al-Assad", "Bashar al-Assad"),
+        ("Saudi Crown Prince Mohammed bin Salman", "Mohammed bin Salman"),
+        ("Martin Luther King, Jr.", "Martin Luther King Jr."),
+        ("Stephen King", "Stephen King"),
+        ("John Major", "John Major"),
+        ("Xi Jinping", "Xi Jinping"),
+        ("Владимир Путин", "Владимир Путин"),
+    ],
+)
+def test_canonical_person_strips_honorifics_roles_and_their_qualifiers(text, expected):
+    assert canonical_name(text, "person") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("King Charles", "King Charles"),
+        ("Britain's King Charles III", "King Charles III"),
+        ("Pope Francis", "Pope Francis"),
+        ("Prince Harry", "Prince Harry"),
+    ],
+)
+def test_canonical_person_keeps_a_sovereigns_title_before_a_single_name(text, expected):
+    # a bare "Charles" would be merged with whichever Charles the document or corpus has
+    assert canonical_name(text, "person") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("Rutte\u2019s", "person", "Rutte"),
+        ("Rutte's", "person", "Rutte"),
+        ("James'", "person", "James"),
+        ("Nato's", "org", "Nato"),
+        ("Nato\u2019s", "org", "Nato"),
+        ("the Kremlin's", "org", "Kremlin"),
+        ("O\u2019Brien", "person", "O'Brien"),
+    ],
+)
+def test_canonical_name_strips_possessives_and_normalises_apostrophes(text, label, expected):
+    assert canonical_name(text, label) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("\u201cMark Rutte\u201d", "person", "Mark Rutte"),
+        ("  Mark\u00a0 Rutte\n", "person", "Mark Rutte"),
+        ("Mark\u200b Rutte,", "person", "Mark Rutte"),
+        ("Mark Rutte (Nato)", "person", "Mark Rutte"),
+        ("Zelenskiy.", "person", "Zelenskiy"),
+        ("Jose\u0301 Mourinho", "person", "Jos\u00e9 Mourinho"),  # NFC
+        ("the Kremlin", "org", "Kremlin"),
+        ("The New York Times", "org", "New York Times"),
+        ("NATO", "org", "NATO"),
+        ("Nato", "org", "Nato"),
+        ("Acme Inc.", "org", "Acme Inc."),
+        ("U.S.", "place", "U.S."),
+        ("the Netherlands", "place", "Netherlands"),
+        ("The Hague", "place", "The Hague"),
+        ("'Paris'", "place", "Paris"),
+        ("3M", "org", "3M"),
+    ],
+)
+def test_canonical_name_cleans_quotes_space_unicode_and_articles(text, label, expected):
+    assert canonical_name(text, label) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("", "person"),
+        ("   ", "person"),
+        ("Mr", "person"),
+        ("Mrs.", "person"),
+        ("President", "person"),
+        ("the president", "person"),
+        ("King", "person"),
+        ("he", "person"),
+        ("He", "person"),
+        ("They", "person"),
+        ("mark rutte", "person"),
+        ("the government", "org"),
+        ("2024", "org"),
+        ("12345 A", "place"),
+        ("\u201c\u201d", "person"),
+        ("https://example.com", "org"),
+        ("J", "person"),
+    ],
+)
+def test_canonical_name_returns_none_for_junk(text, label):
+    assert canonical_name(text, label) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80), st.sampled_from(["person", "org", "place", "date", "other"]))
+def test_canonical_name_never_raises_and_is_idempotent(text, label):
+    once = canonical_name(text, label)
+    assert once is None or isinstance(once, str)
+    if once is not None:
+        assert canonical_name(once, label) == once
+
+
+# ---------------------------------------------------------------------------------------------
+# resolve_document
+
+
+def test_resolve_document_resolves_surnames_to_the_full_name_in_the_document():
+    doc = [
+        mention("person", "Nato's secretary general Mark Rutte"),
+        mention("person", "Mr Rutte", 50),
+        mention("person", "Rutte\u2019s", 80),
+        mention("org", "Nato's", 100),
+    ]
+    assert values(resolve_document(doc)) == [
+        ("Nato's secretary general Mark Rutte", "Mark Rutte"),
+        ("Mr Rutte", "Mark Rutte"),
+        ("Rutte\u2019s", "Mark Rutte"),
+        ("Nato's", "Nato"),
+    ]
+
+
+def test_resolve_document_keeps_a_surname_shared_by_two_people_as_is():
+    doc = [
+        mention("person", "Donald Trump"),
+        mention("person", "Melania Trump", 20),
+        mention("person", "Mr Trump", 40),
+    ]
+    assert values(resolve_document(doc)) == [
+        ("Donald Trump", "Donald Trump"),
+        ("Melania Trump", "Melania Trump"),
+        ("Mr Trump", "Trump"),
+    ]
+
+
+def test_resolve_document_takes_the_longest_form_of_one_person():
+    doc = [
+        mention("person", "Joe Biden"),
+        mention("person", "Joe R. Biden"),
+        mention("person", "Biden"),
+    ]
+    assert [m.value for m in resolve_document(doc)] == ["Joe Biden", "Joe R. Biden", "Joe R. Biden"]
+
+
+def test_resolve_document_matches_surnames_by_transliteration_key():
+    doc = [mention("person", "Volodymyr Zelenskiy"), mention("person", "Zelensky")]
+    assert [m.value for m in resolve_document(doc)] == ["Volodymyr Zelenskiy"] * 2
+
+
+def test_resolve_document_drops_junk_and_passes_dates_through_untouched():
+    date = Mention("date", "3 March 2024", 5, 17, value="2024-03-03", precision="day")
+    doc = [mention("person", "he"), date, mention("person", "President"), mention("weird", "x")]
+    out = resolve_document(doc)
+    assert out == (date, mention("weird", "x"))
+
+
+def test_resolve_document_leaves_a_person_that_matches_a_place_for_the_corpus_vote():
+    doc = [mention("place", "Paris"), mention("person", "Paris"), mention("person", "Paris Hilton")]
+    assert [(m.label, m.value) for m in resolve_document(doc)] == [
+        ("place", "Paris"),
+        ("person", "Paris"),
+        ("person", "Paris Hilton"),
+    ]
+
+
+def test_resolve_document_is_idempotent():
+    doc = [mention("person", "Kremlin spokesperson Dmitry Peskov"), mention("person", "Peskov")]
+    once = resolve_document(doc)
+    assert resolve_document(once) == once
+    assert [m.value for m in once] == ["Dmitry Peskov", "Dmitry Peskov"]
+
+
+# ---------------------------------------------------------------------------------------------
+# name_key
+
+
+def test_name_key_unifies_transliteration_endings_but_not_short_names():
+    assert {name_key(w) for w in ["Zelenskiy", "Zelensky", "Zelenskyy", "Zelenskii"]} == {
+        "zelensky"
+    }
+    assert name_key("Andrii") == name_key("Andriy")
+    assert name_key("Sergei") == name_key("Sergey")
+    assert name_key("Alexei") == name_key("Aleksey")
+    assert name_key("Shoygu") == name_key("Shoigu")
+    assert name_key("Rutte") != name_key("Rutter")
+    assert name_key("Levi") != name_key("Levy")
+    assert name_key("Khan") != name_key("Han")
+
+
+# ---------------------------------------------------------------------------------------------
+# build_aliases
+
+
+def canon(aliases: dict[tuple[str, str], Alias], label: str, value: str) -> str:
+    alias = aliases.get((label, value))
+    return alias.canonical if alias else value
+
+
+ZELENSKIY = {
+    ("person", "Volodymyr Zelenskiy"): 50,
+    ("person", "Volodymyr Zelensky"): 30,
+    ("person", "Volodymyr Zelenskyy"): 10,
+    ("person", "Zelensky"): 20,
+}
+
+
+def test_build_aliases_merges_transliterations_into_the_most_frequent_full_name():
+    aliases = build_aliases(ZELENSKIY)
+    assert aliases[("person", "Volodymyr Zelensky")] == Alias(
+        "Volodymyr Zelensky", "Volodymyr Zelenskiy", "person", "transliteration"
+    )
+    assert aliases[("person", "Volodymyr Zelenskyy")].canonical == "Volodymyr Zelenskiy"
+    assert ("person", "Volodymyr Zelenskiy") not in aliases
+
+
+def test_build_aliases_merges_a_lone_surname_into_its_only_full_name():
+    aliases = build_aliases(ZELENSKIY)
+    assert aliases[("person", "Zelensky")] == Alias(
+        "Zelensky", "Volodymyr Zelenskiy", "person", "surname"
+    )
+
+
+def test_build_aliases_merges_first_name_transliterations_with_the_same_surname():
+    aliases = build_aliases({("person", "Andrii Sybiha"): 5, ("person", "Andriy Sybiha"): 7})
+    assert aliases == {
+        ("person", "Andrii Sybiha"): Alias(
+            "Andrii Sybiha", "Andriy Sybiha", "person", "transliteration"
+        )
+    }
+
+
+def test_build_aliases_leaves_an_ambiguous_surname_alone():
+    counts = {("person", "John Smith"): 4, ("person", "Jane Smith"): 3, ("person", "Smith"): 5}
+    assert build_aliases(counts) == {}
+
+
+def test_build_aliases_never_merges_different_first_names_or_near_surnames():
+    counts = {
+        ("person", "John Smith"): 4,
+        ("person", "Jane Smith"): 3,
+        ("person", "Mark Rutte"): 20,
+        ("person", "Mark Rutter"): 2,
+        ("person", "Michael Johnson"): 3,
+        ("person", "Michael Johnston"): 3,
+        ("person", "Daniel Craig"): 3,
+        ("person", "Daniela Craig"): 1,
+    }
+    assert build_aliases(counts) == {}
+
+
+def test_build_aliases_merges_case_variants_preferring_the_short_all_caps_acronym():
+    aliases = build_aliases({("org", "Nato"): 40, ("org", "NATO"): 30})
+    assert aliases == {("org", "Nato"): Alias("Nato", "NATO", "org", "case")}
+
+
+def test_build_aliases_merges_case_and_article_variants_into_the_most_frequent():
+    aliases = build_aliases(
+        {
+            ("org", "Bank of England"): 9,
+            ("org", "Bank Of England"): 1,
+            ("place", "the Netherlands"): 1,
+            ("place", "Netherlands"): 5,
+        }
+    )
+    assert aliases == {
+        ("org", "Bank Of England"): Alias("Bank Of England", "Bank of England", "org", "case"),
+        ("place", "the Netherlands"): Alias("the Netherlands", "Netherlands", "place", "spelling"),
+    }
+
+
+def test_build_aliases_merges_an_acronym_with_the_long_form_the_corpus_pairs_it_with():
+    counts = {("org", "NATO"): 30, ("org", "North Atlantic Treaty Organization"): 3}
+    assert build_aliases(counts) == {}
+    aliases = build_aliases(counts, {("North Atlantic Treaty Organization", "NATO"): 1})
+    assert aliases == {
+        ("org", "North Atlantic Treaty Organization"): Alias(
+            "North Atlantic Treaty Organization", "NATO", "org", "acronym"
+        )
+    }
+
+
+def test_build_aliases_skips_an_acronym_paired_with_two_different_long_forms():
+    counts = {("org", "CP"): 5, ("org", "Communist Party"): 3, ("org", "Conservative Party"): 4}
+    pairs = {("Communist Party", "CP"): 1, ("Conservative Party", "CP"): 1}
+    assert build_aliases(counts, pairs) == {}
+
+
+def test_build_aliases_chains_case_then_acronym_to_the_final_canonical():
+    counts = {
+        ("org", "Nato"): 40,
+        ("org", "NATO"): 30,
+        ("org", "North Atlantic Treaty Organization"): 3,
+    }
+    aliases = build_aliases(counts, {("North Atlantic Treaty Organization", "NATO"): 2})
+    assert {k: a.canonical for k, a in aliases.items()} == {
+        ("org", "Nato"): "NATO",
+        ("org", "North Atlantic Treaty Organization"): "NATO",
+    }
+
+
+def test_build_aliases_applies_manual_merges_over_everything():
+    counts = {**ZELENSKIY, ("person", "Mark Rutte"): 20, ("person", "Mark Rutter"): 2}
+    aliases = build_aliases(
+        counts,
+        manual_merges=[
+            ("person", "Mark Rutter", "Mark Rutte"),
+            ("person", "Volodymyr Zelenskiy", "Volodymyr Zelensky"),
+        ],
+    )
+    assert aliases[("person", "Mark Rutter")] == Alias(
+        "Mark Rutter", "Mark Rutte", "person", "manual"
+    )
+    assert {k[1]: a.canonical for k, a in aliases.items() if k[1] != "Mark Rutter"} == {
+        "Volodymyr Zelenskiy": "Volodymyr Zelensky",
+        "Volodymyr Zelenskyy": "Volodymyr Zelensky",
+        "Zelensky": "Volodymyr Zelensky",
+    }
+
+
+def test_build_aliases_split_blocks_every_automatic_merge_of_that_variant():
+    aliases = build_aliases(ZELENSKIY, manual_splits=[("person", "Zelensky")])
+    assert ("person", "Zelensky") not in aliases
+    assert aliases[("person", "Volodymyr Zelensky")].canonical == "Volodymyr Zelenskiy"
+
+
+def test_build_aliases_manual_chains_resolve_and_cycles_are_cut():
+    counts = {("person", "A Aa"): 1, ("person", "B Bb"): 1, ("person", "C Cc"): 1}
+    chain = build_aliases(
+        counts, manual_merges=[("person", "A Aa", "B Bb"), ("person", "B Bb", "C Cc")]
+    )
+    assert {k[1]: a.canonical for k, a in chain.items()} == {"A Aa": "C Cc", "B Bb": "C Cc"}
+    cycle = build_aliases(
+        counts, manual_merges=[("person", "A Aa", "B Bb"), ("person", "B Bb", "A Aa")]
+    )
+    assert {k[1]: a.canonical for k, a in cycle.items()} == {"B Bb": "A Aa"}
+
+
+def test_build_aliases_moves_a_minority_label_to_the_majority():
+    counts = {
+        ("place", "Paris"): 100,
+        ("person", "Paris"): 2,
+        ("person", "Paris Hilton"): 3,
+        ("place", "Ukraine"): 90,
+        ("org", "Ukraine"): 2,
+    }
+    aliases = build_aliases(counts)
+    assert aliases == {
+        ("person", "Paris"): Alias("Paris", "Paris", "place", "label-vote"),
+        ("org", "Ukraine"): Alias("Ukraine", "Ukraine", "place", "label-vote"),
+    }
+
+
+def test_build_aliases_keeps_a_surname_that_is_as_common_as_a_place():
+    counts = {("place", "Jordan"): 10, ("person", "Jordan"): 10, ("person", "Michael Jordan"): 5}
+    assert build_aliases(counts) == {}
+
+
+names = st.sampled_from(
+    [
+        "Volodymyr Zelenskiy",
+        "Volodymyr Zelensky",
+        "Zelensky",
+        "Zelenskiy",
+        "Mark Rutte",
+        "Rutte",
+        "Nato",
+        "NATO",
+        "North Atlantic Treaty Organization",
+        "Paris",
+        "John Smith",
+        "Smith",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from(["person", "org", "place"]), names),
+        st.integers(0, 50),
+        max_size=15,
+    ),
+    st.lists(st.tuples(st.sampled_from(["person", "org", "place"]), names, names), max_size=4),
+    st.lists(st.tuples(st.sampled_from(["person", "org", "place"]), names), max_size=3),
+)
+def test_build_aliases_never_leaves_chains_or_cycles(counts, merges, splits):
+    aliases = build_aliases(
+        counts, {("North Atlantic Treaty Organization", "NATO"): 1}, merges, splits
+    )
+    for (label, variant), alias in aliases.items():
+        assert (alias.label, alias.canonical) != (label, variant)
+        assert (alias.label, alias.canonical) not in aliases
+
+
+# ---------------------------------------------------------------------------------------------
+# find_acronym_pairs
+
+
+def test_find_acronym_pairs_reads_long_forms_whose_initials_spell_the_acronym():
+    text = (
+        "The North Atlantic Treaty Organization (NATO) met the Department of Justice (DOJ), "
+        "the Organization for Security and Co-operation in Europe (OSCE), the UN High "
+        "Commissioner for Refugees (UNHCR) and Procter & Gamble (P&G). ECB (European "
+        "Central Bank) staff said (Reuters) that Mark Rutte (Nato) agreed."
+    )
+    assert find_acronym_pairs(text) == [
+        ("North Atlantic Treaty Organization", "NATO"),
+        ("Department of Justice", "DOJ"),
+        ("Organization for Security and Co-operation in Europe", "OSCE"),
+        ("UN High Commissioner for Refugees", "UNHCR"),
+        ("Procter & Gamble", "P&G"),
+        ("European Central Bank", "ECB"),
+    ]
+
+
+def test_find_acronym_pairs_does_not_cross_punctuation_or_accept_lowercase_words():
+    assert find_acronym_pairs("Atlantic. Treaty Organization (ATO) talks") == []
+    assert find_acronym_pairs("the national health service (NHS)") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# resolve_labels
+
+
+def test_resolve_labels_gives_conflicted_values_their_majority_label():
+    assert resolve_labels(
+        {
+            "Paris": {"place": 100, "person": 2},
+            "Jordan": {"place": 10, "person": 10},
+            "Mark Rutte": {"person": 20},
+            "Kremlin": {"org": 12, "place": 30, "person": 0},
+        }
+    ) == {"Paris": "place", "Kremlin": "place"}
