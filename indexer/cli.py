@@ -22,6 +22,7 @@ from indexer.aliases import refresh_aliases
 from indexer.pipeline import IngestReport, Pipeline
 from indexer.store import DocumentStore
 from search.errors import DocsiftError, QueryError
+from search.index import write_names
 from search.results import SearchResponse
 from search.service import SearchService
 from search.settings import Settings, load_settings
@@ -191,10 +192,10 @@ def _label_of(store: DocumentStore, name: str, label: str | None) -> str:
 
 
 def _apply_alias_change(settings: Settings, store: DocumentStore, label: str, name: str) -> int:
-    store.mark_unindexed_with([(label, name)])
-    pipeline = Pipeline(settings, store)
-    refresh_aliases(store)
-    return pipeline.update_index()
+    """Recompute the name table beside the index (searches see it at once, no reindex);
+    returns how many documents mention the name."""
+    write_names(settings.index_dir, refresh_aliases(store))
+    return store.entity_counts().get((label, name), 0)
 
 
 @aliases.command("list")
@@ -247,7 +248,7 @@ def aliases_merge(ctx: click.Context, variant: str, canonical: str, label: str |
         label = _label_of(store, variant, label)
         store.set_manual_merge(label, variant, canonical)
         count = _apply_alias_change(settings, store, label, variant)
-    click.echo(f"{label} {variant!r} is now shown as {canonical!r}; {count} documents reindexed")
+    click.echo(f"{label} {variant!r} is now shown as {canonical!r} ({count} documents)")
 
 
 @aliases.command("split")
@@ -261,7 +262,7 @@ def aliases_split(ctx: click.Context, variant: str, label: str | None) -> None:
         label = _label_of(store, variant, label)
         store.set_manual_split(label, variant)
         count = _apply_alias_change(settings, store, label, variant)
-    click.echo(f"{label} {variant!r} now stands alone; {count} documents reindexed")
+    click.echo(f"{label} {variant!r} now stands alone ({count} documents)")
 
 
 # -- search ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from indexer.aliases import load_name_map, refresh_aliases
+from indexer.aliases import load_name_table, mark_weak_names, refresh_aliases
 from indexer.clean import CleanText, clean_html, clean_plain, looks_like_html, normalise_text
 from indexer.dates import choose_published, parse_date_value
 from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
@@ -30,6 +30,7 @@ from indexer.store import DocumentStore
 from search.documents import Document, make_doc_id
 from search.errors import IngestError, SkipDocument
 from search.index import ensure_index, index_writer, rebuild_index, write_names
+from search.names import NameTable
 from search.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,34 @@ def _garbled(text: str) -> bool:
     sample = text[:20000]
     bad = sample.count("\ufffd") + sum(1 for c in sample if ord(c) < 32 and c not in "\n\t\r\f")
     return bad > max(20, len(sample) * 0.05)
+
+
+class _IndexFeed:
+    """Writes stored documents into the index while NER is still running, so the two overlap;
+    commits when the run ends, or cancels if it fails (the store keeps them unindexed)."""
+
+    def __init__(self, settings: Settings, tally: _Tally) -> None:
+        self.settings, self.tally = settings, tally
+        self.ids: list[str] = []
+        self._context: Any = None
+        self._writer: Any = None
+
+    def __enter__(self) -> _IndexFeed:
+        return self
+
+    def write(self, documents: list[Document]) -> None:
+        with self.tally.timed("index"):
+            if self._writer is None:
+                self._context = index_writer(ensure_index(self.settings.index_dir))
+                self._writer = self._context.__enter__()
+            for document in documents:
+                self._writer.update_document(**mark_weak_names(document).to_fields())
+                self.ids.append(document.doc_id)
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        if self._context is not None:
+            with self.tally.timed("index"):
+                self._context.__exit__(kind, error, trace)  # commits, or cancels on error
 
 
 class Pipeline:
@@ -341,26 +370,28 @@ class Pipeline:
         )
         stream = iter(stream)
         batch: list[Enriched] = []
-        while True:
-            upstream_before = sum(tally.stages.values())
-            waited = time.perf_counter()
-            enriched = next(stream, None)
-            # time spent in NER = waiting on the stream minus the upstream stages it ran
-            nested = sum(tally.stages.values()) - upstream_before
-            tally.stages["entities"] = (
-                tally.stages.get("entities", 0.0) + time.perf_counter() - waited - nested
-            )
-            if enriched is not None:
-                batch.append(enriched)
-            if batch and (enriched is None or len(batch) >= BATCH_SIZE):
-                self._store(batch, tally)
-                batch = []
-            if enriched is None:
-                break
+        with _IndexFeed(self.settings, tally) as feed:
+            while True:
+                upstream_before = sum(tally.stages.values())
+                waited = time.perf_counter()
+                enriched = next(stream, None)
+                # time spent in NER = waiting on the stream minus the upstream stages it ran
+                nested = sum(tally.stages.values()) - upstream_before
+                tally.stages["entities"] = (
+                    tally.stages.get("entities", 0.0) + time.perf_counter() - waited - nested
+                )
+                if enriched is not None:
+                    batch.append(enriched)
+                if batch and (enriched is None or len(batch) >= BATCH_SIZE):
+                    feed.write(self._store(batch, tally))
+                    batch = []
+                if enriched is None:
+                    break
+        self.store.mark_indexed(feed.ids)
         with tally.timed("aliases"):
-            refresh_aliases(self.store)
+            names = refresh_aliases(self.store)
         with tally.timed("index"):
-            indexed = self.update_index()
+            indexed = len(set(feed.ids) | set(self._update_index(names)))
         return IngestReport(
             added=tally.added,
             updated=tally.updated,
@@ -398,7 +429,8 @@ class Pipeline:
                     logger.warning("failed on %s", item.source, exc_info=True)
                     tally.errors.append(Problem(item.source, f"{type(exc).__name__}: {exc}"))
 
-    def _store(self, batch: list[Enriched], tally: _Tally) -> None:
+    def _store(self, batch: list[Enriched], tally: _Tally) -> list[Document]:
+        """Write a batch to the store; returns the documents written."""
         latest = {e.document.doc_id: e for e in batch}  # one export may repeat an id
         with tally.timed("store"):
             outcomes = self.store.put_many(
@@ -410,29 +442,31 @@ class Pipeline:
                 tally.added += 1
             else:
                 tally.updated += 1
+        return [e.document for e in latest.values()]
 
     def update_index(self) -> int:
-        """Write every document the index does not hold yet, names as the corpus decides."""
+        """Write every document the index does not hold yet; returns how many."""
+        return len(self._update_index(load_name_table(self.store)))
+
+    def _update_index(self, names: NameTable) -> list[str]:
         ix = ensure_index(self.settings.index_dir)
-        names = load_name_map(self.store)
         written: list[str] = []
         if self.store.unindexed_count():
             with index_writer(ix) as writer:
                 for doc in self.store.iter_documents(unindexed_only=True):
-                    writer.update_document(**names.apply(doc).to_fields())
+                    writer.update_document(**mark_weak_names(doc).to_fields())
                     written.append(doc.doc_id)
-        write_names(self.settings.index_dir, names.variants())
+        write_names(self.settings.index_dir, names)
         self.store.mark_indexed(written)
-        return len(written)
+        return written
 
     def reindex(self) -> int:
         """Rebuild the whole index from the store (no NER rerun) and swap it in atomically."""
-        refresh_aliases(self.store)
-        names = load_name_map(self.store)
+        names = refresh_aliases(self.store)
         count = rebuild_index(
             self.settings.index_dir,
-            (names.apply(doc) for doc in self.store.iter_documents()),
-            names=names.variants(),
+            (mark_weak_names(doc) for doc in self.store.iter_documents()),
+            names=names,
         )
         self.store.mark_indexed()
         return count

@@ -302,18 +302,6 @@ class DocumentStore:
                     chunk,
                 )
 
-    def mark_unindexed_with(self, pairs: Iterable[tuple[str, str]]) -> int:
-        """Queue every document mentioning one of these (label, value) pairs for reindexing."""
-        total = 0
-        with self.db:
-            for label, value in pairs:
-                total += self.db.execute(
-                    "UPDATE documents SET indexed = 0 WHERE indexed = 1 AND doc_id IN "
-                    "(SELECT doc_id FROM entities WHERE value = ? AND label = ?)",
-                    (value, label),
-                ).rowcount
-        return total
-
     # -- corpus-wide entity statistics and aliases -------------------------------------
 
     def entity_counts(self) -> dict[tuple[str, str], int]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.reading import IndexReader
 
+from search.names import NameTable
+
 
 @dataclass(frozen=True)
 class FacetArrays:
@@ -41,15 +43,18 @@ class FacetArrays:
         return np.bincount(self.entry_value[mask[self.entry_doc]], minlength=len(self.values))
 
 
-def _read_field(reader: IndexReader, field: str) -> FacetArrays:
-    values: list[str] = []
-    docs_per_value: list[np.ndarray] = []
+def _postings(reader: IndexReader, field: str) -> dict[str, np.ndarray]:
+    found: dict[str, np.ndarray] = {}
     if field in reader.indexed_field_names():
         for term in reader.lexicon(field):
             value = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-            ids = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int32)
-            values.append(value)
-            docs_per_value.append(ids)
+            found[value] = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int32)
+    return found
+
+
+def _arrays(docs_of: Mapping[str, np.ndarray]) -> FacetArrays:
+    values = sorted(docs_of)
+    docs_per_value = [docs_of[v] for v in values]
     lengths = np.array([len(d) for d in docs_per_value], dtype=np.int64)
     value_indptr = np.zeros(len(values) + 1, dtype=np.int64)
     np.cumsum(lengths, out=value_indptr[1:])
@@ -63,6 +68,34 @@ def _read_field(reader: IndexReader, field: str) -> FacetArrays:
         value_indptr=value_indptr,
         value_docs=value_docs,
     )
+
+
+def _read_field(reader: IndexReader, field: str) -> FacetArrays:
+    return _arrays(_postings(reader, field))
+
+
+def _named_fields(
+    reader: IndexReader, facet_fields: Mapping[str, str], names: NameTable
+) -> dict[str, FacetArrays]:
+    """Each facet's raw values resolved through the name table: variants merge into one
+    value, values the corpus files under another label move there, weak ones disappear."""
+    grouped: dict[str, dict[str, list[np.ndarray]]] = {name: {} for name in facet_fields}
+    for facet, field in facet_fields.items():
+        for raw, docs in _postings(reader, field).items():
+            resolved = names.resolve(facet, raw)
+            if resolved is None:
+                continue
+            target, shown = resolved
+            grouped[target if target in grouped else facet].setdefault(shown, []).append(docs)
+    return {
+        facet: _arrays(
+            {
+                v: np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+                for v, parts in values.items()
+            }
+        )
+        for facet, values in grouped.items()
+    }
 
 
 PRECISIONS = ("day", "month", "year", "decade")
@@ -182,13 +215,17 @@ def _pairs(arrays: FacetArrays) -> list[tuple[int, str]]:
 
 
 def build_facet_index(
-    reader: IndexReader, facet_fields: Mapping[str, str], mentioned_field: str
+    reader: IndexReader,
+    facet_fields: Mapping[str, str],
+    mentioned_field: str,
+    names: NameTable | None = None,
 ) -> FacetIndex:
-    """Read the arrays for every facet from one reader (done once per index generation)."""
+    """Read the arrays for every facet from one reader (once per index generation and name
+    table)."""
     doc_count = reader.doc_count_all()
     live = np.zeros(doc_count, dtype=bool)
     live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-    fields = {name: _read_field(reader, field) for name, field in facet_fields.items()}
+    fields = _named_fields(reader, facet_fields, names or NameTable())
     dates = {
         "published": DateEntries.build(_pairs(_read_field(reader, "day"))),
         "mentioned": DateEntries.build(_pairs(_read_field(reader, mentioned_field))),

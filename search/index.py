@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,12 +24,12 @@ from whoosh.writing import LockError, SegmentWriter
 
 from search.documents import Document
 from search.errors import IndexBusy, IndexMissing, IndexSchemaMismatch, IndexUnavailable
+from search.names import NAMES_FILE, NameTable
 from search.schema import SCHEMA_VERSION, build_schema
 
 logger = logging.getLogger(__name__)
 
 VERSION_FILE = "docsift-index.json"
-NAMES_FILE = "names.json"
 _GENERATION = re.compile(r"index-(\d+)$")
 WRITER_LIMIT_MB = 256
 
@@ -156,7 +156,7 @@ def delete_documents(link: Path, doc_ids: Iterable[str]) -> int:
 def rebuild_index(
     link: Path,
     docs: Iterable[Document],
-    names: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    names: NameTable | None = None,
 ) -> int:
     """Build a new generation from `docs` and swap it in atomically; returns the count.
 
@@ -182,21 +182,12 @@ def rebuild_index(
     return count
 
 
-def write_names(link: Path, variants: Mapping[str, Mapping[str, Sequence[str]]]) -> None:
-    """Record beside the index which variants each shown name stands for (label -> canonical
-    -> variants), so entity pages can say "also written as" without the store."""
+def write_names(link: Path, table: NameTable) -> None:
+    """Replace the name table beside the current index generation (atomically)."""
     target = link.resolve()
     tmp = target / f".{NAMES_FILE}.tmp"
-    tmp.write_text(json.dumps(variants, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    tmp.write_text(json.dumps(table.to_dict(), ensure_ascii=False, sort_keys=True), "utf-8")
     os.replace(tmp, target / NAMES_FILE)
-
-
-def read_names(index_dir: Path) -> dict[str, dict[str, list[str]]]:
-    try:
-        data = json.loads((index_dir / NAMES_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def open_searcher(ix: Index) -> Searcher:

@@ -28,7 +28,8 @@ from search.facets import (
     build_facet_index,
     count_facets,
 )
-from search.index import index_exists, open_index, open_searcher, read_names
+from search.index import index_exists, open_index, open_searcher
+from search.names import NAMES_FILE, NameTable, read_name_table
 from search.query import FACETS, HISTOGRAMS, SearchRequest, parse_request
 from search.results import EntityResponse, Facet, FacetValue, Hit, SearchResponse
 from search.schema import FACET_FIELDS, MENTIONED_FIELD, SEARCH_FIELDS
@@ -52,6 +53,23 @@ def _date_sort(facet_index: FacetIndex, *, newest: bool) -> FunctionFacet:
     return FunctionFacet(lambda _s, docnum: int(ordinal[docnum]) or 10**8)
 
 
+def shown_entities(
+    names: NameTable, raw: Mapping[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """people/orgs/places keyword arguments as the name table shows a document's raw values."""
+    shown: dict[str, dict[str, None]] = {label: {} for label in FACETS}
+    for label, values in raw.items():
+        for value in values:
+            resolved = names.resolve(label, value)
+            if resolved is not None and resolved[0] in shown:
+                shown[resolved[0]].setdefault(resolved[1], None)
+    return {
+        "people": tuple(shown["person"]),
+        "orgs": tuple(shown["org"]),
+        "places": tuple(shown["place"]),
+    }
+
+
 class SearchService:
     """Answers searches, document look-ups and stats over the index at `index_dir`.
 
@@ -65,7 +83,9 @@ class SearchService:
         self._lock = threading.Lock()
         self._ix: Index | None = None
         self._ix_target: Path | None = None
-        self._facets_key: tuple[Path, int] | None = None
+        self._facets_key: tuple[object, ...] | None = None
+        self._names = NameTable()
+        self._names_key: tuple[Path, int] | None = None
         self._facets: FacetIndex | None = None
 
     @classmethod
@@ -98,12 +118,26 @@ class SearchService:
     def _searcher(self) -> Searcher:
         return open_searcher(self._index())
 
+    def _name_table(self) -> NameTable:
+        """The name table beside the current generation, reread when the file changes."""
+        target = self._ix_target or self.index_dir.resolve()
+        try:
+            stamp = (target / NAMES_FILE).stat().st_mtime_ns
+        except OSError:
+            stamp = 0
+        with self._lock:
+            if self._names_key != (target, stamp):
+                self._names = read_name_table(target)
+                self._names_key = (target, stamp)
+            return self._names
+
     def _facet_index(self, searcher: Searcher) -> FacetIndex:
         reader = searcher.reader()
-        key = (self._ix_target or self.index_dir, reader.generation())
+        names = self._name_table()
+        key = (self._ix_target or self.index_dir, reader.generation(), self._names_key)
         with self._lock:
             if self._facets_key != key or self._facets is None:
-                self._facets = build_facet_index(reader, FACET_FIELDS, MENTIONED_FIELD)
+                self._facets = build_facet_index(reader, FACET_FIELDS, MENTIONED_FIELD, names)
                 self._facets_key = key
             return self._facets
 
@@ -189,6 +223,7 @@ class SearchService:
         results.fragmenter = ContextFragmenter(
             maxchars=self.settings.snippet_chars, surround=self.settings.snippet_chars // 3
         )
+        names = self._name_table()
         hits = []
         for hit in results[start : start + request.per_page]:
             snippet = hit.highlights("body", top=2) if request.q else ""
@@ -204,9 +239,9 @@ class SearchService:
                     date=date_value.date() if isinstance(date_value, dt.datetime) else None,
                     snippet=snippet,
                     score=hit.score if sort == "relevance" and request.q else None,
-                    people=split_values(hit.get("person")),
-                    orgs=split_values(hit.get("org")),
-                    places=split_values(hit.get("place")),
+                    **shown_entities(
+                        names, {label: split_values(hit.get(label)) for label in FACETS}
+                    ),
                 )
             )
         return tuple(hits)
@@ -271,12 +306,12 @@ class SearchService:
         needle = contains.strip().casefold()
         if needle:
             # a search for "zelensky" also finds "Volodymyr Zelenskiy" through its variants
-            variants = self._names().get(name, {})
+            names = self._name_table()
             counts = [
                 (v, c)
                 for v, c in counts
                 if needle in v.casefold()
-                or any(needle in alt.casefold() for alt in variants.get(v, ()))
+                or any(needle in alt.casefold() for alt in names.variants(name, v))
             ]
         return Facet(
             name=name,
@@ -291,13 +326,9 @@ class SearchService:
 
     # -- names and entities ----------------------------------------------------------
 
-    def _names(self) -> dict[str, dict[str, list[str]]]:
-        """label -> shown name -> the variants merged into it (read per index generation)."""
-        target = self._ix_target or self.index_dir.resolve()
-        return read_names(target)
-
     def variants(self, label: str, name: str) -> tuple[str, ...]:
-        return tuple(v for v in self._names().get(label, {}).get(name, []) if v != name)
+        """Other spellings merged into this name ("also written as")."""
+        return self._name_table().variants(label, name)
 
     def entity(self, label: str, name: str, *, limit: int = 20) -> EntityResponse:
         """Everything the entity page shows for one person, organisation or place.
@@ -314,10 +345,24 @@ class SearchService:
         response = self.search(request)
         if not response.total:
             raise EntityNotFound(label, name)
-        co_mentions = tuple(
-            replace(facet, values=tuple(v for v in facet.values if v.value != name))
+        # counts are disjunctive, so the entity's own facet counts every document; its
+        # co-mentions of the same kind are counted within the entity's documents only
+        with self._searcher() as searcher:
+            result_mask = self._match(searcher, request)[1].result_mask
+            arrays = self._facet_index(searcher).fields[label]
+        per_value = arrays.count(result_mask)
+        own = sorted(
+            ((arrays.values[i], int(per_value[i])) for i in np.nonzero(per_value)[0].tolist()),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+        facets = [
+            self._facet(label, own, request) if facet.name == label else facet
             for facet in response.facets
             if facet.kind == "values"
+        ]
+        co_mentions = tuple(
+            replace(facet, values=tuple(v for v in facet.values if v.value != name))
+            for facet in facets
         )
         published = response.facet("published")
         mentioned = response.facet("mentioned")
@@ -346,7 +391,21 @@ class SearchService:
             fields = searcher.document(doc_id=doc_id)
         if fields is None:
             raise DocumentNotFound(doc_id)
-        return document_from_stored(fields)
+        return self._shown(document_from_stored(fields))
+
+    def _shown(self, document: Document) -> Document:
+        """A document's entities and mentions as the name table shows them."""
+        names = self._name_table()
+        mentions = []
+        for mention in document.mentions:
+            if mention.label in FACETS:
+                resolved = names.resolve(mention.label, mention.value)
+                if resolved is None:
+                    continue
+                mention = replace(mention, label=resolved[0], value=resolved[1])
+            mentions.append(mention)
+        raw = {"person": document.people, "org": document.orgs, "place": document.places}
+        return replace(document, mentions=tuple(mentions), **shown_entities(names, raw))
 
     def stats(self) -> dict[str, Any]:
         """Counts for `docsift stats` and /healthz; never raises for a missing index."""
