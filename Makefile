@@ -30,7 +30,11 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/decode_accuracy.py $(SHARED)/data/chardet_tests
 	$(BIN)/python bench/extraction_quality.py $(SHARED)/data/article_extraction_dev
-	$(BIN)/python bench/ingest.py $(SHARED)/data/reuters21578/reuters.jsonl
+	$(BIN)/python bench/ner_quality.py $(SHARED)/data/conll2003
+	$(BIN)/python bench/date_quality.py $(SHARED)/data/gum_wikinews_ner
+	$(BIN)/python bench/ingest.py $(SHARED)/data/reuters21578/reuters.jsonl --keep bench/out/reuters
+	$(BIN)/python bench/facets.py --home bench/out/reuters
+	$(BIN)/python bench/reuters_people.py --home bench/out/reuters
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

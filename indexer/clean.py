@@ -114,6 +114,55 @@ def normalise_text(text: str) -> str:
     return _BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip()
 
 
+_TABLE_RE = re.compile(r"\S {3,}\S|\.{4,}")
+_SENTENCE_END = (".", "!", "?", ":", '"', "\u201d", "'")
+MIN_WRAP_WIDTH, MAX_WRAP_WIDTH = 40, 100
+
+
+def unwrap_lines(text: str) -> str:
+    """Join hard-wrapped lines back into paragraphs (wire copy, e-mail, teletype exports).
+
+    Text is taken as hard-wrapped when most of its lines end near one width between 40 and
+    100 characters. A blank line, an indented line or a short line ending a sentence ends a
+    paragraph; table-like lines (column gaps, dot leaders) stay as they are. Names and
+    sentences broken across lines would otherwise be cut in two for search and NER alike.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    widths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    if len(widths) < 4:
+        return text
+    width = widths[int(len(widths) * 0.75)]
+    if not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH:
+        return text
+    if sum(w >= width - 20 for w in widths) < 0.5 * len(widths):
+        return text
+    blocks: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            blocks.append(" ".join(current))
+            current.clear()
+
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            flush()
+            continue
+        if _TABLE_RE.search(stripped):
+            flush()
+            blocks.append(stripped)
+            continue
+        if line[:1] in (" ", "\t") and current:
+            flush()
+        current.append(stripped)
+        if len(line.rstrip()) < width - 20 and stripped.endswith(_SENTENCE_END):
+            flush()
+    flush()
+    return "\n\n".join(blocks)
+
+
 def looks_like_html(text_or_bytes_prefix: str | bytes) -> bool:
     """Sniff whether a document is HTML from its first kilobyte.
 
@@ -145,7 +194,7 @@ def clean_plain(text: str, *, source_name: str = "") -> CleanText:
     Raises:
         SkipDocument: when nothing is left after normalisation.
     """
-    text = normalise_text(text)
+    text = normalise_text(unwrap_lines(text))
     if not text:
         raise SkipDocument("empty after cleaning", source_name)
     first, _, rest = text.partition("\n")

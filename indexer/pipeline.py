@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from indexer.aliases import load_name_table, mark_weak_names, refresh_aliases
-from indexer.clean import CleanText, clean_html, clean_plain, looks_like_html, normalise_text
+from indexer.clean import (
+    CleanText,
+    clean_html,
+    clean_plain,
+    looks_like_html,
+    normalise_text,
+    unwrap_lines,
+)
 from indexer.dates import choose_published, parse_date_value
 from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
 from indexer.enrich import Enriched, Enricher
@@ -36,7 +43,7 @@ from search.settings import Settings
 logger = logging.getLogger(__name__)
 
 # bump when a stage changes what it produces, so unchanged sources are processed again
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 BATCH_SIZE = 500
 MAX_LINE_BYTES = 5 * 1024 * 1024
 MAX_TITLE_CHARS = 300
@@ -303,7 +310,7 @@ class Pipeline:
             clean = clean_html(text, url=url)
         elif title.strip():
             # the export's title is authoritative, so the whole text is body
-            clean = CleanText(title="", body=normalise_text(text))
+            clean = CleanText(title="", body=normalise_text(unwrap_lines(text)))
         else:
             clean = clean_plain(text)
         if title.strip():

@@ -142,6 +142,7 @@ class Document:
             "content_type": self.content_type,
             "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
             "text": self.body,
+            "mentions": [m.to_dict() for m in self.mentions],
         }
 
 

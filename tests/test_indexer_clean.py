@@ -12,7 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.clean import CleanText, clean_html, clean_plain, looks_like_html, normalise_text
+from indexer.clean import (
+    CleanText,
+    clean_html,
+    clean_plain,
+    looks_like_html,
+    normalise_text,
+    unwrap_lines,
+)
 from indexer.decode import decode_bytes
 from search.errors import SkipDocument
 
@@ -332,3 +339,28 @@ def test_clean_plain_finds_a_headline_below_a_summary_paragraph() -> None:
     clean = clean_plain(text, source_name="003_a5ac2c1f.txt")
     assert clean.title == "Harbour Plan Wins Approval"
     assert clean.body.startswith("The council approved")
+
+
+def test_unwrap_lines_rejoins_hard_wrapped_wire_copy() -> None:
+    wrapped = (
+        "Philippine Finance Secretary Jaime Ongpin starts talks with the\n"
+        "country's advisory committee in New York tomorrow, a year after\n"
+        "President Corazon\n"
+        "Aquino took power, central bank officials said in a statement.\n"
+        "    The country now has foreign debt of about 28 billion dollars and\n"
+        "wants better terms than those given to Mexico last year, they said.\n"
+        "    Reserves   1,200   1,100\n"
+    )
+    text = unwrap_lines(wrapped)
+    paragraphs = text.split("\n\n")
+    assert "President Corazon Aquino took power" in paragraphs[0]
+    assert paragraphs[1].startswith("The country now has foreign debt")
+    assert paragraphs[2] == "Reserves   1,200   1,100"  # table rows are left alone
+
+
+def test_unwrap_lines_leaves_ordinary_paragraphs_alone() -> None:
+    text = (
+        "A long paragraph on one line that goes on and on well past any wrap width. " * 3
+        + "\n\nA second paragraph.\nWith a short line."
+    )
+    assert unwrap_lines(text) == text

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
-from webfixtures import CORPUS, NEWEST_FIRST, XSS_TITLE, build_app, soup
+from webfixtures import CORPUS, NEWEST_FIRST, VARIANTS, XSS_TITLE, build_app, soup
 
 HIT_KEYS = {"id", "title", "url", "source", "date", "snippet", "score", "people", "orgs", "places"}
 FACET_VALUE_KEYS = {"value", "count", "selected", "toggle_url"}
@@ -230,8 +230,8 @@ def test_document_endpoint_answers_404_json_for_unknown_ids(client: FlaskClient)
     assert response.get_json()["error"]["code"] == "not_found"
 
 
-def test_facet_endpoint_filters_values_by_prefix_case_insensitively(client: FlaskClient) -> None:
-    response = client.get("/api/facets/person?prefix=ZEL")
+def test_facet_endpoint_filters_values_by_q_case_insensitively(client: FlaskClient) -> None:
+    response = client.get("/api/facets/person?q=ZEL")
 
     assert response.status_code == 200
     data = response.get_json()
@@ -242,13 +242,40 @@ def test_facet_endpoint_filters_values_by_prefix_case_insensitively(client: Flas
     assert parse_qs(urlsplit(value["toggle_url"]).query) == {"person": ["Volodymyr Zelensky"]}
 
 
-def test_facet_endpoint_applies_the_current_query_and_filters(client: FlaskClient) -> None:
+def test_facet_endpoint_finds_a_value_through_its_merged_variants(client: FlaskClient) -> None:
+    data = client.get("/api/facets/person?q=zelenskiy").get_json()
+
+    assert [v["value"] for v in data["values"]] == ["Volodymyr Zelensky"]
+
+
+def test_facet_endpoint_takes_the_search_query_as_query(client: FlaskClient) -> None:
+    data = client.get("/api/facets/person?q=r&query=nato&place=Brussels").get_json()
+
+    assert {v["value"]: v["count"] for v in data["values"]} == {"Mark Rutte": 1}
+    toggle = data["values"][0]["toggle_url"]
+    assert urlsplit(toggle).path == "/api/search"
+    assert parse_qs(urlsplit(toggle).query) == {
+        "q": ["nato"],  # the search's query, back under its own name
+        "person": ["Mark Rutte"],
+        "place": ["Brussels"],
+    }
+    assert client.get(toggle).get_json()["total"] == 1
+
+
+def test_facet_endpoint_still_accepts_the_older_prefix_form(client: FlaskClient) -> None:
     data = client.get("/api/facets/person?q=nato&place=Brussels&prefix=r").get_json()
 
     assert {v["value"]: v["count"] for v in data["values"]} == {"Mark Rutte": 1}
 
 
-def test_facet_endpoint_without_prefix_lists_every_value(client: FlaskClient) -> None:
+def test_facet_endpoint_limit_caps_values_but_not_the_total(client: FlaskClient) -> None:
+    data = client.get("/api/facets/person?limit=2").get_json()
+
+    assert data["total_values"] == 6
+    assert [v["value"] for v in data["values"]] == ["Mark Rutte", "Volodymyr Zelensky"]
+
+
+def test_facet_endpoint_without_q_lists_every_value(client: FlaskClient) -> None:
     data = client.get("/api/facets/place").get_json()
 
     assert data["total_values"] == 4
@@ -266,6 +293,80 @@ def test_facet_endpoint_without_prefix_lists_every_value(client: FlaskClient) ->
     }
 
 
+def test_mentioned_range_filters_by_dates_the_text_mentions(client: FlaskClient) -> None:
+    data = search(client, mentioned_from="2024", mentioned_to="2024")
+
+    assert set(titles(data)) == {"Rutte named Nato secretary general", "EU summit on Ukraine aid"}
+    assert data["query"]["mentioned_from"] == "2024-01-01"
+    assert data["query"]["mentioned_to"] == "2024-12-31"
+    assert data["histograms"]["mentioned"] == "year"
+    assert facet(data, "mentioned")["2024"]["selected"] is True
+
+
+def test_mentioned_histogram_counts_documents_per_date_mentioned(client: FlaskClient) -> None:
+    data = search(client)
+
+    buckets = [(b["value"], b["count"]) for b in data["facets"]["mentioned"]]
+    assert buckets == [("2021", 1), ("2023", 1), ("2024", 2), ("2025", 1)]
+    toggle = facet(data, "mentioned")["2025"]["toggle_url"]
+    assert parse_qs(urlsplit(toggle).query) == {
+        "mentioned_from": ["2025-01-01"],
+        "mentioned_to": ["2025-12-31"],
+    }
+    assert titles(client.get(toggle).get_json()) == ["Nato foreign ministers meet in Brussels"]
+
+
+def test_entity_endpoint_returns_the_entity_response(client: FlaskClient) -> None:
+    response = client.get("/api/entity/person/Volodymyr Zelensky")
+
+    assert response.status_code == 200
+    data = response.get_json()
+    assert set(data) == {
+        "label",
+        "name",
+        "also_written_as",
+        "total",
+        "documents",
+        "co_mentions",
+        "timeline",
+        "mentioned_dates",
+    }
+    assert (data["label"], data["name"], data["total"]) == ("person", "Volodymyr Zelensky", 2)
+    assert sorted(data["also_written_as"]) == sorted(VARIANTS)
+    assert [d["title"] for d in data["documents"]] == [
+        "EU summit on Ukraine aid",
+        "Zelensky visits Washington",
+    ]
+    assert all(set(d) == HIT_KEYS for d in data["documents"])
+    co = {
+        name: {v["value"]: v["count"] for v in values}
+        for name, values in data["co_mentions"].items()
+    }
+    assert co == {
+        "person": {"Joe Biden": 1, "Ursula von der Leyen": 1},
+        "org": {"Congress": 1, "European Union": 1},
+        "place": {"Brussels": 1, "Washington": 1},
+    }
+    assert data["timeline"]["granularity"] == "month"
+    assert [(b["value"], b["count"]) for b in data["timeline"]["buckets"]] == [
+        ("2023-12", 1),
+        ("2024-03", 1),
+    ]
+    assert urlsplit(data["timeline"]["buckets"][0]["toggle_url"]).path == "/api/search"
+    assert [b["value"] for b in data["mentioned_dates"]["buckets"]] == ["2023-12", "2024-03"]
+
+
+def test_entity_endpoint_answers_404_and_400_as_json(client: FlaskClient) -> None:
+    missing = client.get("/api/entity/person/Nobody At All")
+    bad_label = client.get("/api/entity/colour/Red")
+
+    assert missing.status_code == 404
+    assert missing.get_json()["error"]["code"] == "not_found"
+    assert "Nobody At All" in missing.get_json()["error"]["message"]
+    assert bad_label.status_code == 400
+    assert bad_label.get_json()["error"]["param"] == "label"
+
+
 def test_healthz_reports_document_count(client: FlaskClient) -> None:
     response = client.get("/healthz")
 
@@ -281,7 +382,14 @@ def test_healthz_answers_200_before_anything_is_ingested(empty_client: FlaskClie
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/search", "/api/search?q=nato", "/api/documents/abc", "/api/facets/person"]
+    "path",
+    [
+        "/api/search",
+        "/api/search?q=nato",
+        "/api/documents/abc",
+        "/api/facets/person",
+        "/api/entity/person/Mark Rutte",
+    ],
 )
 def test_api_answers_503_json_before_anything_is_ingested(
     empty_client: FlaskClient, path: str

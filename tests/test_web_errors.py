@@ -92,6 +92,28 @@ def test_facet_endpoint_validates_the_search_parameters_too(client: FlaskClient)
     assert_error_shape(client.get("/api/facets/person?page=abc"), 400, "page")
 
 
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ('query="unclosed', "query"),
+        ("query=a&query=b", "query"),
+        ("q=" + "z" * 201, "q"),
+        ("prefix=" + "z" * 201, "prefix"),
+        ('prefix=r&q="unclosed', "q"),  # the older form: q is the search query there
+    ],
+)
+def test_facet_endpoint_names_the_bad_parameter_as_sent(
+    client: FlaskClient, query: str, param: str
+) -> None:
+    error = assert_error_shape(client.get(f"/api/facets/person?{query}"), 400, param)
+
+    assert not error["message"].startswith("q ") or param == "q"
+
+
+def test_entity_with_an_unknown_label_is_400_naming_label(client: FlaskClient) -> None:
+    assert_error_shape(client.get("/api/entity/colour/Red"), 400, "label")
+
+
 def test_unknown_api_route_is_404_json(client: FlaskClient) -> None:
     assert_error_shape(client.get("/api/nothing-here"), 404)
 

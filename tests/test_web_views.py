@@ -225,17 +225,25 @@ def test_document_page_shows_metadata_entities_and_paragraphs(client: FlaskClien
     assert url_link["href"] == doc.url and "noopener" in url_link["rel"]
     people = {a.get_text(): a["href"] for a in page.select(".document-entities a.chip-person")}
     assert people == {
-        "Mark Rutte": "/?person=Mark+Rutte",
-        "Antony Blinken": "/?person=Antony+Blinken",
+        "Mark Rutte": "/entity/person/Mark%20Rutte",
+        "Antony Blinken": "/entity/person/Antony%20Blinken",
     }
+    searches = [a["href"] for a in page.select(".document-entities a.entity-search")]
+    assert searches[:2] == ["/?person=Mark+Rutte", "/?person=Antony+Blinken"]
     assert [p.get_text() for p in page.select(".document-text p")] == doc.body.split("\n\n")
 
 
-def test_document_entity_link_searches_by_that_entity(client: FlaskClient) -> None:
+def test_document_entity_links_open_its_page_or_search_by_it(client: FlaskClient) -> None:
     page = get_page(client, f"/documents/{CORPUS[1].doc_id}")
-    link = next(a for a in page.select(".document-entities a") if a.get_text() == "Congress")
+    pair = next(
+        li for li in page.select(".document-entities li.chip-pair") if li.a.get_text() == "Congress"
+    )
 
-    assert hit_titles(get_page(client, link["href"])) == ["Zelensky visits Washington"]
+    entity = get_page(client, pair.select_one("a.chip-org")["href"])
+    search = get_page(client, pair.select_one("a.entity-search")["href"])
+
+    assert entity.select_one(".entity-head h1").get_text() == "Congress"
+    assert hit_titles(search) == ["Zelensky visits Washington"]
 
 
 def test_markup_in_documents_is_escaped_on_the_results_page(client: FlaskClient) -> None:

@@ -7,9 +7,13 @@ HTML, the API and the CLI cannot drift apart.
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from search.errors import QueryError
+from search.query import SearchRequest
+from search.service import SearchService
 from web.app import get_service
+from web.views import parse_facet_text
 
 bp = Blueprint("api", __name__)
 
@@ -30,14 +34,19 @@ def document(doc_id: str) -> Response:
     return jsonify(get_service().get(doc_id).to_dict())
 
 
+@bp.get("/api/entity/<label>/<path:name>")
+def entity(label: str, name: str) -> Response:
+    return jsonify(get_service().entity(label, name).to_dict(SEARCH_BASE))
+
+
 @bp.get("/api/facets/<facet>")
 def facet_values(facet: str) -> Response:
-    """One facet's values for the current search, narrowed to those containing `prefix`."""
+    """One facet's values for the current search, narrowed to those containing `q` (the text
+    typed into the facet's search box); the search's own query text comes as `query`."""
     service = get_service()
     limit = parse_limit(request.args.get("limit"))
-    found = service.facet_values(
-        facet, service.parse(request.args), limit=limit, contains=request.args.get("prefix", "")
-    )
+    search_request, contains = parse_facet_request(service, request.args)
+    found = service.facet_values(facet, search_request, limit, contains)
     return jsonify(
         {
             "facet": found.name,
@@ -51,6 +60,32 @@ def facet_values(facet: str) -> Response:
 def healthz() -> Response:
     stats = get_service().stats()
     return jsonify({"status": "ok", "documents": stats["documents"], "ready": stats["ready"]})
+
+
+def parse_facet_request(
+    service: SearchService, args: MultiDict[str, str]
+) -> tuple[SearchRequest, str]:
+    """The search and the facet text of an /api/facets request.
+
+    `q` is the facet text and `query` the search's query text. The older form, where `q` was
+    the search query and `prefix` the facet text, still works: `prefix` selects it.
+
+    Raises:
+        QueryError: naming the bad parameter as the client sent it.
+    """
+    if "prefix" in args:
+        return service.parse(args), parse_facet_text(args.get("prefix"), "prefix")
+    contains = parse_facet_text(args.get("q"), "q")
+    params = MultiDict(args)
+    params.setlist("q", params.poplist("query"))
+    try:
+        return service.parse(params), contains
+    except QueryError as exc:
+        if exc.param != "q":
+            raise
+        message = str(exc)
+        message = f"query {message[2:]}" if message.startswith("q ") else message
+        raise QueryError(message, "query", exc.value) from None
 
 
 def parse_limit(raw: str | None) -> int:

@@ -6,14 +6,25 @@ few variations the templates need and the rule for which stored URLs are safe to
 
 from __future__ import annotations
 
-from dataclasses import replace
-from urllib.parse import urlsplit
+import datetime as dt
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import url_for
 
-from search.query import SearchRequest
+from search.facets import bucket_range
+from search.query import HISTOGRAMS, SearchRequest
 
 WEB_SCHEMES = ("http://", "https://")
+# the date bounds a request can carry, in URL order, with their chip labels
+DATE_BOUNDS = {
+    "from": "From",
+    "to": "To",
+    "mentioned_from": "Mentions dates from",
+    "mentioned_to": "Mentions dates to",
+}
+# an entity page lists its documents newest first, 20 to a page; its links into the search
+# leave those out so the search page uses its own defaults
+ENTITY_PAGE_PARAMS = ("sort", "per_page", "page")
 
 
 def search_url(search_request: SearchRequest) -> str:
@@ -38,10 +49,69 @@ def with_filter(search_request: SearchRequest, facet: str, value: str) -> Search
 
 
 def without_date(search_request: SearchRequest, bound: str) -> SearchRequest:
-    """The request with its `from` or `to` bound dropped, back on page 1."""
-    if bound == "from":
-        return replace(search_request, date_from=None, page=1)
-    return replace(search_request, date_to=None, page=1)
+    """The request with one date bound (`from`, `to`, `mentioned_from`, `mentioned_to`)
+    dropped, back on page 1."""
+    for histogram, (low, high) in HISTOGRAMS.items():
+        start, end = search_request.date_range(histogram)
+        if bound == low:
+            return search_request.with_date_range(histogram, None, end)
+        if bound == high:
+            return search_request.with_date_range(histogram, start, None)
+    raise ValueError(f"unknown date bound {bound!r}")
+
+
+def active_dates(search_request: SearchRequest) -> list[tuple[str, str, dt.date]]:
+    """(parameter, label, date) for every date bound set, for the removable chips."""
+    params = dict(search_request.to_params())
+    return [
+        (bound, label, dt.date.fromisoformat(params[bound]))
+        for bound, label in DATE_BOUNDS.items()
+        if bound in params
+    ]
+
+
+def params_except(search_request: SearchRequest, names: list[str] | tuple[str, ...]) -> list:
+    """The request's parameters minus `names` and `page`: hidden fields of the small forms
+    (a date range, a facet's value search) that change one thing and keep the rest."""
+    return [(k, v) for k, v in search_request.to_params() if k not in names and k != "page"]
+
+
+def entity_url(label: str, name: str) -> str:
+    """The entity page of a person, organisation or place."""
+    return url_for("views.entity", label=label, name=name)
+
+
+def entity_search_url(toggle_query: str) -> str:
+    """A search page link from a value on an entity page (its own sort and size dropped)."""
+    params = [(k, v) for k, v in parse_qsl(toggle_query) if k not in ENTITY_PAGE_PARAMS]
+    base = url_for("views.search")
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def facet_page_url(search_request: SearchRequest, facet: str) -> str:
+    """The "show more" page listing many values of one facet for the current search."""
+    query = urlencode(params_except(search_request, ()))
+    base = url_for("views.facet_page", facet=facet)
+    return f"{base}?{query}" if query else base
+
+
+def facet_api_url(search_request: SearchRequest, facet: str, contains: str = "") -> str:
+    """/api/facets for a facet page: the search's query goes as `query`, the text as `q`."""
+    params = [("query" if k == "q" else k, v) for k, v in params_except(search_request, ())]
+    if contains:
+        params.insert(0, ("q", contains))
+    base = url_for("api.facet_values", facet=facet)
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def mentioned_date_url(value: str) -> str:
+    """The search for documents mentioning a date ("2024-12-03", "2024-12", "1990s"); "" when
+    the value is not a date."""
+    try:
+        start, end = bucket_range(value)
+    except ValueError:
+        return ""
+    return search_url(SearchRequest().with_date_range("mentioned", start, end))
 
 
 def page_window(page: int, pages: int, radius: int = 2) -> list[int | None]:

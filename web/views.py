@@ -7,19 +7,31 @@ about search semantics belongs in search/.
 from __future__ import annotations
 
 import datetime as dt
-import re
+import math
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from search.query import QUERY_FIELDS
-from web import urls
+from search.errors import QueryError
+from search.query import HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS
+from search.results import Facet, FacetValue
+from web import mentions, urls
 from web.app import get_service
 
 bp = Blueprint("views", __name__)
 
-FACET_LABELS = {"person": "People", "org": "Organisations", "place": "Places", "year": "Year"}
-FILTER_LABELS = {"person": "Person", "org": "Organisation", "place": "Place", "year": "Year"}
+FACET_LABELS = {
+    "person": "People",
+    "org": "Organisations",
+    "place": "Places",
+    "published": "Published",
+    "mentioned": "Dates mentioned",
+}
+FILTER_LABELS = {"person": "Person", "org": "Organisation", "place": "Place"}
+ENTITY_NOUNS = {"person": "person", "org": "organisation", "place": "place"}
+FACET_PAGE_VALUES = 200
+BAR_LEVELS = 10
+MAX_BAR_SLOTS = 120
 
 
 @bp.get("/search")
@@ -34,7 +46,35 @@ def search() -> str:
 @bp.get("/documents/<path:doc_id>")
 def document(doc_id: str) -> str:
     doc = get_service().get(doc_id)
-    return render_template("document.html", doc=doc, paragraphs=split_paragraphs(doc.body))
+    link_for = mentions.entity_link_for(doc, urls.entity_url, urls.mentioned_date_url)
+    return render_template(
+        "document.html",
+        doc=doc,
+        paragraphs=mentions.marked_paragraphs(doc, link_for),
+        legend=mentions.mention_labels_used(doc),
+        dates=mentions.mentioned_dates(doc),
+    )
+
+
+@bp.get("/entity/<label>/<path:name>")
+def entity(label: str, name: str) -> str:
+    found = get_service().entity(label, name)
+    return render_template("entity.html", entity=found)
+
+
+@bp.get("/facets/<facet>")
+def facet_page(facet: str) -> str:
+    """ "Show more" for one facet: up to 200 values, narrowed by the text in `fq`."""
+    service = get_service()
+    search_request = service.parse(request.args)
+    contains = parse_facet_text(request.args.get("fq"), "fq")
+    found = service.facet_values(facet, search_request, FACET_PAGE_VALUES, contains)
+    return render_template("facet.html", facet=found, req=search_request, fq=contains)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.get("/about")
@@ -42,9 +82,66 @@ def about() -> str:
     return render_template("about.html", stats=get_service().stats())
 
 
-def split_paragraphs(text: str) -> list[str]:
-    """Cleaned text keeps paragraphs as blank-line-separated blocks."""
-    return [block.strip() for block in re.split(r"\n\s*\n", text) if block.strip()]
+def parse_facet_text(raw: str | None, param: str) -> str:
+    """The text typed into a facet's search box.
+
+    Raises:
+        QueryError: longer than any facet value can be, or holding a NUL.
+    """
+    text = (raw or "").strip()
+    if len(text) > MAX_FILTER_CHARS or "\x00" in text:
+        raise QueryError(f"{param} is too long or invalid", param, text[:50])
+    return text
+
+
+@bp.app_template_filter("bar_level")
+def bar_level(count: int, top: int) -> int:
+    """A histogram bar's height class, 1..10 relative to the tallest (0 for an empty bucket)."""
+    if count <= 0 or top <= 0:
+        return 0
+    return max(1, min(BAR_LEVELS, math.ceil(count * BAR_LEVELS / top)))
+
+
+def histogram_slots(facet: Facet) -> list[FacetValue | None]:
+    """A histogram's buckets with None for every empty bucket between two others, so the bars
+    keep time to scale (June and December 2024 are not neighbours); left as they are when
+    that would make more than MAX_BAR_SLOTS bars."""
+    keys = [_bucket_key(v.value, facet.granularity) for v in facet.values]
+    known = [k for k in keys if k is not None]
+    if not known or len(known) < len(keys) or known[-1] - known[0] >= MAX_BAR_SLOTS:
+        return list(facet.values)
+    by_key = dict(zip(known, facet.values, strict=True))
+    return [by_key.get(key) for key in range(known[0], known[-1] + 1)]
+
+
+def _bucket_key(value: str, granularity: str) -> int | None:
+    """Consecutive integers for consecutive buckets: years, months since year 0, or days."""
+    try:
+        if granularity == "year" and len(value) == 4:
+            return int(value)
+        if granularity == "month" and len(value) == 7:
+            return int(value[:4]) * 12 + int(value[5:7]) - 1
+        if granularity == "day" and len(value) == 10:
+            return dt.date.fromisoformat(value).toordinal()
+    except ValueError:
+        return None
+    return None
+
+
+@bp.app_template_filter("date_label")
+def date_label(value: str, short: bool = False) -> str:
+    """A date value at its precision for people: "3 December 2024", "June 2024", "2024",
+    "1990s"; `short` abbreviates the month. Anything else comes back unchanged."""
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            return f"{day.day} {day:%b %Y}" if short else long_date(day)
+        if len(value) == 7:
+            month = dt.date.fromisoformat(f"{value}-01")
+            return f"{month:%b %Y}" if short else f"{month:%B %Y}"
+    except ValueError:
+        pass
+    return value
 
 
 @bp.app_template_filter("highlighted")
@@ -68,11 +165,22 @@ for _helper in (
     urls.without_facet,
     urls.with_filter,
     urls.without_date,
+    urls.active_dates,
+    urls.params_except,
+    urls.entity_url,
+    urls.entity_search_url,
+    urls.facet_page_url,
+    urls.facet_api_url,
+    urls.mentioned_date_url,
     urls.page_window,
     urls.is_web_url,
     urls.url_host,
 ):
     bp.add_app_template_global(_helper)
+bp.add_app_template_global(histogram_slots)
 bp.add_app_template_global(FACET_LABELS, "facet_labels")
 bp.add_app_template_global(FILTER_LABELS, "filter_labels")
+bp.add_app_template_global(ENTITY_NOUNS, "entity_nouns")
+bp.add_app_template_global(mentions.MENTION_NAMES, "mention_names")
+bp.add_app_template_global(HISTOGRAMS, "histogram_params")
 bp.add_app_template_global(QUERY_FIELDS, "query_fields")
