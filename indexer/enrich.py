@@ -15,7 +15,12 @@ from dataclasses import dataclass, replace
 
 from indexer.dates import date_mentions
 from indexer.extract import EntityExtractor
-from indexer.names import find_acronym_pairs, resolve_document
+from indexer.names import (
+    canonical_name,
+    find_acronym_pairs,
+    has_person_evidence,
+    resolve_document,
+)
 from search.documents import Document, Mention
 
 # below this many documents in a run, NER stays in the main process
@@ -40,7 +45,8 @@ def _values(mentions: Iterable[Mention], label: str) -> tuple[str, ...]:
 
 def enrich_document(document: Document, raw_mentions: Iterable[Mention]) -> Enriched:
     """Canonical names, resolved dates and per-document entity values for one document."""
-    raw = list(raw_mentions)
+    text = f"{document.title}\n{document.body}"
+    raw = [_person_if_titled(m, text) for m in raw_mentions]
     names = resolve_document([m for m in raw if m.label != "date"])
     dates = date_mentions([m for m in raw if m.label == "date"], document.published)
     mentions = tuple(sorted((*names, *dates), key=lambda m: (m.field != "title", m.start)))
@@ -53,6 +59,17 @@ def enrich_document(document: Document, raw_mentions: Iterable[Mention]) -> Enri
     )
     pairs = tuple(find_acronym_pairs(f"{document.title}\n{document.body}"))
     return Enriched(enriched, pairs)
+
+
+def _person_if_titled(mention: Mention, text: str) -> Mention:
+    """The small model often files unfamiliar names under org or place; a person's title in
+    the same text ("Mayor Helena Marsh", "Ms Okafor said") is stronger evidence than the model."""
+    if mention.label not in ("org", "place"):
+        return mention
+    name = canonical_name(mention.text, "person")
+    if name and has_person_evidence(text, name):
+        return replace(mention, label="person")
+    return mention
 
 
 class Enricher:

@@ -989,6 +989,41 @@ def resolve_labels(label_counts: Mapping[str, Mapping[str, int]]) -> dict[str, s
 def is_titled_in(text: str, name: str) -> bool:
     """Whether the text ever puts a courtesy title or role right before `name` ("Mr Rutte",
     "President Reagan"): the evidence that a lone surname is a person and not a place."""
+    return _titled(text, name, _HONORIFICS | _ROLES | _REGNAL)
+
+
+# titles that stand only before a person: the evidence that overrides a model's "org"/"place"
+_PERSON_TITLES = _HONORIFICS | frozenset(
+    """president mayor minister senator sen governor judge justice chancellor premier
+    spokesman spokeswoman spokesperson chairman chairwoman ambassador secretary ceo prosecutor
+    attorney detective inspector professor prof coach striker midfielder defender goalkeeper
+    economist analyst""".split()
+)
+_COURTESY = frozenset("mr mrs ms miss mx dr prof sir dame".split())
+
+
+def has_person_evidence(text: str, name: str) -> bool:
+    """Whether the text treats `name` as a person: a person's title right before it ("Mayor
+    Helena Marsh"), or a courtesy title before its surname ("Ms Marsh")."""
+    words = name.split()
+    if not words or not name[0].isupper():
+        return False
+    if _titled(text, name, _PERSON_TITLES):
+        return True
+    if len(words) < 2:
+        return False
+    if _titled(text, words[-1], _COURTESY):
+        return True
+    escaped = re.escape(name)
+    # "said Amara Okafor", and appositives: "Amara Okafor, leader of ...", "Tomás Reyes, the
+    # company's chief executive"
+    if re.search(r"\b(?:said|says|added|asked)\s+" + escaped + r"\b", text):
+        return True
+    filler = r"((?:(?:[A-Z][\w-]*|[\w-]+['’]s)\s+){0,2})"  # capitalised or possessive words
+    appositive = re.compile(escaped + r",\s+(?:(?:the|a|an)\s+)?" + filler + r"([\w-]+)")
+    return any(m.group(2).lower() in _ROLES for m in appositive.finditer(text))
+
+
+def _titled(text: str, name: str, titles: frozenset[str]) -> bool:
     pattern = re.compile(r"(\w[\w.-]*)\.?\s+" + re.escape(name) + r"\b")
-    titles = _HONORIFICS | _ROLES | _REGNAL
     return any(m.group(1).lower().rstrip(".") in titles for m in pattern.finditer(text))
