@@ -199,6 +199,10 @@ def _junk(name: str, label: str) -> bool:
     if letters < 2 and not (label == "org" and name.isupper()):
         return True
     words = name.split()
+    if label == "person" and any(
+        len(core := w.strip(".,")) > 1 and core.casefold() in _PRONOUNS for w in words
+    ):
+        return True  # "I. We", "He Said": sentence fragments, not names
     limit = _MAX_PERSON_WORDS if label == "person" else _MAX_WORDS
     return len(words) > limit
 
