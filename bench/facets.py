@@ -85,7 +85,7 @@ def main() -> int:
     from whoosh.sorting import FieldFacet
 
     from search.facets import build_facet_index, count_facets
-    from search.names import NameTable
+    from search.names import WEAK, NameTable
     from search.schema import FACET_FIELDS, MENTIONED_FIELD
     from search.service import SearchService
     from search.settings import Settings
@@ -135,6 +135,8 @@ def main() -> int:
                         for k, v in whoosh_counts[name].items()
                         if k
                     }
+                    # weak lone words are hidden by the name table even before merging
+                    theirs = {k: v for k, v in theirs.items() if not k.startswith(WEAK)}
                     mismatches += ours_map != theirs
     ratio = statistics.median(grouped) / statistics.median(ours)
     print(f"index: {args.home} ({n_docs} documents); {len(QUERIES)} queries x {args.rounds}")
@@ -145,7 +147,7 @@ def main() -> int:
         f"ratio groupedby / docsift (p50): {ratio:.1f}x   (target: docsift p50 < 20 ms and >= 10x)"
     )
     print(
-        f"person/org/place counts identical to groupedby: "
+        f"person/org/place counts before merging variants identical to groupedby's: "
         f"{'yes' if not mismatches else f'no ({mismatches} differ)'}"
     )
     return 0

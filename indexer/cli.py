@@ -171,6 +171,168 @@ def reindex(ctx: click.Context) -> None:
         click.echo(f"reindexed {count} documents in {time.perf_counter() - started:.1f} s")
 
 
+# -- crawl -----------------------------------------------------------------------------
+
+
+def _crawl_seeds(seeds: tuple[str, ...], seeds_file: Path | None) -> tuple[str, ...]:
+    found = list(seeds)
+    if seeds_file is not None:
+        try:
+            lines = seeds_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise click.UsageError(f"cannot read {seeds_file}: {exc.strerror}") from exc
+        found += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    bad = [s for s in found if not s.lower().startswith(("http://", "https://"))]
+    if bad:
+        raise click.UsageError(f"only http and https seeds can be crawled: {', '.join(bad[:3])}")
+    return tuple(found)
+
+
+def _print_crawl_report(report: Any, quiet: bool) -> None:
+    if not quiet:
+        click.echo(
+            f"crawl {'stopped' if report.stopped else 'done'}: {report.fetched} fetched "
+            f"({report.not_modified} not modified), {report.skipped} skipped, "
+            f"{report.failed} failed, {report.retried} retries, {report.queued_left} still "
+            f"queued; {report.pages_per_second:.1f} pages/s over {report.seconds:.1f} s"
+        )
+    _print_report(report.ingest, quiet)
+    failed = [p for p in report.problems if p["status"] == "failed"]
+    skipped = [p for p in report.problems if p["status"] == "skipped"]
+    for title, problems in (("Crawl skipped", skipped), ("Crawl failed", failed)):
+        if not problems or (quiet and title == "Crawl skipped"):
+            continue
+        click.echo(f"{title}:", err=title == "Crawl failed")
+        for problem in problems[:MAX_LISTED_PROBLEMS]:
+            click.echo(f"  {problem['url']}: {problem['reason']}", err=title == "Crawl failed")
+        if len(problems) > MAX_LISTED_PROBLEMS:
+            click.echo(f"  ... and {len(problems) - MAX_LISTED_PROBLEMS} more (docsift stats)")
+
+
+@cli.command()
+@click.argument("seeds", nargs=-1)
+@click.option(
+    "--seeds-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A file of seed URLs, one a line.",
+)
+@click.option("--max-pages", type=int, help="Stop after this many pages [crawl_max_pages].")
+@click.option("--max-depth", type=int, help="Links followed from a seed [crawl_max_depth].")
+@click.option(
+    "--same-host/--any-host", default=True, show_default=True, help="Stay on the seeds' hosts."
+)
+@click.option("--include", multiple=True, help="Only follow URLs matching this regex (repeat).")
+@click.option("--exclude", multiple=True, help="Never follow URLs matching this regex (repeat).")
+@click.option("--delay", type=float, help="Seconds between requests to one host [crawl_delay_s].")
+@click.option("--concurrency", type=int, help="Requests in flight [crawl_concurrency].")
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Allow loopback, private and link-local addresses (local test sites).",
+)
+@click.option("--resume", is_flag=True, help="Continue the crawl that was stopped.")
+@click.option("--sitemaps/--no-sitemaps", default=True, help="Read robots.txt/sitemap.xml lists.")
+@click.option("--entities/--no-entities", default=True, show_default=True, help="Run NER.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress line (default: on a terminal)."
+)
+@click.pass_context
+def crawl(
+    ctx: click.Context,
+    seeds: tuple[str, ...],
+    seeds_file: Path | None,
+    max_pages: int | None,
+    max_depth: int | None,
+    same_host: bool,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    delay: float | None,
+    concurrency: int | None,
+    allow_private: bool,
+    resume: bool,
+    sitemaps: bool,
+    entities: bool,
+    as_json: bool,
+    progress: bool | None,
+) -> None:
+    """Crawl web sites and feeds from SEED URLs politely into the store and index.
+
+    Ctrl-C or SIGTERM stops gracefully: requests in flight finish, everything fetched is
+    stored, the report is printed, and the exit status is 130 (SIGINT) or 143 (SIGTERM);
+    `docsift crawl --resume` continues. Exit 3 when some pages failed.
+    """
+    import signal
+    import threading
+
+    from indexer.crawl import Crawler, CrawlOptions, CrawlProgress
+
+    settings = _settings(ctx)
+    all_seeds = _crawl_seeds(seeds, seeds_file)
+    if resume and all_seeds:
+        raise click.UsageError("--resume continues the stopped crawl: give no seeds with it")
+    if not resume and not all_seeds:
+        raise click.UsageError("give at least one SEED URL, --seeds-file, or --resume")
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if received and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # a second Ctrl-C: stop now
+        received.append(signum)
+        stop.set()
+
+    show = sys.stderr.isatty() and not ctx.meta["quiet"] if progress is None else progress
+
+    def on_progress(p: CrawlProgress) -> None:
+        click.echo(
+            f"\rfetched {p.fetched}  queued {p.queued}  skipped {p.skipped}  errors {p.errors}  "
+            f"{p.rate:.1f} pages/s ",
+            nl=False,
+            err=True,
+        )
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with DocumentStore(settings.db_path) as store:
+            pipeline = Pipeline.from_settings(settings, store, entities=entities)
+            try:
+                kwargs: dict[str, Any] = {"stop": stop, "progress": on_progress if show else None}
+                if resume:
+                    crawler = Crawler.resume(pipeline, **kwargs)
+                else:
+                    options = CrawlOptions.from_settings(
+                        settings,
+                        all_seeds,
+                        max_pages=max_pages,
+                        max_depth=max_depth,
+                        same_host=same_host,
+                        include=include,
+                        exclude=exclude,
+                        delay_s=delay,
+                        concurrency=concurrency,
+                        allow_private=allow_private,
+                        sitemaps=sitemaps,
+                    )
+                    crawler = Crawler(options, pipeline, **kwargs)
+                report = crawler.run()
+            finally:
+                pipeline.close()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if show:
+        click.echo("", err=True)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_crawl_report(report, ctx.meta["quiet"])
+    if received:
+        ctx.exit(128 + received[0])
+    if not report.ok:
+        ctx.exit(ExitStatus.PARTIAL)
+
+
 # -- aliases ----------------------------------------------------------------------------
 
 LABELS = click.Choice(["person", "org", "place"])
@@ -398,8 +560,11 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     settings = _settings(ctx)
     with DocumentStore(settings.db_path) as store:
         store_stats = store.stats()
+        crawl_stats = _crawl_stats(store)
     index_stats = SearchService.from_settings(settings).stats()
     data = {"home": str(settings.home), "store": store_stats, "index": index_stats}
+    if crawl_stats is not None:
+        data["crawl"] = crawl_stats
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
@@ -422,6 +587,34 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         )
     else:
         click.echo("index:     none yet: run `docsift ingest PATH`")
+    if crawl_stats is not None:
+        _print_crawl_stats(crawl_stats)
+
+
+def _crawl_stats(store: DocumentStore) -> dict[str, Any] | None:
+    """Per-host crawl state, or None when this store was never used to crawl."""
+    from indexer.frontier import Frontier, has_crawl_tables
+
+    if not has_crawl_tables(store.db):
+        return None
+    frontier = Frontier(store.db)
+    return {"last_run": frontier.last_run(), "hosts": frontier.host_stats()}
+
+
+def _print_crawl_stats(crawl: dict[str, Any]) -> None:
+    run = crawl["last_run"]
+    if run:
+        click.echo(f"crawl:     last run {run['state']}, started {run['started_at']}")
+    for host in crawl["hosts"]:
+        click.echo(
+            f"  {host['host']}: {host['fetched']} fetched, {host['queued'] + host['fetching']} "
+            f"queued, {host['skipped']} skipped, {host['failed']} failed"
+            + (
+                f"; last error: {host['last_error']} ({host['last_error_url']})"
+                if host["last_error"]
+                else ""
+            )
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

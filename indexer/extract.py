@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from search.documents import Mention
@@ -143,12 +144,27 @@ def _is_byline(line: str) -> bool:
     return first not in WEEKDAYS | MONTHS and len(line.split()) <= 16
 
 
+_ALNUM_RE = re.compile(r"[^\W_]")
+_NAME_PAIR_RE = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+")
+
+
+def _is_figures_line(line: str) -> bool:
+    """A line of figures (a results table, a price list) cannot hold a name worth finding,
+    and skipping it saves the NER model most of the work on wire copy full of numbers."""
+    alnum = _ALNUM_RE.findall(line)
+    if len(alnum) < 6:
+        return False
+    digits = sum(c.isdigit() for c in alnum)
+    return digits >= 0.35 * len(alnum) and _NAME_PAIR_RE.search(line) is None
+
+
 def mask_furniture(body: str) -> str:
     """Blank out page furniture so NER finds no mentions in it.
 
     Furniture is photo captions and credits, "READ MORE"/"Advertisement"/"Related: ..." lines,
-    bylines, an author name repeated on lines of its own, and an author-bio line near the end
-    ("X is a contributor to ..."). Every masked character except newlines becomes a space.
+    bylines, an author name repeated on lines of its own, an author-bio line near the end
+    ("X is a contributor to ..."), and lines of figures. Every masked character except
+    newlines becomes a space.
 
     Args:
         body: the document body.
@@ -186,6 +202,7 @@ def mask_furniture(body: str) -> str:
             or _is_byline(line)
             or index in bios
             or (_is_name_line(line) and (counts[line.strip()] > 1 or line.strip() in author_names))
+            or _is_figures_line(line)
         )
         if furniture:
             blanks.append((start, end))
@@ -318,6 +335,29 @@ def _keeps_edge(word: str, label: str, *, leading: bool) -> bool:
     return not (leading and word.lower().strip(".") in WEEKDAYS | MONTHS)
 
 
+TITLE_GAP = "\n\n"
+
+
+def split_mentions(mentions: tuple[Mention, ...], title_length: int) -> tuple[Mention, ...]:
+    """Mentions of a title-and-body text as title mentions and body mentions (offsets into
+    each); a mention across the gap is dropped."""
+    body_start = title_length + len(TITLE_GAP)
+    split: list[Mention] = []
+    for mention in mentions:
+        if mention.end <= title_length:
+            split.append(replace(mention, field="title"))
+        elif mention.start >= body_start:
+            split.append(
+                replace(
+                    mention,
+                    field="body",
+                    start=mention.start - body_start,
+                    end=mention.end - body_start,
+                )
+            )
+    return tuple(split)
+
+
 def mentions_from_doc(doc: Doc, original: str, field: str) -> tuple[Mention, ...]:
     """Trimmed, filtered mentions from a spaCy Doc made from `original` (or its masked form).
 
@@ -444,16 +484,14 @@ class SpacyExtractor:
         pending: deque[tuple[str, str]] = deque()
 
         def texts() -> Iterator[str]:
+            # one text per document (title, blank line, body): half the per-text overhead of
+            # two, and the line-break sentence starts keep entities from spanning the two
             for title, body in docs:
                 pending.append((title, body))
-                yield title
-                yield mask_furniture(body)
+                yield f"{title}{TITLE_GAP}{mask_furniture(body)}"
 
-        processed = nlp.pipe(texts(), batch_size=self.batch_size, n_process=self.n_process)
-        for title_doc in processed:
-            body_doc = next(processed)
+        for doc in nlp.pipe(texts(), batch_size=self.batch_size, n_process=self.n_process):
             title, body = pending.popleft()
-            yield (
-                *mentions_from_doc(title_doc, title, "title"),
-                *mentions_from_doc(body_doc, body, "body"),
+            yield split_mentions(
+                mentions_from_doc(doc, f"{title}{TITLE_GAP}{body}", "body"), len(title)
             )

@@ -95,6 +95,7 @@ class _Tally:
     skipped: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     stages: dict[str, float] = field(default_factory=dict)
+    finished: list[str] = field(default_factory=list)  # sources whose outcome is durable
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -369,7 +370,47 @@ class Pipeline:
         started = time.perf_counter()
         tally = _Tally()
         sources = (s for target in targets for s in iter_sources(target))
-        documents = self._documents(self._items(sources, tally), tally, progress)
+        return self._run(self._items(sources, tally), tally, started, progress)
+
+    def run_raw(
+        self,
+        raws: Iterable[RawDocument],
+        *,
+        batch_size: int = 25,
+        done: Callable[[list[str]], None] | None = None,
+    ) -> IngestReport:
+        """Ingest already-fetched documents (the crawler's pages) through the same stages.
+
+        The id is made from `raw.final_url`. `done` is called with the `raw.uri`s whose outcome
+        is durable (stored, unchanged, skipped, failed), so a caller that keeps fetched bytes
+        until then (the crawl frontier) can let them go; small batches keep that window short.
+        """
+        started = time.perf_counter()
+        tally = _Tally()
+        return self._run(
+            self._raw_items(raws, tally), tally, started, None, batch_size=batch_size, done=done
+        )
+
+    def _raw_items(self, raws: Iterable[RawDocument], tally: _Tally) -> Iterator[_Item]:
+        for raw in raws:
+            if is_binary(raw.content):
+                tally.skipped.append(Problem(raw.uri, "binary content, not text"))
+                tally.finished.append(raw.uri)
+                continue
+            doc_id = make_doc_id(raw.final_url or raw.uri)
+            yield _Item(doc_id, raw.uri, raw=raw, content_hash=content_hash(raw.content))
+
+    def _run(
+        self,
+        items: Iterator[_Item],
+        tally: _Tally,
+        started: float,
+        progress: Callable[[str], None] | None,
+        *,
+        batch_size: int = BATCH_SIZE,
+        done: Callable[[list[str]], None] | None = None,
+    ) -> IngestReport:
+        documents = self._documents(items, tally, progress, batch_size)
         stream: Iterable[Enriched] = (
             self.enricher.enrich(documents)
             if self.enricher is not None
@@ -389,9 +430,13 @@ class Pipeline:
                 )
                 if enriched is not None:
                     batch.append(enriched)
-                if batch and (enriched is None or len(batch) >= BATCH_SIZE):
+                if batch and (enriched is None or len(batch) >= batch_size):
                     feed.write(self._store(batch, tally))
+                    tally.finished.extend(e.document.source for e in batch)
                     batch = []
+                if done is not None and tally.finished:
+                    done(tally.finished)
+                    tally.finished = []
                 if enriched is None:
                     break
         self.store.mark_indexed(feed.ids)
@@ -411,12 +456,16 @@ class Pipeline:
         )
 
     def _documents(
-        self, items: Iterator[_Item], tally: _Tally, progress: Callable[[str], None] | None
+        self,
+        items: Iterator[_Item],
+        tally: _Tally,
+        progress: Callable[[str], None] | None,
+        batch_size: int = BATCH_SIZE,
     ) -> Iterator[Document]:
         """Cleaned documents for every item whose bytes changed, looked up in batches."""
         while True:
             with tally.timed("read"):
-                batch = list(itertools.islice(items, BATCH_SIZE))
+                batch = list(itertools.islice(items, batch_size))
             if not batch:
                 return
             known = self.store.hashes([item.doc_id for item in batch])
@@ -425,16 +474,20 @@ class Pipeline:
                     progress(item.source)
                 if known.get(item.doc_id) == item.content_hash:
                     tally.unchanged += 1
+                    tally.finished.append(item.source)
                     continue
                 try:
                     yield self._document(item, tally)
                 except SkipDocument as exc:
                     tally.skipped.append(Problem(item.source, exc.reason))
+                    tally.finished.append(item.source)
                 except IngestError as exc:
                     tally.errors.append(Problem(item.source, exc.reason))
+                    tally.finished.append(item.source)
                 except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
                     logger.warning("failed on %s", item.source, exc_info=True)
                     tally.errors.append(Problem(item.source, f"{type(exc).__name__}: {exc}"))
+                    tally.finished.append(item.source)
 
     def _store(self, batch: list[Enriched], tally: _Tally) -> list[Document]:
         """Write a batch to the store; returns the documents written."""
