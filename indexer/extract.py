@@ -144,27 +144,12 @@ def _is_byline(line: str) -> bool:
     return first not in WEEKDAYS | MONTHS and len(line.split()) <= 16
 
 
-_ALNUM_RE = re.compile(r"[^\W_]")
-_NAME_PAIR_RE = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+")
-
-
-def _is_figures_line(line: str) -> bool:
-    """A line of figures (a results table, a price list) cannot hold a name worth finding,
-    and skipping it saves the NER model most of the work on wire copy full of numbers."""
-    alnum = _ALNUM_RE.findall(line)
-    if len(alnum) < 6:
-        return False
-    digits = sum(c.isdigit() for c in alnum)
-    return digits >= 0.35 * len(alnum) and _NAME_PAIR_RE.search(line) is None
-
-
 def mask_furniture(body: str) -> str:
     """Blank out page furniture so NER finds no mentions in it.
 
     Furniture is photo captions and credits, "READ MORE"/"Advertisement"/"Related: ..." lines,
-    bylines, an author name repeated on lines of its own, an author-bio line near the end
-    ("X is a contributor to ..."), and lines of figures. Every masked character except
-    newlines becomes a space.
+    bylines, an author name repeated on lines of its own, and an author-bio line near the end
+    ("X is a contributor to ..."). Every masked character except newlines becomes a space.
 
     Args:
         body: the document body.
@@ -202,7 +187,6 @@ def mask_furniture(body: str) -> str:
             or _is_byline(line)
             or index in bios
             or (_is_name_line(line) and (counts[line.strip()] > 1 or line.strip() in author_names))
-            or _is_figures_line(line)
         )
         if furniture:
             blanks.append((start, end))
