@@ -372,6 +372,7 @@ class Crawler:
     def _complete(self, row: FrontierRow, done: _Done) -> RawDocument | None:
         """Record one finished request in the frontier; returns a page for the pipeline."""
         started = time.perf_counter()
+        discovering = self._counters.stages.get("discover", 0.0)
         self._counters.add("fetch (worker time, overlapped)", done.seconds)
         self._busy.discard(row.host)
         origin = _origin(row.url)
@@ -388,7 +389,8 @@ class Crawler:
             assert done.fetched is not None
             return self._success(row, done.fetched)
         finally:
-            self._counters.add("frontier", time.perf_counter() - started)
+            discovered = self._counters.stages.get("discover", 0.0) - discovering
+            self._counters.add("frontier", time.perf_counter() - started - discovered)
 
     def _failure(self, row: FrontierRow, error: Exception) -> None:
         if isinstance(error, RetryLater):

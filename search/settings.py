@@ -43,6 +43,23 @@ class Settings:
     ner_processes: int = field(
         default=2, metadata=_help("worker processes for entity recognition on large ingests")
     )
+    crawl_delay_s: float = field(
+        default=1.0, metadata=_help("seconds between two requests to one host (or its Crawl-delay)")
+    )
+    crawl_concurrency: int = field(
+        default=4, metadata=_help("requests in flight at once across hosts (one per host)")
+    )
+    crawl_max_pages: int = field(default=1000, metadata=_help("pages fetched per crawl"))
+    crawl_max_depth: int = field(default=5, metadata=_help("links followed away from a seed"))
+    crawl_max_attempts: int = field(
+        default=3, metadata=_help("tries per URL on 429, 5xx and timeouts before it fails")
+    )
+    crawl_backoff_s: float = field(
+        default=2.0, metadata=_help("first retry wait; doubles each attempt (or Retry-After)")
+    )
+    crawl_max_retry_wait_s: float = field(
+        default=60.0, metadata=_help("longest wait before a retry, whatever Retry-After says")
+    )
 
     @property
     def db_path(self) -> Path:
@@ -86,6 +103,13 @@ _KINDS: dict[str, type] = {
     "fetch_timeout_s": float,
     "max_redirects": int,
     "ner_processes": int,
+    "crawl_delay_s": float,
+    "crawl_concurrency": int,
+    "crawl_max_pages": int,
+    "crawl_max_depth": int,
+    "crawl_max_attempts": int,
+    "crawl_backoff_s": float,
+    "crawl_max_retry_wait_s": float,
 }
 
 
@@ -136,6 +160,14 @@ def load_settings(
         value = coerced.get(key)
         if isinstance(value, int) and value < 1:
             errors.append(f"{key}: must be at least 1, got {value}")
+    for key in ("crawl_concurrency", "crawl_max_pages", "crawl_max_attempts"):
+        value = coerced.get(key)
+        if isinstance(value, int) and value < 1:
+            errors.append(f"{key}: must be at least 1, got {value}")
+    for key in ("crawl_delay_s", "crawl_max_depth", "crawl_backoff_s", "crawl_max_retry_wait_s"):
+        value = coerced.get(key)
+        if isinstance(value, int | float) and value < 0:
+            errors.append(f"{key}: must not be negative, got {value}")
     if errors:
         raise ConfigError("bad settings: " + "; ".join(errors))
     return Settings(**coerced)  # type: ignore[arg-type]

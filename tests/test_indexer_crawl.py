@@ -30,7 +30,7 @@ from click.testing import CliRunner
 from conftest import _is_loopback
 
 from indexer.cli import cli
-from indexer.crawl import CrawlOptions, Crawler, CrawlReport
+from indexer.crawl import Crawler, CrawlOptions, CrawlReport
 from indexer.frontier import Frontier
 from indexer.pipeline import Pipeline
 from indexer.store import DocumentStore
@@ -94,7 +94,9 @@ class FixtureSite:
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
         self.netloc = f"{host}:{self.server.server_port}"
         self.base = f"http://{self.netloc}/"
@@ -325,7 +327,7 @@ def test_robots_disallowed_folder_is_never_requested(crawled: Crawled) -> None:
 
 
 def test_user_agent_names_docsift(crawled: Crawled) -> None:
-    site, settings = crawled.site, crawled.settings
+    site = crawled.site
     assert all("docsift" in h["User-Agent"] for hs in site.headers.values() for h in hs)
 
 
@@ -541,14 +543,14 @@ def test_recrawl_sends_conditional_requests_and_stores_nothing_new(
     settings: Settings, site: FixtureSite
 ) -> None:
     seeds = [site.base + "a1.html"]
-    first = crawl(settings, seeds, site, sitemaps=False)
+    first = crawl(settings, seeds, site, sitemaps=False, max_depth=1)
     assert first.ingest.added == 3  # a1, a2, index
     with DocumentStore(settings.db_path) as store:
         before = {d.doc_id: d.ingested_at for d in store.iter_documents()}
         updated_before = store.stats()["last_update"]
     site.headers.clear()
     again = crawl(settings, seeds, site, sitemaps=False, max_depth=1)
-    assert site.headers[f"/a1.html"][0]["If-None-Match"].startswith('"')
+    assert site.headers["/a1.html"][0]["If-None-Match"].startswith('"')
     assert site.headers["/a1.html"][0]["If-Modified-Since"] == LAST_MODIFIED
     assert site.headers["/a2.html"][0]["If-None-Match"]
     assert again.not_modified == 3
@@ -562,7 +564,8 @@ def _fetched_pages(db: Path) -> int:
     try:
         with sqlite3.connect(db, timeout=5) as conn:
             return conn.execute(
-                "SELECT count(*) FROM crawl_frontier WHERE status = 'fetched' AND url LIKE '%/page/%'"
+                "SELECT count(*) FROM crawl_frontier "
+                "WHERE status = 'fetched' AND url LIKE '%/page/%'"
             ).fetchone()[0]
     except sqlite3.Error:
         return 0
