@@ -10,7 +10,17 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup, Tag
 from flask.testing import FlaskClient
-from webfixtures import BY_TITLE, CORPUS, VARIANTS, XSS_TITLE, build_service, soup
+from webfixtures import (
+    BY_TITLE,
+    CORPUS,
+    VARIANTS,
+    XSS_TITLE,
+    build_service,
+    get_page,
+    hit_titles,
+    soup,
+    total,
+)
 
 from web import create_app
 
@@ -27,20 +37,6 @@ def app_client(tmp_path: Path, facet_limit: int | None = None) -> FlaskClient:
     app = create_app(service.settings, service)
     app.config["TESTING"] = True
     return app.test_client()
-
-
-def get_page(client: FlaskClient, url: str, status: int = 200) -> BeautifulSoup:
-    response = client.get(url)
-    assert response.status_code == status, response.get_data(as_text=True)[:2000]
-    return soup(response.data)
-
-
-def hit_titles(page: BeautifulSoup) -> list[str]:
-    return [a.get_text(strip=True) for a in page.select("ol.hits .hit-title a")]
-
-
-def total(page: BeautifulSoup) -> int:
-    return int(page.select_one(".result-count")["data-total"])
 
 
 def bars(page: BeautifulSoup, histogram: str) -> dict[str, Tag]:

@@ -8,7 +8,17 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup, Tag
 from flask.testing import FlaskClient
-from webfixtures import BY_TITLE, CORPUS, XSS_TITLE, XSS_URL, build_app, soup
+from webfixtures import (
+    BY_TITLE,
+    CORPUS,
+    XSS_TITLE,
+    XSS_URL,
+    build_app,
+    get_page,
+    hit_titles,
+    soup,
+    total,
+)
 
 from web.app import CONTENT_SECURITY_POLICY
 
@@ -16,20 +26,6 @@ from web.app import CONTENT_SECURITY_POLICY
 @pytest.fixture
 def client(tmp_path: Path) -> FlaskClient:
     return build_app(tmp_path).test_client()
-
-
-def get_page(client: FlaskClient, url: str, status: int = 200) -> BeautifulSoup:
-    response = client.get(url)
-    assert response.status_code == status, response.get_data(as_text=True)[:2000]
-    return soup(response.data)
-
-
-def hit_titles(page: BeautifulSoup) -> list[str]:
-    return [a.get_text(strip=True) for a in page.select("ol.hits .hit-title a")]
-
-
-def total(page: BeautifulSoup) -> int:
-    return int(page.select_one(".result-count")["data-total"])
 
 
 def facet_link(page: BeautifulSoup, facet: str, value: str) -> Tag:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 from flask import Flask
+from flask.testing import FlaskClient
 
 from search.documents import Document, Mention, make_doc_id
 from search.index import write_documents, write_names
@@ -192,3 +193,18 @@ def build_app(tmp_path: Path, docs: tuple[Document, ...] = CORPUS) -> Flask:
 
 def soup(html: bytes | str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
+
+
+def get_page(client: FlaskClient, url: str, status: int = 200) -> BeautifulSoup:
+    """Fetch a page, check its status, and parse it as a person's browser would show it."""
+    response = client.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)[:2000]
+    return soup(response.data)
+
+
+def hit_titles(page: BeautifulSoup) -> list[str]:
+    return [a.get_text(strip=True) for a in page.select("ol.hits .hit-title a")]
+
+
+def total(page: BeautifulSoup) -> int:
+    return int(page.select_one(".result-count")["data-total"])
