@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared
 PORT ?= 8000
+# the accessibility checker the browser tests inject (npm registry, pinned)
+AXE_VERSION := 4.14.1
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test bench lint format clean
+.PHONY: run test browser-deps bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +26,30 @@ run: $(VENV)/.installed
 	$(BIN)/docsift ingest --if-empty samples/news
 	$(BIN)/docsift serve --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# What the `browser` tests need: Debian's Chromium (Playwright's own download cannot work
+# offline) and axe-core. Without them the tests skip, or fail when DOCSIFT_REQUIRE_BROWSER=1.
+browser-deps: $(AXE)
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	elif [ -n "$$CI$$DOCSIFT_REQUIRE_BROWSER" ] && sudo -n true 2>/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "chromium is not installed and this is not root: the browser tests will skip" \
+	       "(run 'apt-get install -y chromium' as root to enable them)"; \
+	fi
+
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --no-save --no-audit --no-fund --loglevel=error --prefix .cache/axe axe-core@$(AXE_VERSION); \
+	else \
+	  echo "npm is not installed: the accessibility (axe-core) tests will skip"; \
+	fi
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/decode_accuracy.py $(SHARED)/data/chardet_tests
@@ -45,4 +69,4 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .docsift .pytest_cache .ruff_cache
+	rm -rf $(VENV) .docsift .pytest_cache .ruff_cache .cache/axe

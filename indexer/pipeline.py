@@ -30,13 +30,14 @@ from indexer.clean import (
 )
 from indexer.dates import choose_published, parse_date_value
 from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
+from indexer.dedup import update_stories
 from indexer.enrich import Enriched, Enricher
 from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
 from search.documents import Document, make_doc_id
 from search.errors import IngestError, SkipDocument
-from search.index import ensure_index, index_writer, rebuild_index, write_names
+from search.index import ensure_index, index_writer, rebuild_index, write_names, write_stories
 from search.names import NameTable
 from search.settings import Settings
 
@@ -444,6 +445,8 @@ class Pipeline:
             names = refresh_aliases(self.store)
         with tally.timed("index"):
             indexed = len(set(feed.ids) | set(self._update_index(names)))
+        with tally.timed("stories"):
+            write_stories(self.settings.index_dir, update_stories(self.store, names))
         return IngestReport(
             added=tally.added,
             updated=tally.updated,
@@ -527,6 +530,7 @@ class Pipeline:
             self.settings.index_dir,
             (mark_weak_names(doc) for doc in self.store.iter_documents()),
             names=names,
+            stories=update_stories(self.store, names, full=True),
         )
         self.store.mark_indexed()
         return count

@@ -75,6 +75,23 @@ CREATE TABLE IF NOT EXISTS alias_splits (
     variant TEXT NOT NULL,
     PRIMARY KEY (label, variant)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dedup_signatures (
+    doc_id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    words INTEGER NOT NULL,
+    shingles BLOB NOT NULL,
+    unigrams BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS story_edges (
+    a TEXT NOT NULL,
+    b TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    score REAL NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS story_edges_b ON story_edges(b);
 """
 
 # columns added after version 1, for stores created by an earlier docsift
@@ -111,6 +128,34 @@ class AliasRow:
     canonical: str
     reason: str
     manual: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureRow:
+    """A document's duplicate-detection signature as stored (MinHashes as little-endian u32)."""
+
+    doc_id: str
+    content_hash: str
+    body_hash: str
+    words: int
+    shingles: bytes
+    unigrams: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoryEdge:
+    """Two documents (a < b) that tell the same story, and why."""
+
+    a: str
+    b: str
+    kind: str  # "duplicate" | "near" | "rewrite"
+    score: float
+    reason: str
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(values), size):
+        yield list(values[i : i + size])
 
 
 def _row_values(doc: Document, now: str) -> tuple[Any, ...]:
@@ -365,6 +410,84 @@ class DocumentStore:
         with self.db:
             self.db.execute("DELETE FROM aliases WHERE label = ? AND variant = ?", (label, variant))
             self.db.execute("INSERT OR IGNORE INTO alias_splits VALUES (?, ?)", (label, variant))
+
+    # -- duplicate detection: signatures and story edges ------------------------------
+
+    def texts(self, doc_ids: Sequence[str]) -> Iterator[tuple[str, str, str, str | None]]:
+        """(doc_id, title, body, published) of the given ids that exist."""
+        for chunk in _chunks(doc_ids):
+            marks = ",".join("?" * len(chunk))
+            yield from (
+                (r[0], r[1], r[2], r[3])
+                for r in self.db.execute(
+                    f"SELECT doc_id, title, body, published FROM documents "
+                    f"WHERE doc_id IN ({marks})",
+                    chunk,
+                )
+            )
+
+    def entity_values(self, doc_ids: Sequence[str]) -> dict[str, list[tuple[str, str, int]]]:
+        """doc_id -> [(label, raw value, mentions)] for the given ids."""
+        found: dict[str, list[tuple[str, str, int]]] = {}
+        for chunk in _chunks(doc_ids):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(
+                f"SELECT doc_id, label, value, mentions FROM entities WHERE doc_id IN ({marks})",
+                chunk,
+            ):
+                found.setdefault(row[0], []).append((row[1], row[2], row[3]))
+        return found
+
+    def stale_signature_ids(self) -> list[str]:
+        """Documents without a signature, or whose content changed since it was made."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                "SELECT d.doc_id FROM documents d LEFT JOIN dedup_signatures s "
+                "ON s.doc_id = d.doc_id WHERE s.content_hash IS NULL "
+                "OR s.content_hash != d.content_hash ORDER BY d.doc_id"
+            )
+        ]
+
+    def put_signatures(self, rows: Iterable[SignatureRow]) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO dedup_signatures VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (r.doc_id, r.content_hash, r.body_hash, r.words, r.shingles, r.unigrams)
+                    for r in rows
+                ],
+            )
+
+    def signatures(self) -> Iterator[SignatureRow]:
+        cursor = self.db.cursor()
+        cursor.execute("SELECT * FROM dedup_signatures ORDER BY doc_id")
+        while rows := cursor.fetchmany(2000):
+            for r in rows:
+                yield SignatureRow(r[0], r[1], r[2], r[3], r[4], r[5])
+
+    def replace_edges(self, doc_ids: Sequence[str] | None, edges: Iterable[StoryEdge]) -> None:
+        """Swap in freshly verified edges: for the given documents, or all when None."""
+        with self.db:
+            if doc_ids is None:
+                self.db.execute("DELETE FROM story_edges")
+            else:
+                for chunk in _chunks(doc_ids):
+                    marks = ",".join("?" * len(chunk))
+                    self.db.execute(
+                        f"DELETE FROM story_edges WHERE a IN ({marks}) OR b IN ({marks})",
+                        chunk + chunk,
+                    )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO story_edges VALUES (?, ?, ?, ?, ?)",
+                [(e.a, e.b, e.kind, e.score, e.reason) for e in edges],
+            )
+
+    def edges(self) -> list[StoryEdge]:
+        return [
+            StoryEdge(r[0], r[1], r[2], r[3], r[4])
+            for r in self.db.execute("SELECT * FROM story_edges ORDER BY a, b")
+        ]
 
     def stats(self) -> dict[str, Any]:
         row = self.db.execute(

@@ -26,6 +26,7 @@ from search.documents import Document
 from search.errors import IndexBusy, IndexMissing, IndexSchemaMismatch, IndexUnavailable
 from search.names import NAMES_FILE, NameTable
 from search.schema import SCHEMA_VERSION, build_schema
+from search.stories import STORIES_FILE, StoryTable
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ def rebuild_index(
     link: Path,
     docs: Iterable[Document],
     names: NameTable | None = None,
+    stories: StoryTable | None = None,
 ) -> int:
     """Build a new generation from `docs` and swap it in atomically; returns the count.
 
@@ -174,6 +176,8 @@ def rebuild_index(
         ix.close()
         if names is not None:
             write_names(target, names)
+        if stories is not None:
+            write_stories(target, stories)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
@@ -188,6 +192,14 @@ def write_names(link: Path, table: NameTable) -> None:
     tmp = target / f".{NAMES_FILE}.tmp"
     tmp.write_text(json.dumps(table.to_dict(), ensure_ascii=False, sort_keys=True), "utf-8")
     os.replace(tmp, target / NAMES_FILE)
+
+
+def write_stories(link: Path, table: StoryTable) -> None:
+    """Replace the story table beside the current index generation (atomically)."""
+    target = link.resolve()
+    tmp = target / f".{STORIES_FILE}.tmp"
+    tmp.write_text(json.dumps(table.to_dict(), ensure_ascii=False, sort_keys=True), "utf-8")
+    os.replace(tmp, target / STORIES_FILE)
 
 
 def open_searcher(ix: Index) -> Searcher:

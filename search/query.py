@@ -20,6 +20,8 @@ FACETS = ("person", "org", "place")
 # date histograms and the range parameters that filter them
 HISTOGRAMS = {"published": ("from", "to"), "mentioned": ("mentioned_from", "mentioned_to")}
 SORTS = ("relevance", "newest", "oldest")
+# "collapse": one hit per story (its best-ranked version); "all": every version is a hit
+VERSIONS = ("collapse", "all")
 QUERY_FIELDS = (
     "title",
     "body",
@@ -50,6 +52,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    versions: str = "collapse"
     # the deployment's default page size: per_page goes into URLs only when it differs
     default_per_page: int = field(default=10, compare=False)
 
@@ -125,6 +128,8 @@ class SearchRequest:
             params.append(("sort", self.sort))
         if self.per_page != self.default_per_page:
             params.append(("per_page", str(self.per_page)))
+        if self.versions != "collapse":
+            params.append(("versions", self.versions))
         if self.page != 1:
             params.append(("page", str(self.page)))
         return params
@@ -141,7 +146,12 @@ class SearchRequest:
             "mentioned_from": self.mentioned_from.isoformat() if self.mentioned_from else None,
             "mentioned_to": self.mentioned_to.isoformat() if self.mentioned_to else None,
             "sort": self.effective_sort,
+            "versions": self.versions,
         }
+
+    @property
+    def collapsed(self) -> bool:
+        return self.versions == "collapse"
 
 
 def _ordered(filters: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -284,6 +294,11 @@ def parse_request(
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}", "sort", sort)
     page = _parse_int(_getone(params, "page"), "page", 1, 1, MAX_PAGE)
     per_page = _parse_int(_getone(params, "per_page"), "per_page", page_size, 1, max_page_size)
+    versions = (_getone(params, "versions") or "collapse").strip().lower()
+    if versions not in VERSIONS:
+        raise QueryError(
+            f"versions must be one of {', '.join(VERSIONS)}, got {versions!r}", "versions", versions
+        )
     return SearchRequest(
         q=q,
         filters=_ordered(filters),
@@ -294,5 +309,6 @@ def parse_request(
         sort=sort,
         page=page,
         per_page=per_page,
+        versions=versions,
         default_per_page=page_size,
     )

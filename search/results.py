@@ -23,6 +23,9 @@ class Hit:
     people: tuple[str, ...] = ()
     orgs: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+    story_id: str = ""
+    versions: int = 1  # versions of this story that match the request, this one included
+    version_ids: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +39,27 @@ class Hit:
             "people": list(self.people),
             "orgs": list(self.orgs),
             "places": list(self.places),
+            "story_id": self.story_id or self.doc_id,
+            "versions": self.versions,
+            "version_ids": list(self.version_ids or (self.doc_id,)),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoryLink:
+    """Another document shown from a document page: a version of its story or a related one."""
+
+    doc_id: str
+    title: str
+    date: dt.date | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.doc_id,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "reason": self.reason,
         }
 
 
@@ -80,10 +104,18 @@ class SearchResponse:
     hits: tuple[Hit, ...]
     facets: tuple[Facet, ...]
     took_ms: float
+    stories: int | None = None  # distinct stories among the matches (None: not counted)
+
+    @property
+    def shown_total(self) -> int:
+        """What paging counts: stories when versions are collapsed, else documents."""
+        if self.request.collapsed and self.stories is not None:
+            return self.stories
+        return self.total
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
+        return max(1, -(-self.shown_total // self.request.per_page))
 
     def facet(self, name: str) -> Facet | None:
         return next((f for f in self.facets if f.name == name), None)
@@ -93,6 +125,7 @@ class SearchResponse:
         return {
             "query": self.request.to_dict(),
             "total": self.total,
+            "stories": self.total if self.stories is None else self.stories,
             "page": self.request.page,
             "per_page": self.request.per_page,
             "pages": self.pages,

@@ -7,7 +7,7 @@ import html
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,25 @@ from search.facets import (
 from search.index import index_exists, open_index, open_searcher
 from search.names import NAMES_FILE, NameTable, read_name_table
 from search.query import FACETS, HISTOGRAMS, SearchRequest, parse_request
-from search.results import EntityResponse, Facet, FacetValue, Hit, SearchResponse
+from search.results import EntityResponse, Facet, FacetValue, Hit, SearchResponse, StoryLink
 from search.schema import FACET_FIELDS, MENTIONED_FIELD, SEARCH_FIELDS
 from search.settings import Settings
+from search.stories import STORIES_FILE, StoryTable, read_story_table
+
+RELATED_NAMES = 3
+
+
+@dataclass(frozen=True)
+class StoryKeys:
+    """Per index generation: a collapse key per docnum (a story's smallest docnum; a document
+    without other versions is its own key) and each grouped document's docnum."""
+
+    keys: np.ndarray
+    docnums: Mapping[str, int]
+    table: StoryTable
+
+    def members(self, doc_id: str) -> list[tuple[str, int]]:
+        return [(m, self.docnums[m]) for m in self.table.versions(doc_id) if m in self.docnums]
 
 
 def excerpt(text: str, chars: int) -> str:
@@ -87,6 +103,10 @@ class SearchService:
         self._names = NameTable()
         self._names_key: tuple[Path, int] | None = None
         self._facets: FacetIndex | None = None
+        self._stories = StoryTable()
+        self._stories_key: tuple[Path, int] | None = None
+        self._story_keys: StoryKeys | None = None
+        self._story_keys_key: tuple[object, ...] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchService:
@@ -131,6 +151,39 @@ class SearchService:
                 self._names_key = (target, stamp)
             return self._names
 
+    def _story_table(self) -> StoryTable:
+        """The story table beside the current generation, reread when the file changes."""
+        target = self._ix_target or self.index_dir.resolve()
+        try:
+            stamp = (target / STORIES_FILE).stat().st_mtime_ns
+        except OSError:
+            stamp = 0
+        with self._lock:
+            if self._stories_key != (target, stamp):
+                self._stories = read_story_table(target)
+                self._stories_key = (target, stamp)
+            return self._stories
+
+    def _keys(self, searcher: Searcher) -> StoryKeys:
+        reader = searcher.reader()
+        table = self._story_table()
+        key = (self._ix_target or self.index_dir, reader.generation(), self._stories_key)
+        with self._lock:
+            if self._story_keys_key == key and self._story_keys is not None:
+                return self._story_keys
+        keys = np.arange(reader.doc_count_all(), dtype=np.int64)
+        docnums: dict[str, int] = {}
+        for members in table.members.values():
+            found = [(m, searcher.document_number(doc_id=m)) for m in members]
+            nums = [n for _, n in found if n is not None]
+            if nums:
+                keys[nums] = min(nums)
+                docnums.update((m, n) for m, n in found if n is not None)
+        story_keys = StoryKeys(keys, docnums, table)
+        with self._lock:
+            self._story_keys, self._story_keys_key = story_keys, key
+        return story_keys
+
     def _facet_index(self, searcher: Searcher) -> FacetIndex:
         reader = searcher.reader()
         names = self._name_table()
@@ -165,13 +218,15 @@ class SearchService:
         with self._searcher() as searcher:
             query, counted = self._match(searcher, request)
             total = int(counted.result_mask.sum())
+            stories = self._keys(searcher)
+            story_count = int(np.unique(stories.keys[counted.result_mask]).size)
             hits = self._page(
                 searcher,
                 query,
                 request,
                 counted.result_mask,
                 filtered=request.has_filters,
-                total=total,
+                total=story_count if request.collapsed else total,
             )
         facets = tuple(self._facet(name, counted.counts.get(name, []), request) for name in FACETS)
         facets += tuple(
@@ -179,7 +234,12 @@ class SearchService:
         )
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResponse(
-            request=request, total=total, hits=hits, facets=facets, took_ms=took_ms
+            request=request,
+            total=total,
+            hits=hits,
+            facets=facets,
+            took_ms=took_ms,
+            stories=story_count,
         )
 
     def facet_counts(self, request: SearchRequest) -> FacetCounts:
@@ -218,6 +278,12 @@ class SearchService:
             kwargs["filter"] = set(np.nonzero(mask)[0].tolist())
         if sort != "relevance":
             kwargs["sortedby"] = _date_sort(self._facet_index(searcher), newest=sort == "newest")
+        stories = self._keys(searcher)
+        if request.collapsed and stories.docnums:
+            keys = stories.keys
+            # + 1: Whoosh does not collapse a falsy key, and docnum 0 is a story too
+            kwargs["collapse"] = FunctionFacet(lambda _s, docnum: int(keys[docnum]) + 1)
+            kwargs["collapse_limit"] = 1
         results = searcher.search(query, **kwargs)
         results.formatter = HtmlFormatter(tagname="mark", between=" … ")
         results.fragmenter = ContextFragmenter(
@@ -230,6 +296,7 @@ class SearchService:
             if not snippet:
                 snippet = excerpt(hit.get("body", ""), self.settings.snippet_chars)
             date_value = hit.get("date")
+            matching = [m for m, n in stories.members(hit["doc_id"]) if mask[n]] or [hit["doc_id"]]
             hits.append(
                 Hit(
                     doc_id=hit["doc_id"],
@@ -242,6 +309,9 @@ class SearchService:
                     **shown_entities(
                         names, {label: split_values(hit.get(label)) for label in FACETS}
                     ),
+                    story_id=stories.table.story(hit["doc_id"]),
+                    versions=len(matching),
+                    version_ids=tuple(matching),
                 )
             )
         return tuple(hits)
@@ -393,6 +463,75 @@ class SearchService:
             raise DocumentNotFound(doc_id)
         return self._shown(document_from_stored(fields))
 
+    def story_id(self, doc_id: str) -> str:
+        """The story a document belongs to (its own id when it has no other version)."""
+        return self._story_table().story(doc_id)
+
+    def versions(self, doc_id: str) -> tuple[StoryLink, ...]:
+        """The other versions of this document's story, each with why it is one.
+
+        Raises:
+            DocumentNotFound: no such id.
+        """
+        table = self._story_table()
+        with self._searcher() as searcher:
+            if searcher.document_number(doc_id=doc_id) is None:
+                raise DocumentNotFound(doc_id)
+            links = []
+            for other in table.versions(doc_id):
+                fields = searcher.document(doc_id=other) if other != doc_id else None
+                if fields is not None:
+                    links.append(_link(fields, table.reason(doc_id, other)))
+        return tuple(links)
+
+    def related(self, doc_id: str, limit: int = 5) -> tuple[StoryLink, ...]:
+        """Other stories like this document (Whoosh more_like_this over the body), one per
+        story and none of its own versions, each with a one-line reason.
+
+        Raises:
+            DocumentNotFound: no such id.
+        """
+        table = self._story_table()
+        names = self._name_table()
+        with self._searcher() as searcher:
+            docnum = searcher.document_number(doc_id=doc_id)
+            if docnum is None:
+                raise DocumentNotFound(doc_id)
+            fields = searcher.stored_fields(docnum)
+            text = fields.get("body") or fields.get("title") or ""
+            if not text.strip():
+                return ()
+            own = _shown_names(names, fields)
+            own_terms = [t for t, _ in searcher.key_terms_from_text("body", text, numterms=30)]
+            own_story = table.story(doc_id)
+            seen = {own_story}
+            links: list[StoryLink] = []
+            results = searcher.more_like(docnum, "body", text=text, top=limit * 4 + 10, numterms=15)
+            for hit in results:
+                story = table.story(hit["doc_id"])
+                if story in seen:
+                    continue
+                seen.add(story)
+                other = hit.fields()
+                shared = [n for n in _shown_names(names, other) if n in own]
+                if shared:
+                    reason = "shares " + ", ".join(shared[:RELATED_NAMES])
+                else:
+                    theirs = {
+                        t
+                        for t, _ in searcher.key_terms_from_text(
+                            "body", other.get("body") or "", numterms=30
+                        )
+                    }
+                    terms = [t for t in own_terms if t in theirs][:RELATED_NAMES]
+                    if not terms:
+                        continue  # nothing a reader could check: not worth showing
+                    reason = "shared terms: " + ", ".join(terms)
+                links.append(_link(other, reason))
+                if len(links) >= limit:
+                    break
+        return tuple(links)
+
     def _shown(self, document: Document) -> Document:
         """A document's entities and mentions as the name table shows them."""
         names = self._name_table()
@@ -440,3 +579,19 @@ class SearchService:
                 "ready": False,
                 "reason": str(exc),
             }
+
+
+def _link(fields: Mapping[str, Any], reason: str) -> StoryLink:
+    date_value = fields.get("date")
+    return StoryLink(
+        doc_id=fields["doc_id"],
+        title=fields.get("title") or "(untitled)",
+        date=date_value.date() if isinstance(date_value, dt.datetime) else None,
+        reason=reason,
+    )
+
+
+def _shown_names(names: NameTable, fields: Mapping[str, Any]) -> list[str]:
+    """A stored document's shown people, then organisations, then places."""
+    shown = shown_entities(names, {label: split_values(fields.get(label)) for label in FACETS})
+    return [*shown["people"], *shown["orgs"], *shown["places"]]

@@ -9,7 +9,10 @@ import pytest
 from flask.testing import FlaskClient
 from webfixtures import CORPUS, NEWEST_FIRST, VARIANTS, XSS_TITLE, build_app, soup
 
-HIT_KEYS = {"id", "title", "url", "source", "date", "snippet", "score", "people", "orgs", "places"}
+HIT_KEYS = {
+    *("id", "title", "url", "source", "date", "snippet", "score", "people", "orgs", "places"),
+    *("story_id", "versions", "version_ids"),
+}
 FACET_VALUE_KEYS = {"value", "count", "selected", "toggle_url"}
 
 
@@ -43,6 +46,7 @@ def test_search_json_has_every_documented_key_with_its_type(client: FlaskClient)
     assert set(data) == {
         "query",
         "total",
+        "stories",
         "page",
         "per_page",
         "pages",
@@ -59,6 +63,7 @@ def test_search_json_has_every_documented_key_with_its_type(client: FlaskClient)
         "mentioned_from": None,
         "mentioned_to": None,
         "sort": "relevance",
+        "versions": "collapse",
     }
     assert isinstance(data["total"], int) and data["total"] == 2
     assert (data["page"], data["per_page"], data["pages"]) == (1, 10, 1)

@@ -31,7 +31,12 @@ def search() -> Response:
 
 @bp.get("/api/documents/<path:doc_id>")
 def document(doc_id: str) -> Response:
-    return jsonify(get_service().get(doc_id).to_dict())
+    service = get_service()
+    data = service.get(doc_id).to_dict()
+    data["story_id"] = service.story_id(doc_id)
+    data["versions"] = [link.to_dict() for link in service.versions(doc_id)]
+    data["related"] = [link.to_dict() for link in service.related(doc_id)]
+    return jsonify(data)
 
 
 @bp.get("/api/entity/<label>/<path:name>")

@@ -7,9 +7,9 @@ few variations the templates need and the rule for which stored URLs are safe to
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-from flask import url_for
+from flask import request, url_for
 
 from search.facets import bucket_range
 from search.query import HISTOGRAMS, SearchRequest
@@ -32,6 +32,19 @@ def search_url(search_request: SearchRequest) -> str:
     query = search_request.query_string()
     base = url_for("views.search")
     return f"{base}?{query}" if query else base
+
+
+def feed_url(search_request: SearchRequest) -> str:
+    """The Atom feed of a search: its query and filters, without page, sort or page size (a
+    feed is always the newest documents first)."""
+    params = params_except(search_request, ("sort", "per_page"))
+    base = url_for("views.search_feed")
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def absolute_url(path: str) -> str:
+    """A path of this site as an absolute URL, for feeds read elsewhere."""
+    return urljoin(request.host_url, path)
 
 
 def without_facet(search_request: SearchRequest, facet: str) -> SearchRequest:
@@ -102,6 +115,16 @@ def facet_api_url(search_request: SearchRequest, facet: str, contains: str = "")
         params.insert(0, ("q", contains))
     base = url_for("api.facet_values", facet=facet)
     return f"{base}?{urlencode(params)}" if params else base
+
+
+def bucket_bounds(value: str) -> tuple[str, str]:
+    """The first and last day of a histogram bucket ("2024-06" → 2024-06-01, 2024-06-30) as
+    ISO dates, for brushing a range across bars; ("", "") when the value is not a date."""
+    try:
+        start, end = bucket_range(value)
+    except ValueError:
+        return "", ""
+    return start.isoformat(), end.isoformat()
 
 
 def mentioned_date_url(value: str) -> str:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from search.errors import QueryError
-from search.query import HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS
+from search.query import HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
 from search.results import Facet, FacetValue
-from web import mentions, urls
+from web import feed, mentions, urls
 from web.app import get_service
 
 bp = Blueprint("views", __name__)
@@ -43,9 +44,26 @@ def search() -> str:
     return render_template("search.html", response=response, req=search_request)
 
 
+@bp.get("/search.atom")
+def search_feed() -> Response:
+    """The newest documents of a search as Atom, so a feed reader can follow the query."""
+    service = get_service()
+    search_request = service.parse(request.args)
+    response = service.search(feed.feed_request(search_request))
+    body = feed.atom_feed(
+        response,
+        title=feed.feed_title(search_request, FILTER_LABELS),
+        self_url=urls.absolute_url(urls.feed_url(search_request)),
+        html_url=urls.absolute_url(urls.search_url(search_request.with_page(1))),
+        document_url=lambda hit: url_for("views.document", doc_id=hit.doc_id, _external=True),
+    )
+    return Response(body, content_type=f"{feed.ATOM_TYPE}; charset=utf-8")
+
+
 @bp.get("/documents/<path:doc_id>")
 def document(doc_id: str) -> str:
-    doc = get_service().get(doc_id)
+    service = get_service()
+    doc = service.get(doc_id)
     link_for = mentions.entity_link_for(doc, urls.entity_url, urls.mentioned_date_url)
     return render_template(
         "document.html",
@@ -53,6 +71,8 @@ def document(doc_id: str) -> str:
         paragraphs=mentions.marked_paragraphs(doc, link_for),
         legend=mentions.mention_labels_used(doc),
         dates=mentions.mentioned_dates(doc),
+        versions=service.versions(doc_id),
+        related=service.related(doc_id),
     )
 
 
@@ -162,6 +182,7 @@ def long_date(value: dt.date | None) -> str:
 
 for _helper in (
     urls.search_url,
+    urls.feed_url,
     urls.without_facet,
     urls.with_filter,
     urls.without_date,
@@ -172,6 +193,7 @@ for _helper in (
     urls.facet_page_url,
     urls.facet_api_url,
     urls.mentioned_date_url,
+    urls.bucket_bounds,
     urls.page_window,
     urls.is_web_url,
     urls.url_host,
@@ -184,3 +206,9 @@ bp.add_app_template_global(ENTITY_NOUNS, "entity_nouns")
 bp.add_app_template_global(mentions.MENTION_NAMES, "mention_names")
 bp.add_app_template_global(HISTOGRAMS, "histogram_params")
 bp.add_app_template_global(QUERY_FIELDS, "query_fields")
+
+
+@bp.app_template_global("all_versions_url")
+def all_versions_url(search_request: SearchRequest) -> str:
+    """The same search with every version of a story shown as its own hit."""
+    return urls.search_url(replace(search_request, versions="all", page=1))

@@ -75,6 +75,8 @@
     link.className = "facet-value" + (item.selected ? " is-selected" : "");
     var query = item.toggle_url.indexOf("?");
     link.href = query < 0 ? "/" : "/" + item.toggle_url.slice(query);
+    link.setAttribute("role", "checkbox");
+    link.setAttribute("aria-checked", item.selected ? "true" : "false");
     if (item.selected) link.setAttribute("aria-current", "true");
     link.appendChild(span("facet-check", item.selected ? "✓" : "")).setAttribute("aria-hidden", "true");
     link.appendChild(span("facet-label", item.value));
@@ -97,8 +99,256 @@
     return element;
   }
 
+  // Facet values are links that look and announce as checkboxes; Space toggles them too.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== " " || !target || !target.matches || !target.matches("a[role=checkbox]")) return;
+    event.preventDefault();
+    target.click();
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll(".facets section.histogram"), enableBrushing);
+  histogramTabs(document.querySelectorAll(".facets section.histogram"));
+
+  // Drag across a histogram's bars to choose that span: the section's own from/to form is
+  // filled in and submitted, so the URL holds the range just as without JavaScript.
+  // A press and release on one bar stays a plain click on its link.
+  function enableBrushing(section) {
+    var list = section.querySelector("ol.bars");
+    var form = section.querySelector("form.range-form");
+    if (!list || !form) return;
+    var dates = form.querySelectorAll("input[type=date]");
+    if (dates.length !== 2) return;
+    var bars = Array.prototype.slice.call(list.querySelectorAll("a.bar[data-from]"));
+    var start = null;
+    var end = null;
+    var dragged = false;
+
+    function barAt(x) {
+      var best = null;
+      var distance = Infinity;
+      bars.forEach(function (bar) {
+        var box = bar.getBoundingClientRect();
+        var away = x < box.left ? box.left - x : x > box.right ? x - box.right : 0;
+        if (away < distance) { distance = away; best = bar; }
+      });
+      return best;
+    }
+    function paint() {
+      var low = Math.min(bars.indexOf(start), bars.indexOf(end));
+      var high = Math.max(bars.indexOf(start), bars.indexOf(end));
+      bars.forEach(function (bar, i) {
+        bar.classList.toggle("is-brushed", start !== null && i >= low && i <= high);
+      });
+    }
+    bars.forEach(function (bar) { bar.setAttribute("draggable", "false"); });
+    list.addEventListener("dragstart", function (event) { event.preventDefault(); });
+    list.addEventListener("pointerdown", function (event) {
+      if (event.button !== 0) return;
+      var bar = barAt(event.clientX);
+      if (!bar) return;
+      start = end = bar;
+      dragged = false;
+      list.classList.add("is-brushing");
+      paint();
+    });
+    // moves and the release are followed on the whole page, so a drag may leave the bars;
+    // no pointer capture, so a plain click still lands on the bar's link
+    document.addEventListener("pointermove", function (event) {
+      if (start === null) return;
+      var bar = barAt(event.clientX);
+      if (bar && bar !== end) { end = bar; dragged = dragged || bar !== start; paint(); }
+    });
+    function finish() {
+      if (start === null) return;
+      var first = start;
+      var last = end;
+      start = end = null;
+      list.classList.remove("is-brushing");
+      if (!dragged) { paint(); return; }
+      if (bars.indexOf(first) > bars.indexOf(last)) { var swap = first; first = last; last = swap; }
+      dates[0].value = first.getAttribute("data-from");
+      dates[1].value = last.getAttribute("data-to");
+      var details = section.querySelector("details.range");
+      if (details) details.open = true;
+      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    }
+    document.addEventListener("pointerup", finish);
+    document.addEventListener("pointercancel", function () {
+      start = end = null;
+      dragged = false;
+      list.classList.remove("is-brushing");
+      paint();
+    });
+    // the click that ends a drag must not also follow the link under the pointer
+    list.addEventListener("click", function (event) {
+      if (dragged) { event.preventDefault(); dragged = false; }
+    }, true);
+  }
+
+  // "Published" and "Dates mentioned" become two tabs showing one histogram at a time.
+  // Without JavaScript both histograms are simply shown one after the other.
+  function histogramTabs(sections) {
+    if (sections.length < 2) return;
+    sections = Array.prototype.slice.call(sections);
+    var tablist = document.createElement("div");
+    tablist.className = "histogram-tabs";
+    tablist.setAttribute("role", "tablist");
+    tablist.setAttribute("aria-label", "Dates");
+    var tabs = sections.map(function (section) {
+      var heading = section.querySelector("h2");
+      var tab = document.createElement("button");
+      tab.type = "button";
+      tab.className = "histogram-tab";
+      tab.id = section.id + "-tab";
+      tab.setAttribute("role", "tab");
+      tab.setAttribute("aria-controls", section.id);
+      tab.textContent = heading && heading.firstChild ? heading.firstChild.textContent.trim() : section.id;
+      section.setAttribute("role", "tabpanel");
+      section.setAttribute("aria-labelledby", tab.id);
+      tablist.appendChild(tab);
+      return tab;
+    });
+    function show(index, focus) {
+      sections.forEach(function (section, i) { section.hidden = i !== index; });
+      tabs.forEach(function (tab, i) {
+        tab.setAttribute("aria-selected", i === index ? "true" : "false");
+        tab.tabIndex = i === index ? 0 : -1;
+      });
+      if (focus) tabs[index].focus();
+    }
+    tabs.forEach(function (tab, i) {
+      tab.addEventListener("click", function () { show(i, false); });
+      tab.addEventListener("keydown", function (event) {
+        var step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+        if (!step) return;
+        event.preventDefault();
+        show((i + step + tabs.length) % tabs.length, true);
+      });
+    });
+    sections[0].parentNode.insertBefore(tablist, sections[0]);
+    // open on the histogram whose range is set, else the first
+    var active = 0;
+    sections.forEach(function (section, i) {
+      if (!active && section.querySelector(".facet-clear")) active = i;
+    });
+    show(active, false);
+  }
+
   var form = document.querySelector("form.search-form");
   if (!form) return;
+
+  enableSuggestions(form.querySelector("input#q"));
+
+  // Entity names as you type in the search box, from /api/facets (the combobox pattern:
+  // arrows move, Enter opens the search filtered by the name, Escape closes). Text only,
+  // built with DOM methods; without JavaScript the box is a plain search field.
+  function enableSuggestions(input) {
+    if (!input) return;
+    var kinds = [["person", "Person"], ["org", "Organisation"], ["place", "Place"]];
+    var listbox = document.createElement("ul");
+    listbox.id = "q-suggestions";
+    listbox.className = "suggestions";
+    listbox.setAttribute("role", "listbox");
+    listbox.setAttribute("aria-label", "Suggested names");
+    listbox.hidden = true;
+    input.parentNode.appendChild(listbox);
+    input.parentNode.classList.add("has-suggestions");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-controls", listbox.id);
+    input.setAttribute("aria-expanded", "false");
+    var options = [];
+    var active = -1;
+    var timer = null;
+    var latest = 0;
+
+    function close() {
+      listbox.hidden = true;
+      listbox.replaceChildren();
+      options = [];
+      active = -1;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+    function highlight(index) {
+      active = index;
+      options.forEach(function (option, i) {
+        option.element.setAttribute("aria-selected", i === index ? "true" : "false");
+      });
+      if (index < 0) input.removeAttribute("aria-activedescendant");
+      else {
+        input.setAttribute("aria-activedescendant", options[index].element.id);
+        options[index].element.scrollIntoView({ block: "nearest" });
+      }
+    }
+    function choose(option) {
+      var params = new URLSearchParams();
+      params.set(option.kind, option.value);
+      window.location.assign("/?" + params.toString());
+    }
+    function fetchKind(kind, text) {
+      var params = new URLSearchParams({ q: text, limit: "5" });
+      return fetch("/api/facets/" + kind + "?" + params.toString(), { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { values: [] }; })
+        .then(function (data) {
+          return data.values.map(function (item) { return { kind: kind, value: item.value, count: item.count }; });
+        })
+        .catch(function () { return []; });
+    }
+    function update() {
+      var text = input.value.trim();
+      if (text.length < 2 || /["():*?]/.test(text)) { close(); return; }
+      var ticket = ++latest;
+      Promise.all(kinds.map(function (kind) { return fetchKind(kind[0], text); })).then(function (groups) {
+        if (ticket !== latest) return;
+        var found = [].concat.apply([], groups).sort(function (a, b) { return b.count - a.count; }).slice(0, 8);
+        if (!found.length || document.activeElement !== input) { close(); return; }
+        var labels = {};
+        kinds.forEach(function (kind) { labels[kind[0]] = kind[1]; });
+        options = found.map(function (item, i) {
+          var li = document.createElement("li");
+          li.id = "q-suggestion-" + i;
+          li.className = "suggestion";
+          li.setAttribute("role", "option");
+          li.setAttribute("aria-selected", "false");
+          li.appendChild(span("suggestion-name", item.value));
+          li.appendChild(span("suggestion-kind", labels[item.kind] + " · " + item.count));
+          li.addEventListener("mousedown", function (event) { event.preventDefault(); });
+          li.addEventListener("click", function () { choose(item); });
+          item.element = li;
+          return item;
+        });
+        listbox.replaceChildren.apply(listbox, options.map(function (o) { return o.element; }));
+        listbox.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+        active = -1;
+      });
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(update, 150);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        if (listbox.hidden || !options.length) return;
+        event.preventDefault();
+        var step = event.key === "ArrowDown" ? 1 : -1;
+        var next = active + step;
+        if (next >= options.length) next = -1;
+        if (next < -1) next = options.length - 1;
+        highlight(next);
+      } else if (event.key === "Enter") {
+        if (!listbox.hidden && active >= 0) {
+          event.preventDefault();
+          choose(options[active]);
+        }  // otherwise Enter submits the search as typed
+      } else if (event.key === "Escape") {
+        if (!listbox.hidden) { event.preventDefault(); close(); }
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
+  }
 
   // A new sort order applies at once instead of waiting for the Apply button.
   var sort = form.querySelector("select[name=sort]");

@@ -1,0 +1,372 @@
+"""Same story told twice: near-duplicate and rewrite detection, grouped into stories.
+
+Two signals, each found through MinHash LSH (datasketch) and then verified pair by pair:
+
+- near-duplicates: MinHash over word 5-shingles of the body. Reprints, small edits and
+  exact copies share most of their shingles; the estimated Jaccard decides.
+- rewrites: a machine or wire rewrite shares few exact phrases but the same people,
+  organisations and places and much of the vocabulary. Candidates come from MinHash LSH over
+  the set of content words (a looser threshold), and a pair is kept only if it also shares
+  several shown names (after the name table merges variants), the term-frequency cosine of the
+  two texts is high enough and, when both are dated, they are a few days apart at most.
+
+Verified pairs are edges; connected documents form a story whose id is its smallest doc id.
+Signatures and edges persist in the store, so an ingest compares only new or changed documents
+against everything stored, and `docsift reindex` recomputes every edge. The result reaches the
+search side as `stories.json` beside the index (search.stories), read at query time, so
+regrouping never rewrites indexed documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+from datasketch import LeanMinHash, MinHashLSH
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from indexer.store import DocumentStore, SignatureRow, StoryEdge
+from search.names import NameTable
+from search.stories import StoryTable
+
+NUM_PERM = 64
+SEED = 1
+SHINGLE_WORDS = 5
+MIN_WORDS = 25  # shorter texts (headlines, briefs) are never grouped: too little to tell
+# near-duplicates: LSH finds pairs around this estimated shingle Jaccard, verified at NEAR_MIN
+NEAR_LSH = 0.5
+NEAR_MIN = 0.6
+# rewrites: LSH over content-word sets finds candidates from REWRITE_LSH up; a pair is a rewrite
+# when it shares REWRITE_SHARED shown names, covering REWRITE_ENTITY of the smaller document's
+# names, with tf cosine at least REWRITE_COSINE, published at most REWRITE_DAYS apart
+REWRITE_LSH = 0.2
+REWRITE_SHARED = 3
+REWRITE_ENTITY = 0.4
+REWRITE_COSINE = 0.45
+REWRITE_DAYS = 3
+# rewrites are looked for only in articles of some length (briefs and tables are templated
+# and alike by nature), and not for a document with more look-alikes than MAX_CANDIDATES:
+# in such a dense region (daily market reports) names and vocabulary cannot tell versions
+REWRITE_MIN_WORDS = 100
+MAX_CANDIDATES = 40
+# without dates a rewrite cannot be told from a follow-up by time, so the bar is higher: more
+# shared names, and the pair must be isolated: neither document has any other candidate that
+# even loosely resembles it (THREAD_COSINE, THREAD_SHARED). Several related articles are a
+# running story of different events (a trial, a takeover battle); one isolated close pair is
+# the same story told twice.
+UNDATED_SHARED = 8
+UNDATED_ENTITY = 0.45
+THREAD_COSINE = 0.3
+THREAD_SHARED = 3
+
+_MERSENNE = np.uint64((1 << 61) - 1)
+_MAX_HASH = np.uint64((1 << 32) - 1)
+_rng = np.random.RandomState(SEED)
+_A = _rng.randint(1, int(_MERSENNE), size=NUM_PERM, dtype=np.uint64)
+_B = _rng.randint(0, int(_MERSENNE), size=NUM_PERM, dtype=np.uint64)
+_TOKEN = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_STOP = frozenset(STOP_WORDS) | {"said", "says", "told", "year", "years", "would", "also"}
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """What dedup keeps per document: MinHashes of shingles and words, and a body hash."""
+
+    doc_id: str
+    content_hash: str
+    body_hash: str
+    words: int
+    shingles: np.ndarray
+    unigrams: np.ndarray
+
+    def to_row(self) -> SignatureRow:
+        return SignatureRow(
+            self.doc_id,
+            self.content_hash,
+            self.body_hash,
+            self.words,
+            self.shingles.astype("<u4").tobytes(),
+            self.unigrams.astype("<u4").tobytes(),
+        )
+
+    @classmethod
+    def from_row(cls, row: SignatureRow) -> Signature:
+        return cls(
+            row.doc_id,
+            row.content_hash,
+            row.body_hash,
+            row.words,
+            np.frombuffer(row.shingles, dtype="<u4").astype(np.uint64),
+            np.frombuffer(row.unigrams, dtype="<u4").astype(np.uint64),
+        )
+
+
+def _minhash(items: Iterable[str]) -> np.ndarray:
+    hashes = np.fromiter((zlib.crc32(item.encode("utf-8")) for item in items), dtype=np.uint64)
+    if not len(hashes):
+        return np.full(NUM_PERM, _MAX_HASH, dtype=np.uint64)
+    permuted = ((hashes[:, None] * _A[None, :] + _B[None, :]) % _MERSENNE) & _MAX_HASH
+    return permuted.min(axis=0)
+
+
+def _stem(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased, crudely stemmed words of three letters or more, without stop words."""
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+def _text_of(title: str, body: str) -> str:
+    return body if body.strip() else title
+
+
+def signature(doc_id: str, content_hash: str, title: str, body: str) -> Signature:
+    tokens = _TOKEN.findall(_text_of(title, body).lower())
+    shingles = {
+        " ".join(tokens[i : i + SHINGLE_WORDS])
+        for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))
+    }
+    words = set(content_words(f"{title}\n{body}"))
+    return Signature(
+        doc_id=doc_id,
+        content_hash=content_hash,
+        body_hash=hashlib.sha1(" ".join(tokens).encode("utf-8")).hexdigest(),
+        words=len(tokens),
+        shingles=_minhash(shingles),
+        unigrams=_minhash(words),
+    )
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / NUM_PERM
+
+
+def term_weights(terms: Mapping[str, int]) -> dict[str, float]:
+    """Log-scaled term frequencies, normalised to unit length."""
+    weights = {t: 1 + math.log(n) for t, n in terms.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {t: w / norm for t, w in weights.items()}
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b[t] for t, w in a.items() if t in b)
+
+
+def tf_cosine(a: Mapping[str, int], b: Mapping[str, int]) -> float:
+    """Cosine of log-scaled term frequencies."""
+    return cosine(term_weights(a), term_weights(b))
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What verifying a rewrite needs about one document, loaded only for candidates."""
+
+    terms: Mapping[str, float]  # unit-length term weights
+    names: Mapping[str, int]  # shown name -> mentions
+    published: dt.date | None
+
+
+class _Verifier:
+    def __init__(self, store: DocumentStore, names: NameTable) -> None:
+        self.store, self.names = store, names
+        self.facts: dict[str, _Facts] = {}
+
+    def load(self, doc_ids: Iterable[str]) -> None:
+        wanted = [d for d in set(doc_ids) if d not in self.facts]
+        if not wanted:
+            return
+        entities = self.store.entity_values(wanted)
+        for doc_id, title, body, published in self.store.texts(wanted):
+            shown: Counter[str] = Counter()
+            for label, value, mentions in entities.get(doc_id, ()):
+                resolved = self.names.resolve(label, value)
+                if resolved is not None:
+                    shown[resolved[1]] += mentions
+            self.facts[doc_id] = _Facts(
+                term_weights(Counter(content_words(f"{title}\n{body}"))),
+                dict(shown),
+                dt.date.fromisoformat(published[:10]) if published else None,
+            )
+
+    def related(self, a: str, b: str) -> bool:
+        """Loosely alike: enough to make either a thread, not one story."""
+        fa, fb = self.facts.get(a), self.facts.get(b)
+        if fa is None or fb is None:
+            return False
+        shared = fa.names.keys() & fb.names.keys()
+        if len(shared) < THREAD_SHARED:
+            return False
+        return cosine(fa.terms, fb.terms) >= THREAD_COSINE
+
+    def rewrite(self, a: str, b: str) -> StoryEdge | None:
+        """The edge if `a` and `b` pass the rewrite test for their dates, else None."""
+        fa, fb = self.facts.get(a), self.facts.get(b)
+        if fa is None or fb is None:
+            return None
+        dated = fa.published is not None and fb.published is not None
+        if dated and abs((fa.published - fb.published).days) > REWRITE_DAYS:  # type: ignore[operator]
+            return None
+        shared = fa.names.keys() & fb.names.keys()
+        smaller = min(len(fa.names), len(fb.names))
+        need_shared, need_cover = (
+            (REWRITE_SHARED, REWRITE_ENTITY) if dated else (UNDATED_SHARED, UNDATED_ENTITY)
+        )
+        if len(shared) < need_shared or len(shared) < need_cover * smaller:
+            return None
+        similarity = cosine(fa.terms, fb.terms)
+        if similarity < REWRITE_COSINE:
+            return None
+        # the names both texts mention most, as the reader's one-line reason
+        ranked = sorted(shared, key=lambda n: (-min(fa.names[n], fb.names[n]), n))
+        reason = f"rewrite: shares {', '.join(ranked[:4])}; cosine {similarity:.2f}"
+        return StoryEdge(a, b, "rewrite" if dated else "rewrite?", round(similarity, 3), reason)
+
+
+def _near(a: Signature, b: Signature) -> StoryEdge | None:
+    if a.body_hash == b.body_hash:
+        return StoryEdge(a.doc_id, b.doc_id, "duplicate", 1.0, "exact duplicate (same text)")
+    jaccard = estimated_jaccard(a.shingles, b.shingles)
+    if jaccard < NEAR_MIN:
+        return None
+    return StoryEdge(
+        a.doc_id, b.doc_id, "near", jaccard, f"near-duplicate (shingles {jaccard:.2f})"
+    )
+
+
+def _lean(values: np.ndarray) -> LeanMinHash:
+    return LeanMinHash(seed=SEED, hashvalues=values, scheme="legacy")
+
+
+def refresh_signatures(store: DocumentStore) -> list[str]:
+    """Compute signatures for new or changed documents; returns their ids."""
+    stale = store.stale_signature_ids()
+    rows = []
+    for i in range(0, len(stale), 500):
+        chunk = stale[i : i + 500]
+        hashes = store.hashes(chunk)
+        for doc_id, title, body, _published in store.texts(chunk):
+            rows.append(signature(doc_id, hashes.get(doc_id, ""), title, body).to_row())
+    store.put_signatures(rows)
+    return stale
+
+
+def find_edges(
+    store: DocumentStore,
+    names: NameTable,
+    changed: Iterable[str] | None = None,
+) -> list[StoryEdge]:
+    """Verified edges between `changed` documents (all when None) and every stored one."""
+    signatures = {row.doc_id: Signature.from_row(row) for row in store.signatures()}
+    eligible = {d: s for d, s in signatures.items() if s.words >= MIN_WORDS}
+    near = MinHashLSH(threshold=NEAR_LSH, num_perm=NUM_PERM)
+    loose = MinHashLSH(threshold=REWRITE_LSH, num_perm=NUM_PERM)
+    with near.insertion_session() as near_session, loose.insertion_session() as loose_session:
+        for doc_id, sig in eligible.items():
+            near_session.insert(doc_id, _lean(sig.shingles), check_duplication=False)
+            loose_session.insert(doc_id, _lean(sig.unigrams), check_duplication=False)
+    targets = list(eligible) if changed is None else [d for d in changed if d in eligible]
+    near_pairs: set[tuple[str, str]] = set()
+    loose_pairs: set[tuple[str, str]] = set()
+    for doc_id in targets:
+        sig = eligible[doc_id]
+        for other in near.query(_lean(sig.shingles)):
+            if other != doc_id:
+                near_pairs.add((min(doc_id, other), max(doc_id, other)))
+        if sig.words < REWRITE_MIN_WORDS:
+            continue
+        others = [o for o in loose.query(_lean(sig.unigrams)) if o != doc_id]
+        if len(others) > MAX_CANDIDATES:
+            continue
+        for other in others:
+            if eligible[other].words >= REWRITE_MIN_WORDS:
+                loose_pairs.add((min(doc_id, other), max(doc_id, other)))
+    edges: dict[tuple[str, str], StoryEdge] = {}
+    for a, b in near_pairs:
+        edge = _near(eligible[a], eligible[b])
+        if edge is not None:
+            edges[(a, b)] = edge
+    loose_pairs -= set(edges)
+    verifier = _Verifier(store, names)
+    verifier.load(d for pair in loose_pairs for d in pair)
+    undated: list[StoryEdge] = []
+    for a, b in loose_pairs:
+        edge = verifier.rewrite(a, b)
+        if edge is None:
+            continue
+        if edge.kind == "rewrite?":
+            undated.append(edge)
+        else:
+            edges[(a, b)] = edge
+    # an undated rewrite stands only if neither side loosely resembles any other document
+    threads: dict[str, int] = {}
+    for doc_id in {d for e in undated for d in (e.a, e.b)}:
+        others = [o for o in loose.query(_lean(eligible[doc_id].unigrams)) if o != doc_id]
+        others = [o for o in others if eligible[o].words >= REWRITE_MIN_WORDS]
+        verifier.load(others)
+        threads[doc_id] = sum(1 for o in others if verifier.related(doc_id, o))
+    for edge in undated:
+        if threads.get(edge.a) == 1 and threads.get(edge.b) == 1:
+            edges[(edge.a, edge.b)] = replace(edge, kind="rewrite")
+    return sorted(edges.values(), key=lambda e: (e.a, e.b))
+
+
+def group(edges: Iterable[StoryEdge]) -> StoryTable:
+    """Union-find over the edges: story id = smallest member id; each member's reason is
+    that of its strongest edge."""
+    edges = list(edges)
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for edge in edges:
+        ra, rb = find(edge.a), find(edge.b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    members: dict[str, list[str]] = {}
+    for doc_id in parent:
+        members.setdefault(find(doc_id), []).append(doc_id)
+    stories = {min(m): tuple(sorted(m)) for m in members.values()}
+    best: dict[str, StoryEdge] = {}
+    for edge in sorted(edges, key=lambda e: -e.score):
+        for doc_id in (edge.a, edge.b):
+            best.setdefault(doc_id, edge)
+    return StoryTable.build(
+        stories,
+        reasons={doc_id: edge.reason for doc_id, edge in best.items()},
+        edges={(e.a, e.b): e.reason for e in edges},
+    )
+
+
+def update_stories(store: DocumentStore, names: NameTable, *, full: bool = False) -> StoryTable:
+    """Bring signatures and edges up to date and return the story table.
+
+    Incremental by default: only new or changed documents are compared (against everything);
+    `full` recomputes every edge (reindex).
+    """
+    changed = refresh_signatures(store)
+    if full:
+        store.replace_edges(None, find_edges(store, names))
+    elif changed:
+        store.replace_edges(changed, find_edges(store, names, changed))
+    return group(store.edges())
