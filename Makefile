@@ -59,6 +59,8 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py $(SHARED)/data/reuters21578/reuters.jsonl --keep bench/out/reuters
 	$(BIN)/python bench/facets.py --home bench/out/reuters
 	$(BIN)/python bench/reuters_people.py --home bench/out/reuters
+	$(BIN)/python bench/duplicates.py $(SHARED)/data/bbc_news/raw
+	$(BIN)/python bench/crawl.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
