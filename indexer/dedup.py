@@ -25,7 +25,7 @@ import math
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -358,13 +358,16 @@ def group(edges: Iterable[StoryEdge]) -> StoryTable:
     )
 
 
-def update_stories(store: DocumentStore, names: NameTable, *, full: bool = False) -> StoryTable:
+def update_stories(
+    store: DocumentStore, names: NameTable, *, full: bool = False, signed: Sequence[str] = ()
+) -> StoryTable:
     """Bring signatures and edges up to date and return the story table.
 
     Incremental by default: only new or changed documents are compared (against everything);
+    `signed` are documents whose signatures the caller already refreshed during its run;
     `full` recomputes every edge (reindex).
     """
-    changed = refresh_signatures(store)
+    changed = [*dict.fromkeys([*signed, *refresh_signatures(store)])]
     if full:
         store.replace_edges(None, find_edges(store, names))
     elif changed:

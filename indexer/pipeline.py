@@ -30,14 +30,21 @@ from indexer.clean import (
 )
 from indexer.dates import choose_published, parse_date_value
 from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
-from indexer.dedup import update_stories
+from indexer.dedup import refresh_signatures, update_stories
 from indexer.enrich import Enriched, Enricher
 from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
 from search.documents import Document, make_doc_id
 from search.errors import IngestError, SkipDocument
-from search.index import ensure_index, index_writer, rebuild_index, write_names, write_stories
+from search.index import (
+    ensure_index,
+    index_writer,
+    open_writer,
+    rebuild_index,
+    write_names,
+    write_stories,
+)
 from search.names import NameTable
 from search.settings import Settings
 
@@ -140,14 +147,21 @@ def _garbled(text: str) -> bool:
 
 
 class _IndexFeed:
-    """Writes stored documents into the index while NER is still running, so the two overlap;
-    commits when the run ends, or cancels if it fails (the store keeps them unindexed)."""
+    """Writes stored documents into the index while NER is still running, so the two overlap.
+
+    A long run commits a segment every COMMIT_EVERY documents (without merging), so most of
+    Whoosh's flushing also happens while NER runs rather than after it; the last commit merges
+    small segments as usual. On failure the open writer is cancelled (the store keeps those
+    documents unindexed for the next run).
+    """
+
+    COMMIT_EVERY = 4000
 
     def __init__(self, settings: Settings, tally: _Tally) -> None:
         self.settings, self.tally = settings, tally
         self.ids: list[str] = []
-        self._context: Any = None
         self._writer: Any = None
+        self._pending = 0
 
     def __enter__(self) -> _IndexFeed:
         return self
@@ -155,16 +169,23 @@ class _IndexFeed:
     def write(self, documents: list[Document]) -> None:
         with self.tally.timed("index"):
             if self._writer is None:
-                self._context = index_writer(ensure_index(self.settings.index_dir))
-                self._writer = self._context.__enter__()
+                self._writer = open_writer(ensure_index(self.settings.index_dir))
             for document in documents:
                 self._writer.update_document(**mark_weak_names(document).to_fields())
                 self.ids.append(document.doc_id)
+            self._pending += len(documents)
+            if self._pending >= self.COMMIT_EVERY:
+                self._writer.commit(merge=False)
+                self._writer, self._pending = None, 0
 
     def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
-        if self._context is not None:
-            with self.tally.timed("index"):
-                self._context.__exit__(kind, error, trace)  # commits, or cancels on error
+        if self._writer is None:
+            return
+        with self.tally.timed("index"):
+            if error is None:
+                self._writer.commit()
+            else:
+                self._writer.cancel()
 
 
 class Pipeline:
@@ -419,6 +440,7 @@ class Pipeline:
         )
         stream = iter(stream)
         batch: list[Enriched] = []
+        signed: list[str] = []
         with _IndexFeed(self.settings, tally) as feed:
             while True:
                 upstream_before = sum(tally.stages.values())
@@ -433,6 +455,8 @@ class Pipeline:
                     batch.append(enriched)
                 if batch and (enriched is None or len(batch) >= batch_size):
                     feed.write(self._store(batch, tally))
+                    with tally.timed("stories"):  # signatures now, while NER still runs
+                        signed.extend(refresh_signatures(self.store))
                     tally.finished.extend(e.document.source for e in batch)
                     batch = []
                 if done is not None and tally.finished:
@@ -446,7 +470,7 @@ class Pipeline:
         with tally.timed("index"):
             indexed = len(set(feed.ids) | set(self._update_index(names)))
         with tally.timed("stories"):
-            write_stories(self.settings.index_dir, update_stories(self.store, names))
+            write_stories(self.settings.index_dir, update_stories(self.store, names, signed=signed))
         return IngestReport(
             added=tally.added,
             updated=tally.updated,

@@ -113,6 +113,20 @@ def ensure_index(link: Path) -> Index:
     return open_index(link)
 
 
+def open_writer(ix: Index, timeout_s: float = 5.0) -> SegmentWriter:
+    """A writer holding the index's write lock; the caller commits or cancels it.
+
+    Raises:
+        IndexBusy: another process holds the write lock for longer than timeout_s.
+    """
+    try:
+        return ix.writer(timeout=timeout_s, delay=0.1, limitmb=WRITER_LIMIT_MB)
+    except LockError as exc:
+        raise IndexBusy(
+            "the index is being written by another docsift process; try again when it ends"
+        ) from exc
+
+
 @contextmanager
 def index_writer(ix: Index, timeout_s: float = 5.0) -> Iterator[SegmentWriter]:
     """A writer that commits on success and cancels on error.
@@ -120,12 +134,7 @@ def index_writer(ix: Index, timeout_s: float = 5.0) -> Iterator[SegmentWriter]:
     Raises:
         IndexBusy: another process holds the write lock for longer than timeout_s.
     """
-    try:
-        writer = ix.writer(timeout=timeout_s, delay=0.1, limitmb=WRITER_LIMIT_MB)
-    except LockError as exc:
-        raise IndexBusy(
-            "the index is being written by another docsift process; try again when it ends"
-        ) from exc
+    writer = open_writer(ix, timeout_s)
     try:
         yield writer
     except BaseException:

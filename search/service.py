@@ -6,10 +6,10 @@ import datetime as dt
 import html
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
@@ -86,6 +86,31 @@ def shown_entities(
     }
 
 
+T = TypeVar("T")
+
+
+@dataclass
+class _Sidecar(Generic[T]):
+    """A small JSON table beside an index generation (names, stories), reread when it changes,
+    so corpus-wide decisions reach searches without rewriting the index."""
+
+    filename: str
+    read: Callable[[Path], T]
+    value: T
+    key: tuple[Path, int] | None = None
+
+    def current(self, target: Path, lock: threading.Lock) -> T:
+        try:
+            stamp = (target / self.filename).stat().st_mtime_ns
+        except OSError:
+            stamp = 0
+        with lock:
+            if self.key != (target, stamp):
+                self.value = self.read(target)
+                self.key = (target, stamp)
+            return self.value
+
+
 class SearchService:
     """Answers searches, document look-ups and stats over the index at `index_dir`.
 
@@ -100,11 +125,9 @@ class SearchService:
         self._ix: Index | None = None
         self._ix_target: Path | None = None
         self._facets_key: tuple[object, ...] | None = None
-        self._names = NameTable()
-        self._names_key: tuple[Path, int] | None = None
+        self._names = _Sidecar(NAMES_FILE, read_name_table, NameTable())
         self._facets: FacetIndex | None = None
-        self._stories = StoryTable()
-        self._stories_key: tuple[Path, int] | None = None
+        self._stories = _Sidecar(STORIES_FILE, read_story_table, StoryTable())
         self._story_keys: StoryKeys | None = None
         self._story_keys_key: tuple[object, ...] | None = None
 
@@ -140,34 +163,16 @@ class SearchService:
 
     def _name_table(self) -> NameTable:
         """The name table beside the current generation, reread when the file changes."""
-        target = self._ix_target or self.index_dir.resolve()
-        try:
-            stamp = (target / NAMES_FILE).stat().st_mtime_ns
-        except OSError:
-            stamp = 0
-        with self._lock:
-            if self._names_key != (target, stamp):
-                self._names = read_name_table(target)
-                self._names_key = (target, stamp)
-            return self._names
+        return self._names.current(self._ix_target or self.index_dir.resolve(), self._lock)
 
     def _story_table(self) -> StoryTable:
         """The story table beside the current generation, reread when the file changes."""
-        target = self._ix_target or self.index_dir.resolve()
-        try:
-            stamp = (target / STORIES_FILE).stat().st_mtime_ns
-        except OSError:
-            stamp = 0
-        with self._lock:
-            if self._stories_key != (target, stamp):
-                self._stories = read_story_table(target)
-                self._stories_key = (target, stamp)
-            return self._stories
+        return self._stories.current(self._ix_target or self.index_dir.resolve(), self._lock)
 
     def _keys(self, searcher: Searcher) -> StoryKeys:
         reader = searcher.reader()
         table = self._story_table()
-        key = (self._ix_target or self.index_dir, reader.generation(), self._stories_key)
+        key = (self._ix_target or self.index_dir, reader.generation(), self._stories.key)
         with self._lock:
             if self._story_keys_key == key and self._story_keys is not None:
                 return self._story_keys
@@ -187,7 +192,7 @@ class SearchService:
     def _facet_index(self, searcher: Searcher) -> FacetIndex:
         reader = searcher.reader()
         names = self._name_table()
-        key = (self._ix_target or self.index_dir, reader.generation(), self._names_key)
+        key = (self._ix_target or self.index_dir, reader.generation(), self._names.key)
         with self._lock:
             if self._facets_key != key or self._facets is None:
                 self._facets = build_facet_index(reader, FACET_FIELDS, MENTIONED_FIELD, names)
