@@ -249,3 +249,26 @@ def test_document_stored_but_not_indexed_is_indexed_by_the_next_run(
     report = run(settings, tmp_path)
     assert (report.unchanged, report.indexed) == (2, 1)
     assert search_ids(settings, "okafor") == {doc_id}
+
+
+def test_long_runs_commit_index_segments_as_they_go(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indexer import pipeline
+
+    monkeypatch.setattr(pipeline._IndexFeed, "COMMIT_EVERY", 4)  # noqa: SLF001 - tiny batches
+    export = tmp_path / "many.jsonl"
+    export.write_text(
+        "\n".join(
+            json.dumps({"id": f"n{i}", "title": f"Ferry note {i}", "text": "Ferry ran."})
+            for i in range(11)
+        )
+        + "\n",
+        "utf-8",
+    )
+    report = run(settings, export)  # one batch of 11: a segment is committed mid-run
+    assert (report.added, report.indexed) == (11, 11)
+    service = SearchService.from_settings(settings)
+    assert service.search(parse_request({"q": "ferry", "per_page": "100"})).total == 11
+    again = run(settings, export)
+    assert (again.unchanged, again.indexed) == (11, 0)
