@@ -195,20 +195,22 @@ def rebuild_index(
     return count
 
 
-def write_names(link: Path, table: NameTable) -> None:
-    """Replace the name table beside the current index generation (atomically)."""
+def _write_sidecar(link: Path, filename: str, data: dict[str, object]) -> None:
+    """Replace a JSON table beside the current index generation (atomically)."""
     target = link.resolve()
-    tmp = target / f".{NAMES_FILE}.tmp"
-    tmp.write_text(json.dumps(table.to_dict(), ensure_ascii=False, sort_keys=True), "utf-8")
-    os.replace(tmp, target / NAMES_FILE)
+    tmp = target / f".{filename}.tmp"
+    tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), "utf-8")
+    os.replace(tmp, target / filename)
+
+
+def write_names(link: Path, table: NameTable) -> None:
+    """Replace the name table beside the current index generation."""
+    _write_sidecar(link, NAMES_FILE, table.to_dict())
 
 
 def write_stories(link: Path, table: StoryTable) -> None:
-    """Replace the story table beside the current index generation (atomically)."""
-    target = link.resolve()
-    tmp = target / f".{STORIES_FILE}.tmp"
-    tmp.write_text(json.dumps(table.to_dict(), ensure_ascii=False, sort_keys=True), "utf-8")
-    os.replace(tmp, target / STORIES_FILE)
+    """Replace the story table beside the current index generation."""
+    _write_sidecar(link, STORIES_FILE, table.to_dict())
 
 
 def open_searcher(ix: Index) -> Searcher:
