@@ -42,3 +42,41 @@ def ensure_home(home: Path, corpus: Path = REUTERS) -> Path:
         report = Pipeline.from_settings(settings, store).run([str(corpus)])
     print(f"  {report.added} documents in {time.perf_counter() - started:.0f} s", flush=True)
     return home
+
+
+RESULTS = ROOT / "bench" / "out" / "results"
+
+
+def record(name: str, figures: dict, *, lines: list[str] | None = None) -> Path:
+    """Keep one benchmark's figures for `bench/report.py`, which writes bench/REPORT.md.
+
+    Args:
+        name: the benchmark's name (one file per name; a rerun replaces it).
+        figures: JSON-serialisable figures, flat where possible.
+        lines: Markdown lines the report shows for this benchmark (a table, a sentence).
+
+    Returns:
+        The path written.
+    """
+    import json
+    import shlex
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {
+        "name": name,
+        "command": "python "
+        + " ".join(shlex.quote(a) for a in [_relative(sys.argv[0])] + sys.argv[1:]),
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "figures": figures,
+        "lines": lines or [],
+    }
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _relative(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return path

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from common import REUTERS
 
-from indexer.extract import DEFAULT_MODEL, UNUSED_COMPONENTS  # noqa: E402
+from indexer.ner import DEFAULT_MODEL, UNUSED_COMPONENTS  # noqa: E402
 from indexer.pipeline import Pipeline  # noqa: E402
 from indexer.store import DocumentStore  # noqa: E402
 from search.settings import Settings  # noqa: E402

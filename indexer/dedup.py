@@ -253,9 +253,10 @@ def _lean(values: np.ndarray) -> LeanMinHash:
     return LeanMinHash(seed=SEED, hashvalues=values, scheme="legacy")
 
 
-def refresh_signatures(store: DocumentStore) -> list[str]:
-    """Compute signatures for new or changed documents; returns their ids."""
-    stale = store.stale_signature_ids()
+def refresh_signatures(store: DocumentStore, doc_ids: Sequence[str] | None = None) -> list[str]:
+    """Compute signatures for new or changed documents (all, or among `doc_ids`, which keeps
+    a long run's per-batch refresh from rescanning the whole store); returns their ids."""
+    stale = store.stale_signature_ids(doc_ids)
     rows = []
     for i in range(0, len(stale), 500):
         chunk = stale[i : i + 500]

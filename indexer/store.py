@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,7 @@ CREATE TABLE IF NOT EXISTS story_edges (
     PRIMARY KEY (a, b)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS story_edges_b ON story_edges(b);
+CREATE TABLE IF NOT EXISTS line_analyses (key INTEGER PRIMARY KEY, spans TEXT NOT NULL);
 """
 
 # columns added after version 1, for stores created by an earlier docsift
@@ -153,7 +154,7 @@ class StoryEdge:
     reason: str
 
 
-def _chunks(values: Sequence[str], size: int = 500) -> Iterator[list[str]]:
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
     for i in range(0, len(values), size):
         yield list(values[i : i + size])
 
@@ -438,16 +439,44 @@ class DocumentStore:
                 found.setdefault(row[0], []).append((row[1], row[2], row[3]))
         return found
 
-    def stale_signature_ids(self) -> list[str]:
-        """Documents without a signature, or whose content changed since it was made."""
-        return [
-            row[0]
-            for row in self.db.execute(
-                "SELECT d.doc_id FROM documents d LEFT JOIN dedup_signatures s "
-                "ON s.doc_id = d.doc_id WHERE s.content_hash IS NULL "
-                "OR s.content_hash != d.content_hash ORDER BY d.doc_id"
+    # -- NER analyses of single lines, reused when a line comes again ----------------------
+
+    def get_analyses(self, keys: Sequence[int]) -> dict[int, tuple[tuple[str, int, int], ...]]:
+        found: dict[int, tuple[tuple[str, int, int], ...]] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            for key, spans in self.db.execute(
+                f"SELECT key, spans FROM line_analyses WHERE key IN ({marks})", chunk
+            ):
+                found[key] = tuple((label, start, end) for label, start, end in json.loads(spans))
+        return found
+
+    def put_analyses(self, analyses: Mapping[int, Sequence[tuple[str, int, int]]]) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO line_analyses VALUES (?, ?)",
+                [
+                    (key, json.dumps(spans, separators=(",", ":")))
+                    for key, spans in analyses.items()
+                ],
             )
-        ]
+
+    def stale_signature_ids(self, doc_ids: Sequence[str] | None = None) -> list[str]:
+        """Documents (all, or among `doc_ids`) without a signature, or whose content changed
+        since it was made."""
+        query = (
+            "SELECT d.doc_id FROM documents d LEFT JOIN dedup_signatures s "
+            "ON s.doc_id = d.doc_id WHERE (s.content_hash IS NULL "
+            "OR s.content_hash != d.content_hash)"
+        )
+        if doc_ids is None:
+            return [row[0] for row in self.db.execute(query + " ORDER BY d.doc_id")]
+        stale: list[str] = []
+        for chunk in _chunks(sorted(set(doc_ids))):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"{query} AND d.doc_id IN ({marks}) ORDER BY d.doc_id", chunk)
+            stale.extend(row[0] for row in rows)
+        return stale
 
     def put_signatures(self, rows: Iterable[SignatureRow]) -> None:
         with self.db:

