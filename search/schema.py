@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-SCHEMA_VERSION = 2
+from search.analysis import NewsAnalyzer
+
+SCHEMA_VERSION = 3
 SEARCH_FIELDS = ("title", "body")
 # facet name -> Whoosh field
 FACET_FIELDS = {"person": "person", "org": "org", "place": "place"}
@@ -15,7 +16,7 @@ MENTIONED_FIELD = "mentioned"
 
 def build_schema() -> Schema:
     """Title boosted over body; entity fields are exact comma-separated keywords for facets."""
-    stem = StemmingAnalyzer()
+    stem = NewsAnalyzer()
     return Schema(
         doc_id=ID(stored=True, unique=True),
         url=ID(stored=True),

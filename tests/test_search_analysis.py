@@ -1,0 +1,79 @@
+"""NewsAnalyzer must index and query exactly as Whoosh's StemmingAnalyzer did, only faster."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.analysis import StemmingAnalyzer
+
+from search.analysis import NewsAnalyzer
+
+WORDS = st.sampled_from(
+    [
+        "The",
+        "the",
+        "a",
+        "I",
+        "U.S.",
+        "co-operation",
+        "3.5",
+        "pct",
+        "Zelenskiy's",
+        "running",
+        "ran",
+        "NATO",
+        "naïve",
+        "café",
+        "x.y.z",
+        "*wild*",
+        "under_score",
+        "北京",
+        "and",
+        "an",
+    ]
+)
+TEXTS = st.lists(st.one_of(WORDS, st.text(min_size=1, max_size=12)), max_size=30).map(
+    lambda words: " ".join(words)
+)
+OPTIONS = [
+    {},
+    {"positions": True},
+    {"positions": True, "chars": True, "start_pos": 3, "start_char": 10},
+    {"removestops": False, "positions": True, "chars": True, "keeporiginal": True},
+    {"tokenize": False, "positions": True, "chars": True},
+    {"no_morph": True, "positions": True},
+    {"mode": "query", "removestops": False},
+]
+
+
+def _tokens(analyzer: Any, text: str, options: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            t.text,
+            t.stopped,
+            t.pos if options.get("positions") else None,
+            (t.startchar, t.endchar) if options.get("chars") else None,
+            t.original if options.get("keeporiginal") else None,
+        )
+        for t in analyzer(text, **options)
+    ]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(o) or "defaults")
+@settings(max_examples=150, deadline=None)
+@given(text=TEXTS)
+def test_tokens_are_those_of_whooshs_stemming_analyzer(options: dict[str, Any], text: str) -> None:
+    assert _tokens(NewsAnalyzer(), text, options) == _tokens(StemmingAnalyzer(), text, options)
+
+
+def test_a_sentence_stems_and_drops_stop_words_with_positions_counted_past_them() -> None:
+    tokens = _tokens(NewsAnalyzer(), "The ministers were meeting in Brussels", {"positions": True})
+    assert tokens == [
+        ("minist", False, 1, None, None),
+        ("were", False, 2, None, None),
+        ("meet", False, 3, None, None),
+        ("brussel", False, 4, None, None),
+    ]
