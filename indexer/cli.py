@@ -7,6 +7,7 @@ exit statuses (the web app is the other). Library code raises; only this module 
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
 import logging
 import re
@@ -517,8 +518,23 @@ def search(
 # -- serve and stats ----------------------------------------------------------------------
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether binding `host` keeps the server to this machine: a loopback address or
+    "localhost". Other names are not resolved; they count as public."""
+    name = host.strip().strip("[]")
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return name.lower().rstrip(".") == "localhost"
+
+
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; only loopback addresses unless --public.",
+)
 @click.option(
     "--port",
     default=8000,
@@ -526,13 +542,24 @@ def search(
     type=int,
     help="0 picks a free port; the URL is printed first either way.",
 )
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Allow a --host other machines can reach (set DOCSIFT_TOKEN to require a token).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Serve the web UI and JSON API."""
+def serve(ctx: click.Context, host: str, port: int, public: bool) -> None:
+    """Serve the web UI and JSON API (on 127.0.0.1 unless --public)."""
     from werkzeug.serving import make_server
 
     from web import create_app  # only here: the write side does not depend on Flask
 
+    if not public and not is_loopback_host(host):
+        raise click.BadParameter(
+            f"{host} is not a loopback address, so other machines could reach docsift. "
+            "Pass --public to allow that (and set DOCSIFT_TOKEN to require a token).",
+            param_hint="'--host'",
+        )
     settings = _settings(ctx)
     app = create_app(settings)
     try:
@@ -542,6 +569,18 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"http://{shown_host}:{server.server_port}/", nl=True)
     sys.stdout.flush()
+    if public and not settings.token:
+        click.echo(
+            "warning: --public and no DOCSIFT_TOKEN: there is no authentication; anyone who "
+            f"can reach {shown_host}:{server.server_port} can read every document",
+            err=True,
+        )
+    elif public:
+        click.echo(
+            "warning: --public: every request needs the DOCSIFT_TOKEN token, which plain HTTP "
+            "sends in clear text; put a TLS proxy in front for untrusted networks",
+            err=True,
+        )
     if not ctx.meta["quiet"]:
         click.echo(f"serving {settings.home} - press Ctrl-C to stop", err=True)
     try:

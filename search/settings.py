@@ -60,6 +60,11 @@ class Settings:
     crawl_max_retry_wait_s: float = field(
         default=60.0, metadata=_help("longest wait before a retry, whatever Retry-After says")
     )
+    token: str = field(
+        default="",
+        repr=False,  # a secret: never in logs or tracebacks
+        metadata=_help("bearer token every page and API call must carry; empty: no check"),
+    )
 
     @property
     def db_path(self) -> Path:
@@ -110,6 +115,7 @@ _KINDS: dict[str, type] = {
     "crawl_max_attempts": int,
     "crawl_backoff_s": float,
     "crawl_max_retry_wait_s": float,
+    "token": str,
 }
 
 

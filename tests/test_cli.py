@@ -87,3 +87,110 @@ def test_installed_console_script_runs(home: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "index:     none yet" in result.stdout
+
+
+# -- serve ----------------------------------------------------------------------------------
+
+
+class FakeServer:
+    """Stands in for werkzeug's server: records where it would listen, serves nothing."""
+
+    def __init__(self, host: str, port: int, app: object, **_: object) -> None:
+        self.host, self.server_port, self.app = host, port or 54321, app
+
+    def serve_forever(self) -> None:
+        return None
+
+    def server_close(self) -> None:
+        return None
+
+
+@pytest.fixture
+def fake_server(monkeypatch: pytest.MonkeyPatch) -> list[FakeServer]:
+    started: list[FakeServer] = []
+
+    def make_server(host: str, port: int, app: object, **kw: object) -> FakeServer:
+        started.append(FakeServer(host, port, app, **kw))
+        return started[-1]
+
+    monkeypatch.setattr("werkzeug.serving.make_server", make_server)
+    monkeypatch.delenv("DOCSIFT_TOKEN", raising=False)
+    return started
+
+
+def test_serve_binds_loopback_by_default(
+    capsys: pytest.CaptureFixture[str], home: Path, fake_server: list[FakeServer]
+) -> None:
+    code, out, err = docsift(capsys, "--home", str(home), "serve", "--port", "0")
+
+    assert code == ExitStatus.OK
+    assert [s.host for s in fake_server] == ["127.0.0.1"]
+    assert out.splitlines()[0] == "http://127.0.0.1:54321/"
+    assert "warning" not in err
+
+
+@pytest.mark.parametrize(
+    "host", ["0.0.0.0", "::", "192.168.1.20", "10.0.0.5", "fe80::1", "example.org", "myhost"]
+)
+def test_serve_refuses_a_public_host_without_public(
+    capsys: pytest.CaptureFixture[str], home: Path, fake_server: list[FakeServer], host: str
+) -> None:
+    code, out, err = docsift(capsys, "--home", str(home), "serve", "--host", host)
+
+    assert code == ExitStatus.USAGE == 2
+    assert not fake_server and not out
+    assert "'--host'" in err and "not a loopback address" in err and "--public" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+def test_serve_accepts_loopback_hosts(
+    capsys: pytest.CaptureFixture[str], home: Path, fake_server: list[FakeServer], host: str
+) -> None:
+    code, _, err = docsift(capsys, "--home", str(home), "serve", "--host", host, "--port", "0")
+
+    assert code == ExitStatus.OK, err
+    assert len(fake_server) == 1
+
+
+def test_serve_public_warns_that_there_is_no_authentication(
+    capsys: pytest.CaptureFixture[str], home: Path, fake_server: list[FakeServer]
+) -> None:
+    code, out, err = docsift(
+        capsys, "--home", str(home), "serve", "--host", "0.0.0.0", "--port", "0", "--public"
+    )
+
+    assert code == ExitStatus.OK
+    assert [s.host for s in fake_server] == ["0.0.0.0"]
+    assert out.splitlines()[0] == "http://0.0.0.0:54321/"  # still the first line
+    assert "warning" in err and "no authentication" in err and "DOCSIFT_TOKEN" in err
+
+
+def test_serve_public_with_a_token_requires_it(
+    capsys: pytest.CaptureFixture[str],
+    home: Path,
+    fake_server: list[FakeServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DOCSIFT_TOKEN", "a-long-random-token")
+
+    code, _, err = docsift(capsys, "--home", str(home), "serve", "--host", "::", "--public")
+
+    assert code == ExitStatus.OK
+    assert "no authentication" not in err and "a-long-random-token" not in err
+    client = fake_server[0].app.test_client()  # type: ignore[attr-defined]
+    assert client.get("/api/search").status_code == 401
+    assert client.get("/healthz").status_code == 200
+
+
+def test_serve_refusal_through_the_console_script(home: Path) -> None:
+    script = Path(sys.executable).with_name("docsift")
+    result = subprocess.run(
+        [str(script), "--home", str(home), "serve", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "not a loopback address" in result.stderr and not result.stdout

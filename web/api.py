@@ -13,23 +13,28 @@ from search.errors import QueryError
 from search.query import SearchRequest
 from search.service import SearchService
 from web.app import get_service
-from web.views import parse_facet_text
+from web.auth import token_required
+from web.openapi import openapi_document
+from web.views import entity_name, parse_facet_text
 
 bp = Blueprint("api", __name__)
 
 SEARCH_BASE = "/api/search"
 DEFAULT_FACET_VALUES = 100
 MAX_FACET_VALUES = 1000
+# no automatic OPTIONS answers: they would be empty text/html, and the API only speaks JSON
+# (OPTIONS gets the JSON 405 instead; there is no CORS to negotiate)
+JSON_ONLY = {"provide_automatic_options": False}
 
 
-@bp.get("/api/search")
+@bp.get("/api/search", **JSON_ONLY)
 def search() -> Response:
     service = get_service()
     response = service.search(service.parse(request.args))
     return jsonify(response.to_dict(SEARCH_BASE))
 
 
-@bp.get("/api/documents/<path:doc_id>")
+@bp.get("/api/documents/<path:doc_id>", **JSON_ONLY)
 def document(doc_id: str) -> Response:
     service = get_service()
     data = service.get(doc_id).to_dict()
@@ -39,12 +44,12 @@ def document(doc_id: str) -> Response:
     return jsonify(data)
 
 
-@bp.get("/api/entity/<label>/<path:name>")
+@bp.get("/api/entity/<label>/<path:name>", **JSON_ONLY)
 def entity(label: str, name: str) -> Response:
-    return jsonify(get_service().entity(label, name).to_dict(SEARCH_BASE))
+    return jsonify(get_service().entity(label, entity_name(label, name)).to_dict(SEARCH_BASE))
 
 
-@bp.get("/api/facets/<facet>")
+@bp.get("/api/facets/<facet>", **JSON_ONLY)
 def facet_values(facet: str) -> Response:
     """One facet's values for the current search, narrowed to those containing `q` (the text
     typed into the facet's search box); the search's own query text comes as `query`."""
@@ -61,10 +66,21 @@ def facet_values(facet: str) -> Response:
     )
 
 
-@bp.get("/healthz")
+@bp.get("/healthz", **JSON_ONLY)
 def healthz() -> Response:
     stats = get_service().stats()
     return jsonify({"status": "ok", "documents": stats["documents"], "ready": stats["ready"]})
+
+
+@bp.get("/api/openapi.json", **JSON_ONLY)
+def openapi() -> Response:
+    """The OpenAPI description of this API, with this deployment's limits (web/openapi.py)."""
+    document = openapi_document(
+        get_service().settings,
+        facet_limits=(DEFAULT_FACET_VALUES, MAX_FACET_VALUES),
+        token_required=token_required(),
+    )
+    return jsonify(document)
 
 
 def parse_facet_request(

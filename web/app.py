@@ -31,10 +31,12 @@ def create_app(settings: Settings | None = None, service: SearchService | None =
         ConfigError: when settings are not given and the environment holds bad values.
     """
     # imported here because the blueprints import get_service from this module
-    from web import api, errors, views
+    from web import api, auth, errors, views
 
     settings = settings or load_settings()
     app = Flask(__name__)
+    # "/api//search" is a 404 in the API's JSON, not a redirect with an HTML body
+    app.url_map.merge_slashes = False
     app.config.from_mapping(DOCSIFT_SETTINGS=settings)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented key order
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None, service: SearchService | None =
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     errors.init_app(app)
+    auth.init_app(app, settings.token)
     app.after_request(add_security_headers)
     return app
 

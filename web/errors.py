@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, Unauthorized
 
 from search.errors import (
     DocsiftError,
@@ -21,6 +21,7 @@ from search.errors import (
     NotFound,
     QueryError,
 )
+from web.auth import next_url
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,12 @@ ERROR_TABLE: tuple[tuple[type[DocsiftError], int, str], ...] = (
     (IndexUnavailable, 503, "index_unavailable"),
     (DocsiftError, 500, "internal"),
 )
-HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+}
 GENERIC_MESSAGE = "Something went wrong on our side. The error has been logged."
 JSON_PATHS = ("/api/", "/healthz")
 
@@ -84,9 +90,16 @@ def handle_error(exc: Exception) -> tuple[Response | str, int]:
     else:
         form_q = request.args.get("q", "").replace("\x00", "")
         empty = isinstance(exc, IndexMissing)
-        response = Response(render_template("error.html", error=info, form_q=form_q, empty=empty))
+        sign_in = next_url() if isinstance(exc, Unauthorized) else None
+        response = Response(
+            render_template("error.html", error=info, form_q=form_q, empty=empty, sign_in=sign_in)
+        )
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
+    if isinstance(exc, Unauthorized) and exc.www_authenticate:
+        response.headers["WWW-Authenticate"] = ", ".join(
+            header.to_header() for header in exc.www_authenticate
+        )
     return response, info.status
 
 

@@ -13,8 +13,8 @@ from dataclasses import replace
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from search.errors import QueryError
-from search.query import HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
+from search.errors import EntityNotFound, QueryError
+from search.query import FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
 from search.results import Facet, FacetValue
 from web import feed, mentions, urls
 from web.app import get_service
@@ -78,7 +78,7 @@ def document(doc_id: str) -> str:
 
 @bp.get("/entity/<label>/<path:name>")
 def entity(label: str, name: str) -> str:
-    found = get_service().entity(label, name)
+    found = get_service().entity(label, entity_name(label, name))
     return render_template("entity.html", entity=found)
 
 
@@ -100,6 +100,19 @@ def favicon() -> Response:
 @bp.get("/about")
 def about() -> str:
     return render_template("about.html", stats=get_service().stats())
+
+
+def entity_name(label: str, name: str) -> str:
+    """An entity page's name as facets store it: without surrounding spaces.
+
+    Raises:
+        EntityNotFound: a name of only spaces (as a filter it would be dropped, and the page
+            would claim every document mentions it).
+    """
+    stripped = name.strip()
+    if not stripped and label in FACETS:
+        raise EntityNotFound(label, name)
+    return stripped or name
 
 
 def parse_facet_text(raw: str | None, param: str) -> str:

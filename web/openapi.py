@@ -1,0 +1,508 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json.
+
+Written by hand beside the views it describes, with every limit taken from the constants and
+Settings the parsers use, so the document says what the server actually enforces. Kept honest
+by tests: every /api/ route must be described here, the document must validate, and
+tests/test_web_fuzz.py sends generated requests from these parameter schemas to the real app
+and checks every answer against these response schemas.
+
+What a schema cannot say is written in the parameter's description: a query's syntax (balanced
+quotes and parentheses, known fields), that a date must exist in the calendar, and that a range's
+start must not be after its end. Those give a 400 naming the parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search.documents import MENTION_LABELS
+from search.facets import GRANULARITIES, PRECISIONS
+from search.query import (
+    FACETS,
+    HISTOGRAMS,
+    MAX_FILTER_CHARS,
+    MAX_FILTER_VALUES,
+    MAX_PAGE,
+    QUERY_FIELDS,
+    SORTS,
+    VERSIONS,
+)
+from search.settings import Settings
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1"
+JSON = "application/json"
+ERROR_CODES = (
+    "bad_request",
+    "unauthorized",
+    "not_found",
+    "method_not_allowed",
+    "internal",
+    "index_unavailable",
+)
+# a date parameter: YYYY, YYYY-MM or YYYY-MM-DD (surrounding spaces are ignored)
+DATE_PARAM_PATTERN = r"^\s*[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?\s*$"
+NO_NUL = r"^[^\u0000]*$"
+ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# histogram buckets: a year, a month or a day
+BUCKET = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+SEARCH_URL = r"^/api/search(\?.*)?$"
+ERROR_TEXTS = {
+    400: "A bad parameter; `error.param` names it",
+    401: "DOCSIFT_TOKEN is set and the request has no valid `Authorization: Bearer` token "
+    "(or session cookie)",
+    404: "Nothing has that id or name",
+    500: "An unexpected failure (logged; no details are given)",
+    503: "No index yet: run `docsift ingest`",
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _strings() -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "string"}}
+
+
+def _object(properties: dict[str, Any], *, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A closed object: every property listed, all required unless named optional."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": False,
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    day = {"type": "string", "pattern": ISO_DAY}
+    facet_value_list = {"type": "array", "items": _ref("FacetValue")}
+    return {
+        "Error": _object(
+            {
+                "error": _object(
+                    {
+                        "code": {"type": "string", "enum": list(ERROR_CODES)},
+                        "message": {"type": "string", "minLength": 1},
+                        "param": {
+                            "type": ["string", "null"],
+                            "description": "the parameter to fix, when one is to blame",
+                        },
+                    }
+                )
+            }
+        ),
+        "FacetValue": _object(
+            {
+                "value": {"type": "string"},
+                "count": {"type": "integer", "minimum": 0},
+                "selected": {"type": "boolean"},
+                "toggle_url": {
+                    "type": "string",
+                    "pattern": SEARCH_URL,
+                    "description": "the same search with this value added or removed",
+                },
+            }
+        ),
+        "Hit": _object(
+            {
+                "id": {"type": "string"},
+                "title": {"type": "string", "description": "plain text: escape it to show it"},
+                "url": {"type": "string", "description": "as ingested; may be any scheme"},
+                "source": {"type": "string"},
+                "date": _nullable(day),
+                "snippet": {
+                    "type": "string",
+                    "description": "HTML-escaped text with <mark> around matches",
+                },
+                "score": {
+                    "type": ["number", "null"],
+                    "description": "relevance; null when sorted by date or browsing",
+                },
+                "people": _strings(),
+                "orgs": _strings(),
+                "places": _strings(),
+                "story_id": {"type": "string"},
+                "versions": {"type": "integer", "minimum": 1},
+                "version_ids": {**_strings(), "minItems": 1},
+            }
+        ),
+        "Query": _object(
+            {
+                "q": {"type": "string"},
+                "filters": {
+                    "type": "object",
+                    "properties": {facet: {**_strings(), "minItems": 1} for facet in FACETS},
+                    "additionalProperties": False,
+                },
+                **{name: _nullable(day) for bounds in HISTOGRAMS.values() for name in bounds},
+                "sort": {"type": "string", "enum": list(SORTS)},
+                "versions": {"type": "string", "enum": list(VERSIONS)},
+            }
+        ),
+        "SearchResponse": _object(
+            {
+                "query": _ref("Query"),
+                "total": {"type": "integer", "minimum": 0, "description": "matching documents"},
+                "stories": {"type": "integer", "minimum": 0, "description": "distinct stories"},
+                "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+                "per_page": {"type": "integer", "minimum": 1},
+                "pages": {"type": "integer", "minimum": 1},
+                "took_ms": {"type": "number", "minimum": 0},
+                "hits": {"type": "array", "items": _ref("Hit")},
+                "facets": _object({name: facet_value_list for name in (*FACETS, *HISTOGRAMS)}),
+                "histograms": _object(
+                    {name: {"type": "string", "enum": list(GRANULARITIES)} for name in HISTOGRAMS}
+                ),
+            }
+        ),
+        "Mention": _object(
+            {
+                "label": {"type": "string", "enum": list(MENTION_LABELS)},
+                "text": {"type": "string"},
+                "start": {"type": "integer", "minimum": 0},
+                "end": {"type": "integer", "minimum": 0},
+                "field": {"type": "string", "enum": ["title", "body"]},
+                "value": {"type": "string"},
+                "precision": {"type": "string", "enum": ["", *PRECISIONS]},
+            }
+        ),
+        "StoryLink": _object(
+            {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "date": _nullable(day),
+                "reason": {"type": "string"},
+            }
+        ),
+        "Document": _object(
+            {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "url": {"type": "string"},
+                "source": {"type": "string"},
+                "author": {"type": "string"},
+                "date": _nullable(day),
+                "date_source": {"type": ["string", "null"]},
+                "people": _strings(),
+                "orgs": _strings(),
+                "places": _strings(),
+                "encoding": {"type": "string"},
+                "decode_method": {"type": "string"},
+                "content_type": {"type": "string"},
+                "ingested_at": {"type": ["string", "null"], "description": "ISO 8601"},
+                "text": {"type": "string", "description": "the cleaned body, plain text"},
+                "mentions": {"type": "array", "items": _ref("Mention")},
+                "story_id": {"type": "string"},
+                "versions": {"type": "array", "items": _ref("StoryLink")},
+                "related": {"type": "array", "items": _ref("StoryLink")},
+            }
+        ),
+        "Histogram": _object(
+            {
+                "granularity": {"type": "string", "enum": list(GRANULARITIES)},
+                "buckets": facet_value_list,
+            }
+        ),
+        "Entity": _object(
+            {
+                "label": {"type": "string", "enum": list(FACETS)},
+                "name": {"type": "string"},
+                "also_written_as": _strings(),
+                "total": {"type": "integer", "minimum": 1},
+                "documents": {"type": "array", "items": _ref("Hit")},
+                "co_mentions": _object({facet: facet_value_list for facet in FACETS}),
+                "timeline": _ref("Histogram"),
+                "mentioned_dates": _ref("Histogram"),
+            }
+        ),
+        "FacetValues": _object(
+            {
+                "facet": {"type": "string", "enum": list(FACETS)},
+                "total_values": {"type": "integer", "minimum": 0},
+                "values": facet_value_list,
+            }
+        ),
+        "Health": _object(
+            {
+                "status": {"type": "string", "enum": ["ok"]},
+                "documents": {"type": "integer", "minimum": 0},
+                "ready": {"type": "boolean"},
+            }
+        ),
+    }
+
+
+def _query_param(name: str, schema: dict[str, Any], description: str, **extra: Any) -> dict:
+    return {"name": name, "in": "query", "schema": schema, "description": description, **extra}
+
+
+def _search_parameters(settings: Settings, *, q_name: str = "q") -> list[dict[str, Any]]:
+    """The parameters parse_request reads (search/query.py), with its limits."""
+    fields = ", ".join(QUERY_FIELDS)
+    params = [
+        _query_param(
+            q_name,
+            {"type": "string", "maxLength": settings.max_query_chars, "pattern": NO_NUL},
+            'Search text in Whoosh syntax: words (all must match), "phrases", AND/OR/NOT, '
+            f"parentheses, field:term for {fields}, wildcards. Quotes and parentheses must "
+            "balance, only those fields are known and a query of only wildcards is refused "
+            f"(400 naming `{q_name}`). Empty: browse every document, newest first. "
+            "Give it at most once.",
+        )
+    ]
+    for facet in FACETS:
+        params.append(
+            _query_param(
+                facet,
+                {
+                    "type": "array",
+                    "maxItems": MAX_FILTER_VALUES,
+                    "items": {"type": "string", "maxLength": MAX_FILTER_CHARS, "pattern": NO_NUL},
+                },
+                f"Only documents with this {facet} (repeat for several: OR within a facet, "
+                f"AND across facets); at most {MAX_FILTER_VALUES} distinct values of at most "
+                f"{MAX_FILTER_CHARS} characters.",
+                style="form",
+                explode=True,
+            )
+        )
+    for histogram, (low, high) in HISTOGRAMS.items():
+        for name, edge in ((low, "first"), (high, "last")):
+            params.append(
+                _query_param(
+                    name,
+                    {"type": "string", "pattern": DATE_PARAM_PATTERN},
+                    f"{histogram.capitalize()} date range, {edge} day: YYYY, YYYY-MM or "
+                    f"YYYY-MM-DD (a year or month means its {edge} day). It must be a real "
+                    f"date and `{low}` must not be after `{high}` (400 otherwise).",
+                )
+            )
+    params += [
+        _query_param(
+            "sort",
+            {"type": "string", "enum": [*SORTS, "date"]},
+            "Order of the hits (case-insensitive; `date` means `newest`). `relevance` "
+            "without query text browses newest first.",
+        ),
+        _query_param(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+            "Page of results.",
+        ),
+        _query_param(
+            "per_page",
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": settings.max_page_size,
+                "default": settings.page_size,
+            },
+            "Hits per page (the deployment's `max_page_size` at most).",
+        ),
+        _query_param(
+            "versions",
+            {"type": "string", "enum": list(VERSIONS), "default": "collapse"},
+            "`collapse`: one hit per story (its best version); `all`: every version is a hit.",
+        ),
+    ]
+    return params
+
+
+def _operation(
+    summary: str,
+    operation_id: str,
+    parameters: list[dict[str, Any]],
+    ok: str,
+    description: str,
+    *errors: int,
+    secured: bool = True,
+) -> dict[str, Any]:
+    """A GET operation answering `ok` as JSON, or one of `errors` (plus 401 and 500)."""
+    statuses = {*errors, 500} | ({401} if secured else set())
+    responses: dict[str, Any] = {
+        "200": {"description": description, "content": {JSON: {"schema": _ref(ok)}}}
+    }
+    for status in sorted(statuses):
+        responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "operationId": operation_id,
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if not secured:
+        operation["security"] = []  # open even when DOCSIFT_TOKEN is set
+    return {"get": operation}
+
+
+def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def openapi_document(
+    settings: Settings, *, facet_limits: tuple[int, int], token_required: bool = False
+) -> dict[str, Any]:
+    """The OpenAPI document for this deployment's limits.
+
+    `facet_limits` is /api/facets' (default, maximum) `limit`; `token_required` says whether
+    the app checks DOCSIFT_TOKEN.
+    """
+    default_limit, max_limit = facet_limits
+    facet_param = _path_param("facet", {"type": "string", "enum": list(FACETS)}, "The facet.")
+    label_param = _path_param(
+        "label", {"type": "string", "enum": list(FACETS)}, "What kind of entity."
+    )
+    document: dict[str, Any] = {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "docsift JSON API",
+            "version": API_VERSION,
+            "description": "Search a docsift collection: the same searches, documents and "
+            "facets as the HTML pages. Every answer is JSON; every failure is "
+            '`{"error": {"code", "message", "param"}}` with a matching HTTP status.',
+        },
+        "paths": {
+            "/api/search": _operation(
+                "Search",
+                "search",
+                _search_parameters(settings),
+                "SearchResponse",
+                "A page of hits with facet counts",
+                400,
+                503,
+            ),
+            "/api/documents/{doc_id}": _operation(
+                "One document",
+                "getDocument",
+                [_path_param("doc_id", {"type": "string", "minLength": 1}, "Document id.")],
+                "Document",
+                "The document with its mentions, versions and related stories",
+                404,
+                503,
+            ),
+            "/api/entity/{label}/{name}": _operation(
+                "A person, organisation or place",
+                "getEntity",
+                [
+                    label_param,
+                    _path_param(
+                        "name",
+                        {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": MAX_FILTER_CHARS,
+                            "pattern": NO_NUL,
+                        },
+                        "The name as shown in facets (merged spellings are found too). "
+                        "404 when no document mentions it.",
+                    ),
+                ],
+                "Entity",
+                "Where it is mentioned, with whom, and when",
+                400,
+                404,
+                503,
+            ),
+            "/api/facets/{facet}": _operation(
+                "A facet's values for a search",
+                "getFacetValues",
+                [
+                    facet_param,
+                    _query_param(
+                        "q",
+                        {"type": "string", "maxLength": MAX_FILTER_CHARS, "pattern": NO_NUL},
+                        "Only values containing this text (case-insensitive; merged "
+                        "spellings count).",
+                    ),
+                    _query_param(
+                        "limit",
+                        {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": max_limit,
+                            "default": default_limit,
+                        },
+                        "Most values returned.",
+                    ),
+                    *_search_parameters(settings, q_name="query"),
+                    _query_param(
+                        "prefix",
+                        {"type": "string", "maxLength": MAX_FILTER_CHARS, "pattern": NO_NUL},
+                        "Older form: when given, it is the facet text and `q` the search text.",
+                        deprecated=True,
+                    ),
+                ],
+                "FacetValues",
+                "The facet's values, most frequent first, each counted with every other "
+                "filter applied but not the facet's own",
+                400,
+                503,
+            ),
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "operationId": "getOpenAPI",
+                    "parameters": [],
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI description of this API",
+                            "content": {JSON: {"schema": {"type": "object"}}},
+                        },
+                        "401": {"$ref": "#/components/responses/E401"},
+                    },
+                }
+            },
+            "/healthz": _operation(
+                "Liveness and readiness",
+                "health",
+                [],
+                "Health",
+                "Always 200 while the process runs; `ready` tells whether there is an index",
+                secured=False,
+            ),
+        },
+        "components": {
+            "schemas": _schemas(),
+            "responses": {
+                f"E{status}": {
+                    "description": text,
+                    "content": {JSON: {"schema": _ref("Error")}},
+                    **(
+                        {
+                            "headers": {
+                                "WWW-Authenticate": {
+                                    "schema": {"type": "string"},
+                                    "description": 'Bearer realm="docsift"',
+                                }
+                            }
+                        }
+                        if status == 401
+                        else {}
+                    ),
+                }
+                for status, text in ERROR_TEXTS.items()
+            },
+            "securitySchemes": {
+                "bearerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The value of DOCSIFT_TOKEN; only when the server sets it.",
+                }
+            },
+        },
+    }
+    if token_required:
+        document["security"] = [{"bearerToken": []}]
+    return document
