@@ -287,8 +287,7 @@ class SpacyExtractor:
             ConfigError: when the model is not installed.
         """
         if self.n_process == 1:
-            self.nlp  # noqa: B018 - fail on a missing model before reading any input
-            yield from self._extract(docs, None)
+            yield from self._extract(docs, None)  # the model loads with the first job
             return
         pool = ProcessPoolExecutor(
             max_workers=self.n_process,
