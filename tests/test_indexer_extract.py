@@ -218,7 +218,7 @@ def test_bad_settings_raise_config_error() -> None:
     with pytest.raises(ConfigError):
         SpacyExtractor(batch_size=0)
     with pytest.raises(ConfigError, match="not installed"):
-        next(SpacyExtractor(model="no_such_model_xyz").extract([("", "text")]))
+        next(SpacyExtractor(model="no_such_model_xyz").extract([("", "Talks in Paris")]))
 
 
 # --- furniture masking ----------------------------------------------------------------------
