@@ -14,14 +14,14 @@ import logging
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import trafilatura
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, PageElement, Tag
 from trafilatura.settings import Document
 
 from search.errors import SkipDocument
@@ -34,6 +34,12 @@ logging.getLogger("htmldate").setLevel(logging.ERROR)
 # Below this many characters trafilatura's answer is treated as a miss and the fallback runs.
 MIN_BODY_CHARS = 80
 MAX_TITLE_CHARS = 200
+# Hostile-input bounds. trafilatura costs about 0.1-0.2 ms per element and beautifulsoup4 about
+# 40 microseconds and 2 KB: pages with more elements than the first get the beautifulsoup4
+# extraction alone, pages with more than the second are skipped (a big real page has 5,000).
+EXTRACTOR_MAX_ELEMENTS = 30_000
+MAX_ELEMENTS = 200_000
+_ELEMENT_RE = re.compile(r"<[A-Za-z]")
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 _HSPACE_RE = re.compile(r"[^\S\n]+")
@@ -53,6 +59,8 @@ _BOILERPLATE_RE = re.compile(
     r"menu|footer|header|nav|navigation|navbar|contentinfo|complementary)(?:$|[-_\s])",
     re.IGNORECASE,
 )
+# Elements whose content a reader never sees as text (an iframe's is raw markup for old browsers).
+_INVISIBLE_TAGS = frozenset("script style template iframe noscript noembed noframes".split())
 _BLOCK_TAGS = "p div li h1 h2 h3 h4 h5 h6 blockquote pre tr table section article br dd dt".split()
 _DATE_METAS = (
     "article:published_time",
@@ -196,7 +204,9 @@ def clean_plain(text: str, *, source_name: str = "") -> CleanText:
     """
     text = normalise_text(unwrap_lines(text))
     if not text:
-        raise SkipDocument("empty after cleaning", source_name)
+        raise SkipDocument(
+            "empty after cleaning (only whitespace or control characters)", source_name
+        )
     first, _, rest = text.partition("\n")
     rest = rest.strip()
     if rest and _is_title_line(first):
@@ -239,12 +249,18 @@ def clean_html(html: str, *, url: str = "") -> CleanText:
         The cleaned document.
 
     Raises:
-        SkipDocument: when no text is left after cleaning.
+        SkipDocument: when no text is left after cleaning, or the page has more than
+            MAX_ELEMENTS elements.
     """
-    html = _CONTROL_RE.sub("", html)  # lxml refuses NUL and most C0 controls
+    html = cap_attributes(_CONTROL_RE.sub("", html))  # lxml refuses NUL and most C0 controls
+    elements = count_elements(html)
+    if elements > MAX_ELEMENTS:
+        raise SkipDocument(
+            f"too much markup to clean ({elements:,} elements > {MAX_ELEMENTS:,} limit)", url
+        )
     soup = _parse(html)
     meta = _read_metadata(soup)
-    extracted = _run_trafilatura(html, url)
+    extracted = _run_trafilatura(html, url) if elements <= EXTRACTOR_MAX_ELEMENTS else None
     # trafilatura puts one block per line; a blank line between blocks keeps paragraphs visible.
     text = (extracted.text or "") if extracted is not None else ""
     body = normalise_text(text.replace("\n", "\n\n"))
@@ -256,8 +272,9 @@ def clean_html(html: str, *, url: str = "") -> CleanText:
         raise SkipDocument("no text after cleaning", url)
     title, author, published, source = meta.title, meta.author, meta.published, meta.source
     if extracted is not None:
-        title = title or normalise_text(extracted.title or "")
-        author = author or normalise_text(extracted.author or "")
+        page_text = _PageText(soup)
+        title = title or page_text.checked(normalise_text(extracted.title or ""))
+        author = author or page_text.checked(normalise_text(extracted.author or ""))
         if published is None and extracted.date:
             published = _parse_date(str(extracted.date))
             source = "trafilatura" if published else ""
@@ -271,6 +288,106 @@ def clean_html(html: str, *, url: str = "") -> CleanText:
         links=_absolute_links(soup, url),
         language=language,
     )
+
+
+# libxml2 checks each new attribute against the element's others, so an element with a million
+# attributes takes hours to parse; no real page comes close to this many on one element.
+MAX_ATTRIBUTES = 256
+# possessive (*+, ++): no backtracking state is kept, so a 20 MB tag costs no memory to match
+_START_TAG_RE = re.compile(r"""<[A-Za-z][^\s/>"']*+(?:[^>"']++|"[^"]*+"|'[^']*+')*+>?""")
+_ATTRIBUTE_RE = re.compile(r"""[^\s"'=<>/]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>]*+))?+""")
+
+
+def cap_attributes(html: str, limit: int = MAX_ATTRIBUTES) -> str:
+    """Keep at most `limit` attributes on each start tag, so no HTML parser goes quadratic.
+
+    Args:
+        html: markup from anywhere.
+        limit: attributes kept per element, in document order.
+
+    Returns:
+        `html` itself when no element has more (one linear scan of the start tags; a tag
+        shorter than 2 * limit characters is not even looked into), else a copy with the
+        extra attributes of those elements left out.
+    """
+    if len(html) < 2 * limit:
+        return html
+    pieces: list[str] = []
+    done = 0
+    for tag in _START_TAG_RE.finditer(html):
+        if tag.end() - tag.start() < 2 * limit:  # too short to hold that many attributes
+            continue
+        text = tag.group()
+        name_end = re.match(r"<[^\s/>\"']*", text)
+        start = name_end.end() if name_end else 1
+        cut = 0
+        for count, attribute in enumerate(_ATTRIBUTE_RE.finditer(text, start), start=1):
+            if count > limit:
+                cut = attribute.start()
+                break
+        if cut:
+            pieces += [html[done : tag.start()], text[:cut].rstrip(), ">"]
+            done = tag.end()
+    if not pieces:
+        return html
+    logger.debug("left out attributes beyond %d per element", limit)
+    return "".join([*pieces, html[done:]])
+
+
+_NON_WORD_RE = re.compile(r"[\W_]+")
+
+
+class _PageText:
+    """What a page says in the open: its visible text, meta values and JSON-LD, letters and
+    digits only, built on first use.
+
+    trafilatura reads a title or an author from an element's whole text, <script> included, so
+    its answer is kept only when the page says it in the open.
+    """
+
+    def __init__(self, soup: BeautifulSoup) -> None:
+        self.soup = soup
+        self._compact: str | None = None
+
+    def checked(self, value: str) -> str:
+        if not value:
+            return ""
+        if self._compact is None:
+            metas = (tag.get("content") for tag in self.soup.find_all("meta"))
+            pieces = [_text_of(self.soup, _invisible), *(m for m in metas if isinstance(m, str))]
+            pieces += _json_ld_texts(self.soup)
+            self._compact = _compact("\n".join(pieces))
+        return value if _compact(value) in self._compact else ""
+
+
+def _compact(text: str) -> str:
+    """Letters and digits only, case-folded: what survives any cleaning of a title."""
+    return _NON_WORD_RE.sub("", unicodedata.normalize("NFC", text).casefold())
+
+
+def count_elements(html: str) -> int:
+    """How many start tags a page has (an upper bound of its elements), counted cheaply."""
+    if html.count("<") <= EXTRACTOR_MAX_ELEMENTS:
+        return html.count("<")
+    return sum(1 for _ in _ELEMENT_RE.finditer(html))
+
+
+def check_text_length(clean: CleanText, limit: int, source: str = "") -> CleanText:
+    """Refuse a cleaned document whose body is longer than `limit` characters.
+
+    spaCy's NER reads at most 1,000,000 characters per text and needs about 1 GB of memory per
+    100,000 of them; a body that long is a book or a dump, not an article.
+
+    Raises:
+        SkipDocument: naming the length and the limit (the `max_text_chars` setting).
+    """
+    if len(clean.body) > limit:
+        raise SkipDocument(
+            f"text too long ({len(clean.body):,} characters after cleaning > {limit:,} limit,"
+            " max_text_chars)",
+            source,
+        )
+    return clean
 
 
 def _parse(html: str) -> BeautifulSoup:
@@ -361,6 +478,18 @@ def _json_ld_article(soup: BeautifulSoup) -> dict[str, Any]:
     return {}
 
 
+def _json_ld_texts(soup: BeautifulSoup) -> list[str]:
+    """Each JSON-LD block as text with its escapes resolved (names in "\\u00e9" form)."""
+    texts = []
+    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
+        raw = script.string or ""
+        try:
+            texts.append(json.dumps(json.loads(raw), ensure_ascii=False))
+        except (ValueError, RecursionError):
+            texts.append(raw)
+    return texts
+
+
 def _walk_ld(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
     if depth > 4:
         return
@@ -385,7 +514,7 @@ def _ld_author(value: Any) -> str:
 
 
 def _tag_text(tag: object) -> str:
-    return normalise_text(tag.get_text(" ")) if isinstance(tag, Tag) else ""
+    return normalise_text(_text_of(tag, _invisible, sep=" ")) if isinstance(tag, Tag) else ""
 
 
 def _parse_date(value: str | None) -> datetime.date | None:
@@ -416,16 +545,60 @@ def _absolute_links(soup: BeautifulSoup, base_url: str) -> tuple[str, ...]:
 
 def _fallback_body(soup: BeautifulSoup) -> str:
     """Visible text of <article>, <main> or <body>, minus navigation and boilerplate blocks."""
-    for tag in soup.find_all(_DROP_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(_looks_like_boilerplate):
-        tag.decompose()
-    candidates = (soup.find("article"), soup.find("main"), soup.body)
-    root = next((tag for tag in candidates if isinstance(tag, Tag)), soup)
-    for block in root.find_all(_BLOCK_TAGS):
-        block.insert_before("\n\n")
-        block.insert_after("\n\n")
-    return normalise_text(root.get_text(""))
+    return normalise_text(_text_of(_fallback_root(soup), _dropped, blocks=_BLOCK_TAGS))
+
+
+def _text_of(
+    root: Tag, skip: Callable[[Tag], bool], *, blocks: Collection[str] = (), sep: str = ""
+) -> str:
+    """The strings under `root` (those its get_text() would give), minus `skip`ped subtrees,
+    with a blank line around each element named in `blocks`.
+
+    Walks the tree with an explicit stack and leaves it unchanged: linear in the number of
+    nodes, so 100,000 nested elements cost no recursion and no quadratic re-walks.
+    """
+    wanted = root.interesting_string_types
+    parts: list[str] = []
+    stack: list[tuple[Iterator[PageElement], bool]] = [(iter(root.contents), False)]
+    while stack:
+        children, block = stack[-1]
+        node = next(children, None)
+        if node is None:
+            stack.pop()
+            if block:
+                parts.append("\n\n")
+        elif isinstance(node, Tag):
+            if not skip(node):
+                opens_block = node.name in blocks
+                if opens_block:
+                    parts.append("\n\n")
+                stack.append((iter(node.contents), opens_block))
+        elif type(node) is wanted if isinstance(wanted, type) else type(node) in wanted:
+            parts.append(str(node))
+    return sep.join(parts)
+
+
+def _invisible(tag: Tag) -> bool:
+    return tag.name in _INVISIBLE_TAGS
+
+
+def _fallback_root(soup: BeautifulSoup) -> Tag:
+    """The first <article> outside dropped markup, else the first <main>, else <body>."""
+    found: dict[str, Tag] = {}
+    stack: list[Iterator[PageElement]] = [iter(soup.contents)]
+    while stack and "article" not in found:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+        elif isinstance(node, Tag) and not _dropped(node):
+            if node.name in ("article", "main", "body"):
+                found.setdefault(node.name, node)
+            stack.append(iter(node.contents))
+    return found.get("article") or found.get("main") or found.get("body") or soup
+
+
+def _dropped(tag: Tag) -> bool:
+    return tag.name in _DROP_TAGS or _looks_like_boilerplate(tag)
 
 
 def _looks_like_boilerplate(tag: Tag) -> bool:

@@ -2,7 +2,8 @@
 
 Every declared or guessed charset is tried with strict decoding, so a lying declaration falls
 through to the next step; the last resort is UTF-8 with replacement characters, so this stage
-never raises on bad bytes and `DecodedText.method` says which step won.
+never raises on bad bytes and `DecodedText.method` says which step won. Text that is UTF-8 but
+for a few broken bytes is decoded as UTF-8 with those bytes replaced, before any guessing.
 """
 
 from __future__ import annotations
@@ -92,6 +93,17 @@ _CODE_PAGE_LANGUAGES: dict[str, frozenset[str]] = {
 }
 _TWINS = (("cp1250", "iso8859-2"), ("cp1254", "iso8859-9"), ("cp1257", "iso8859-13"))
 _C1_RE = re.compile(rb"[\x80-\x9f]")
+# Well-formed UTF-8 sequences of two to four bytes (no overlongs, no surrogates).
+_UTF8_SEQUENCE_RE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_ASCII = bytes(range(128))
+# Text is "UTF-8 with some broken bytes" when it has at least this many well-formed sequences,
+# and at least twice as many as stray non-ASCII bytes: by chance, text in a single-byte code page
+# has almost none (an accented lowercase letter followed by ASCII is never one).
+MIN_UTF8_SEQUENCES = 8
 _CONTENT_TYPE_RE = re.compile(r"charset\s*=\s*[\"']?\s*([^\"';,\s]+)", re.IGNORECASE)
 
 
@@ -102,7 +114,8 @@ class DecodedText:
     Attributes:
         text: the decoded text (a BOM is removed).
         encoding: the Python codec name actually used, e.g. "utf-8", "cp1252", "shift_jis".
-        method: the step that won: "bom", "http-header", "meta", "utf-8", "chardet" or "replace".
+        method: the step that won: "bom", "http-header", "meta", "utf-8", "chardet" or "replace"
+            (UTF-8 with U+FFFD for broken bytes: for mostly-UTF-8 text, and as the last resort).
     """
 
     text: str
@@ -142,7 +155,7 @@ def decode_bytes(
     data = bytes(data)
     for encoding, method in _candidates(data, http_charset, html):
         try:
-            text = data.decode(encoding)
+            text = data.decode(encoding, errors="replace" if method == "replace" else "strict")
         except (LookupError, UnicodeError):
             continue
         return DecodedText(text, encoding, method)
@@ -159,9 +172,12 @@ def _candidates(
             yield encoding, "bom"
             break
     utf8_ok = _is_strict_utf8(data)
+    # UTF-8 with a few broken bytes (a truncated download, a bad concatenation) is still UTF-8:
+    # replacing those bytes beats reading every accented letter in another code page.
+    mostly_utf8 = not utf8_ok and _mostly_utf8(data)
     # Valid UTF-8 with non-ASCII bytes is almost never an accident, while a single-byte
     # declaration (koi8-r, latin-1) decodes anything: the declaration is the likelier lie.
-    utf8_beats_declared = utf8_ok and not data.isascii()
+    utf8_beats_declared = (utf8_ok or mostly_utf8) and not data.isascii()
     declared: list[tuple[str, str]] = []
     if http_charset:
         declared.append((http_charset, "http-header"))
@@ -178,6 +194,8 @@ def _candidates(
     # 7-bit ISO-2022 encoding: in both cases let the detector look first.
     if utf8_ok and b"\x00" not in data and b"\x1b" not in data:
         yield "utf-8", "utf-8"
+    if mostly_utf8:
+        yield "utf-8", "replace"
     for guess in _guess_charsets(data):
         for encoding in _codecs_for_label(guess, declared=False):
             yield encoding, "chardet"
@@ -200,7 +218,7 @@ def _codecs_for_label(label: str, *, declared: bool, in_markup: bool = False) ->
     label = _LABEL_ALIASES.get(label, label)
     try:
         name = codecs.lookup(label).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL or a lone surrogate in the label
         return []
     if name in _NOT_CHARSETS:
         return []
@@ -211,6 +229,19 @@ def _codecs_for_label(label: str, *, declared: bool, in_markup: bool = False) ->
     # Browsers decode Latin-1/ASCII labels as windows-1252; chardet's ISO-8859-1 means the same.
     name = _BROWSER_ALIASES.get(name, name) if (declared or name == "iso8859-1") else name
     return [name, *_SUPERSETS.get(name, ())]
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Well-formed UTF-8 sequences outnumber stray high bytes two to one."""
+    sample = data[:CHARDET_MAX_BYTES]
+    if b"\x00" in sample or b"\x1b" in sample:  # UTF-16/32 or ISO-2022: not UTF-8 at all
+        return False
+    sequences = _UTF8_SEQUENCE_RE.findall(sample)
+    if len(sequences) < MIN_UTF8_SEQUENCES:
+        return False
+    high_bytes = len(sample.translate(None, _ASCII))
+    stray = high_bytes - sum(len(seq) for seq in sequences)
+    return len(sequences) >= 2 * stray
 
 
 def _is_strict_utf8(data: bytes) -> bool:
@@ -272,5 +303,5 @@ def _same_family(a: str, b: str) -> bool:
 def _codec_name(label: str) -> str | None:
     try:
         return codecs.lookup(label).name
-    except LookupError:
+    except (LookupError, ValueError):
         return None

@@ -15,9 +15,12 @@ import feedparser
 import lxml.etree
 import lxml.html
 
+from indexer.clean import cap_attributes
 from indexer.urls import canonicalize
 from search.errors import SkipDocument
 
+# sitemaps.org: "no more than 50,000 URLs"; the rest of a longer one is not read.
+MAX_SITEMAP_URLS = 50_000
 _XML_PARSER_OPTIONS = {
     "resolve_entities": False,
     "no_network": True,
@@ -47,7 +50,7 @@ class Listing:
 def page_links(html: str, base_url: str) -> PageLinks:
     """Every distinct http(s) link of an HTML page, canonicalised, in document order."""
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(cap_attributes(html))
     except (lxml.etree.ParserError, ValueError):
         return PageLinks((), None)
     base = base_url
@@ -72,20 +75,26 @@ def page_links(html: str, base_url: str) -> PageLinks:
 def gunzip_capped(data: bytes, max_bytes: int) -> bytes:
     """Decompress gzip data, refusing to produce more than `max_bytes` (zip-bomb safe).
 
+    Output is inflated at most `max_bytes + 1` bytes at a time and in total, so a bomb costs
+    no more memory than a sitemap at the limit would.
+
     Raises:
         SkipDocument: not gzip data, or it inflates past the cap.
     """
     out = io.BytesIO()
     decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
-        chunk = decompressor.decompress(data, max_bytes + 1)
-        out.write(chunk)
+        out.write(decompressor.decompress(data, max_bytes + 1))
         while decompressor.unconsumed_tail and out.tell() <= max_bytes:
-            out.write(decompressor.decompress(decompressor.unconsumed_tail, max_bytes + 1))
+            room = max_bytes + 1 - out.tell()
+            out.write(decompressor.decompress(decompressor.unconsumed_tail, room))
     except zlib.error as exc:
         raise SkipDocument(f"bad gzip data: {exc}") from exc
     if out.tell() > max_bytes:
-        raise SkipDocument(f"gzipped sitemap inflates past {max_bytes} bytes")
+        raise SkipDocument(
+            f"gzipped sitemap inflates past the {max_bytes / 1_048_576:.1f} MB limit"
+            f" (max_file_bytes) after {len(data) / 1_048_576:.1f} MB compressed; not read further"
+        )
     return out.getvalue()
 
 
@@ -122,6 +131,8 @@ def parse_sitemap(data: bytes, base_url: str) -> Listing:
         raise SkipDocument("sitemap is empty")
     locs: list[str] = []
     for element in root.iter():
+        if len(locs) >= MAX_SITEMAP_URLS:
+            break
         if _local(element.tag) == "loc" and element.text:
             url = canonicalize(element.text.strip(), base_url)
             if url:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import stat
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -47,6 +48,17 @@ def _mb(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB"
 
 
+def too_large(size: int | None, limit: int) -> str:
+    """The one wording of the size limit for files and URLs alike; `size` None when unknown."""
+    if size is None:
+        return f"too large (over the {_mb(limit)} limit, max_file_bytes)"
+    return f"too large ({_mb(size)} > {_mb(limit)} limit, max_file_bytes)"
+
+
+# O_NONBLOCK: opening a pipe that took a file's place must not wait for a writer forever.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 class FileFetcher:
     """Reads local files, refusing ones over the size cap before reading them."""
 
@@ -57,17 +69,11 @@ class FileFetcher:
         """Read one file.
 
         Raises:
-            SkipDocument: too large or empty.
+            SkipDocument: too large, empty, a folder, or not a regular file.
             FetchError: missing, vanished, unreadable.
         """
         try:
-            with open(uri, "rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
-                if size > self.max_bytes:
-                    raise SkipDocument(
-                        f"too large ({_mb(size)} > {_mb(self.max_bytes)} limit)", uri
-                    )
-                content = fh.read(self.max_bytes + 1)
+            fd = os.open(uri, _OPEN_FLAGS)
         except FileNotFoundError as exc:
             raise FetchError("file vanished before it could be read", uri) from exc
         except PermissionError as exc:
@@ -77,10 +83,22 @@ class FileFetcher:
         except OSError as exc:
             reason = "symbolic link loop" if exc.errno == errno.ELOOP else exc.strerror
             raise FetchError(f"cannot read: {reason}", uri) from exc
-        if len(content) > self.max_bytes:
-            raise SkipDocument(f"too large (over {_mb(self.max_bytes)} limit)", uri)
+        with open(fd, "rb") as fh:
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                raise SkipDocument("is a folder", uri)
+            if not stat.S_ISREG(info.st_mode):
+                raise SkipDocument("not a regular file (a pipe, socket or device)", uri)
+            if info.st_size > self.max_bytes:
+                raise SkipDocument(too_large(info.st_size, self.max_bytes), uri)
+            try:
+                content = fh.read(self.max_bytes + 1)
+            except OSError as exc:
+                raise FetchError(f"cannot read: {exc.strerror}", uri) from exc
+        if len(content) > self.max_bytes:  # it grew after the size check
+            raise SkipDocument(too_large(None, self.max_bytes), uri)
         if not content.strip():
-            raise SkipDocument("empty file", uri)
+            raise SkipDocument("empty file" if not content else "empty file (only whitespace)", uri)
         return RawDocument(
             uri=uri,
             final_url="",
@@ -124,14 +142,14 @@ class HttpFetcher:
                 mime = content_type.split(";")[0].strip().lower()
                 if mime and mime not in TEXT_CONTENT_TYPES:
                     raise SkipDocument(f"not text or HTML ({mime})", uri)
-                declared = int(response.headers.get("content-length") or 0)
-                if declared > self.max_bytes:
-                    raise SkipDocument(f"too large ({_mb(declared)})", uri)
+                declared = response.headers.get("content-length", "").strip()
+                if declared.isdigit() and int(declared) > self.max_bytes:
+                    raise SkipDocument(too_large(int(declared), self.max_bytes), uri)
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise SkipDocument(f"too large (over {_mb(self.max_bytes)})", uri)
+                        raise SkipDocument(too_large(None, self.max_bytes), uri)
                     chunks.append(chunk)
                 final_url = str(response.url)
         except httpx.TooManyRedirects as exc:
@@ -142,7 +160,9 @@ class HttpFetcher:
             raise FetchError(f"request failed: {exc}", uri) from exc
         content = b"".join(chunks)
         if not content.strip():
-            raise SkipDocument("empty response", uri)
+            raise SkipDocument(
+                "empty response" if not content else "empty response (only whitespace)", uri
+            )
         return RawDocument(
             uri=uri,
             final_url=final_url,

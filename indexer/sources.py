@@ -1,13 +1,17 @@
 """Sources: what a user names on the command line, expanded into single items to ingest.
 
-A file, a folder (walked recursively, symlinks not followed, hidden entries skipped), a URL, or
-a JSON Lines export (one document per line). Expansion never raises for one bad entry: it yields
-a Source whose `problem` says why it cannot be read, so the batch goes on and the report says it.
+A file, a folder (walked recursively, hidden entries skipped, symbolic links to files read but
+links to folders never followed), a URL, or a JSON Lines export (one document per line).
+Expansion never raises for one bad entry: it yields a Source whose `problem` says why it cannot
+be read (a link loop, a broken link, a pipe, an unreadable folder, a file name that is not
+UTF-8), so the batch goes on and the report says it.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +20,9 @@ TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".rst", ".csv", 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+
+
+NOT_UTF8_NAME = "file or folder name is not valid UTF-8; rename it to ingest it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +66,67 @@ def iter_sources(target: str) -> Iterator[Source]:
         yield Source(str(path.absolute()), "file", problem="no such file or folder")
         return
     if path.is_file():
-        yield _file_source(path)
+        yield _entry_source(path)
         return
     if not path.is_dir():
         yield Source(str(path), "file", problem="not a regular file or folder")
         return
-    for folder, dirnames, filenames in os.walk(path, followlinks=False, onerror=lambda exc: None):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    unreadable: list[OSError] = []
+    for folder, dirnames, filenames in os.walk(path, followlinks=False, onerror=unreadable.append):
+        yield from _folder_problems(unreadable)
+        for name in sorted(dirnames):
+            if name.startswith(".") or not Path(folder, name).is_symlink():
+                continue
+            yield Source(
+                _shown(Path(folder, name)),
+                "file",
+                problem="symbolic link to a folder: not followed, so links cannot loop",
+            )
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not Path(folder, d).is_symlink()
+        )
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            child = Path(folder, name)
-            if child.is_symlink() and not child.exists():
-                yield Source(str(child), "file", problem="broken symbolic link")
-            elif child.is_file():
-                yield _file_source(child)
+            yield _entry_source(Path(folder, name))
+    yield from _folder_problems(unreadable)
+
+
+def _shown(path: Path) -> str:
+    """The path as text that can be printed and stored (undecodable bytes become U+FFFD)."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
+
+
+def _folder_problems(errors: list[OSError]) -> Iterator[Source]:
+    for error in errors:
+        where = _shown(Path(error.filename or "?"))
+        yield Source(where, "file", problem=f"cannot read folder: {error.strerror}")
+    errors.clear()
+
+
+def _entry_source(child: Path) -> Source:
+    """One folder entry as a Source, with a problem for anything that is not a readable file."""
+    shown = _shown(child)
+    if shown != str(child):
+        return Source(shown, "file", problem=NOT_UTF8_NAME)
+    try:
+        mode = child.stat().st_mode  # follows a symbolic link to a file
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError) and not child.is_symlink():
+            return Source(shown, "file", problem="file vanished while its folder was listed")
+        if not child.is_symlink():
+            return Source(shown, "file", problem=f"cannot read: {exc.strerror}")
+        if exc.errno == errno.ELOOP:
+            return Source(shown, "file", problem="symbolic link loop (it leads back to itself)")
+        try:
+            target = _shown(Path(os.readlink(child)))
+        except OSError:
+            return Source(shown, "file", problem="file vanished while its folder was listed")
+        return Source(
+            shown, "file", problem=f"broken symbolic link (its target {target} is missing)"
+        )
+    if stat.S_ISDIR(mode):  # only in a race: os.walk lists links to folders as folders
+        return Source(shown, "file", problem="symbolic link to a folder: not followed")
+    if not stat.S_ISREG(mode):
+        return Source(shown, "file", problem="not a regular file (a pipe, socket or device)")
+    return _file_source(child)

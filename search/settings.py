@@ -34,6 +34,13 @@ class Settings:
     max_file_bytes: int = field(
         default=20 * 1024 * 1024, metadata=_help("files or pages larger than this are skipped")
     )
+    max_text_chars: int = field(
+        default=900_000,
+        metadata=_help(
+            "documents with more text than this after cleaning are skipped"
+            " (spaCy NER reads at most 1,000,000 characters)"
+        ),
+    )
     user_agent: str = field(
         default="docsift/0.1 (+https://github.com/docsift/docsift)",
         metadata=_help("User-Agent sent when fetching URLs"),
@@ -104,6 +111,7 @@ _KINDS: dict[str, type] = {
     "snippet_chars": int,
     "max_query_chars": int,
     "max_file_bytes": int,
+    "max_text_chars": int,
     "user_agent": str,
     "fetch_timeout_s": float,
     "max_redirects": int,
@@ -160,6 +168,7 @@ def load_settings(
         "snippet_chars",
         "max_query_chars",
         "max_file_bytes",
+        "max_text_chars",
         "max_redirects",
         "ner_processes",
     ):

@@ -313,6 +313,7 @@ def test_decode_then_clean_random_bytes_only_raises_skip_document(data: bytes) -
 def test_extraction_f1_on_dev_set_is_at_least_95_percent(monkeypatch: pytest.MonkeyPatch) -> None:
     directory = shared_dir("data", "article_extraction_dev")
     bench = Path(__file__).resolve().parents[1] / "bench" / "extraction_quality.py"
+    monkeypatch.syspath_prepend(str(bench.parent))  # the bench scripts import bench/common.py
     spec = importlib.util.spec_from_file_location("extraction_quality", bench)
     scorer = importlib.util.spec_from_file_location("extraction_score", directory / "score.py")
     assert spec is not None and spec.loader is not None

@@ -222,6 +222,7 @@ def test_decode_accuracy_on_chardet_corpus_is_at_least_95_percent(
 ) -> None:
     directory = shared_dir("data", "chardet_tests")
     bench = Path(__file__).resolve().parents[1] / "bench" / "decode_accuracy.py"
+    monkeypatch.syspath_prepend(str(bench.parent))  # the bench scripts import bench/common.py
     spec = importlib.util.spec_from_file_location("decode_accuracy", bench)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
