@@ -1,4 +1,4 @@
-"""The `docsift` command line: ingest, reindex, search, serve, stats.
+"""The `docsift` command line: ingest, reindex, check, search, compare, serve, stats.
 
 The CLI is the composition root of the write side and one of the two edges where errors become
 exit statuses (the web app is the other). Library code raises; only this module prints.
@@ -13,6 +13,8 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -22,14 +24,24 @@ import click
 from indexer.aliases import refresh_aliases
 from indexer.pipeline import IngestReport, Pipeline
 from indexer.store import DocumentStore
-from search.errors import DocsiftError, QueryError
-from search.index import write_names
+from search.compare import Comparison
+from search.errors import DocsiftError, IndexBusy, QueryError
+from search.index import (
+    IndexInspection,
+    LockOwner,
+    ensure_index,
+    inspect_index,
+    write_lock,
+    write_names,
+)
 from search.results import SearchResponse
+from search.schema import SCHEMA_VERSION
 from search.service import SearchService
 from search.settings import Settings, load_settings
 
 logger = logging.getLogger("docsift")
 MAX_LISTED_PROBLEMS = 20
+DEFAULT_WAIT_S = 300.0  # how long a writing command queues behind another one
 
 
 class ExitStatus(IntEnum):
@@ -37,6 +49,7 @@ class ExitStatus(IntEnum):
     ERROR = 1
     USAGE = 2
     PARTIAL = 3  # ingest finished, but some documents failed
+    BUSY = 4  # another docsift process kept writing to this home for longer than --wait
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,6 +96,43 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
+# -- one writer at a time -----------------------------------------------------------------
+
+
+def wait_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--wait",
+        "wait_s",
+        type=click.FloatRange(min=0),
+        default=DEFAULT_WAIT_S,
+        show_default=True,
+        help="Seconds to queue behind another docsift process writing to this home "
+        "(0: fail at once); then exit status 4.",
+    )(command)
+
+
+@contextmanager
+def _writing(ctx: click.Context, operation: str, wait_s: float) -> Iterator[None]:
+    """Hold HOME/docsift.lock: ingest, crawl, reindex and alias changes run one at a time.
+
+    Raises:
+        IndexBusy: another docsift process still writes after wait_s (exit status 4).
+    """
+    settings = _settings(ctx)
+
+    def waiting(owner: LockOwner | None) -> None:
+        if not ctx.meta["quiet"]:
+            who = f" ({owner.describe()})" if owner else ""
+            click.echo(
+                f"waiting for another docsift process{who} to finish writing to "
+                f"{settings.home} (up to {wait_s:.0f} s, see --wait)",
+                err=True,
+            )
+
+    with write_lock(settings.index_dir, f"docsift {operation}", wait_s=wait_s, on_wait=waiting):
+        yield
+
+
 # -- ingest ----------------------------------------------------------------------------
 
 
@@ -122,6 +172,7 @@ def _print_report(report: IngestReport, quiet: bool) -> None:
     default=None,
     help="Progress bar (default: on when stderr is a terminal).",
 )
+@wait_option
 @click.pass_context
 def ingest(
     ctx: click.Context,
@@ -130,16 +181,22 @@ def ingest(
     as_json: bool,
     entities: bool,
     progress: bool | None,
+    wait_s: float,
 ) -> None:
-    """Ingest files, folders (recursively), JSON Lines exports and URLs."""
+    """Ingest files, folders (recursively), JSON Lines exports and URLs.
+
+    One writing command runs at a time per home: a second ingest (or a reindex or crawl) queues
+    for up to --wait seconds, then exits with status 4.
+    """
     settings = _settings(ctx)
-    with DocumentStore(settings.db_path) as store:
+    with _writing(ctx, "ingest", wait_s), DocumentStore(settings.db_path) as store:
         if if_empty and store.count():
             if not ctx.meta["quiet"]:
                 click.echo(
                     f"{store.count()} documents already in {settings.home}; nothing to ingest"
                 )
             return
+        ensure_index(settings.index_dir)  # searches answer (empty) even if this run is killed
         show = sys.stderr.isatty() and not ctx.meta["quiet"] if progress is None else progress
         pipeline = Pipeline.from_settings(settings, store, entities=entities)
         try:
@@ -161,15 +218,181 @@ def ingest(
 
 
 @cli.command()
+@wait_option
 @click.pass_context
-def reindex(ctx: click.Context) -> None:
-    """Rebuild the search index from the document store and swap it in atomically."""
+def reindex(ctx: click.Context, wait_s: float) -> None:
+    """Rebuild the search index from the document store and swap it in atomically.
+
+    Repairs everything `docsift check` reports. Queues behind another writing command for up to
+    --wait seconds, then exits with status 4.
+    """
     settings = _settings(ctx)
     started = time.perf_counter()
-    with DocumentStore(settings.db_path) as store:
+    with _writing(ctx, "reindex", wait_s), DocumentStore(settings.db_path) as store:
         count = Pipeline(settings, store).reindex()
     if not ctx.meta["quiet"]:
         click.echo(f"reindexed {count} documents in {time.perf_counter() - started:.1f} s")
+
+
+# -- check -----------------------------------------------------------------------------
+
+REINDEX = "docsift reindex"
+MAX_LISTED_IDS = 20
+
+
+def _check_problems(
+    store_ids: set[str], unindexed: list[str], inspection: IndexInspection
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every disagreement between the store and the index, each with its fix; and notes."""
+    problems: list[dict[str, Any]] = []
+    notes: list[str] = []
+
+    def problem(code: str, message: str, fix: str = REINDEX, ids: list[str] | None = None) -> None:
+        entry: dict[str, Any] = {"code": code, "message": message, "fix": fix}
+        if ids is not None:
+            entry["count"] = len(ids)
+            entry["ids"] = ids[:MAX_LISTED_IDS]
+        problems.append(entry)
+
+    if inspection.generation is None:
+        if store_ids:
+            problem("no_index", f"there is no index; the store holds {len(store_ids)} documents")
+    elif inspection.schema_version is not None and inspection.schema_version != SCHEMA_VERSION:
+        problem(
+            "schema_mismatch",
+            f"the index ({inspection.generation}) was built with schema "
+            f"v{inspection.schema_version}; this docsift uses v{SCHEMA_VERSION}",
+        )
+    elif inspection.error:
+        problem("index_unreadable", inspection.error)
+    else:
+        missing = sorted(store_ids - inspection.ids)
+        extra = sorted(inspection.ids - store_ids)
+        if missing:
+            problem(
+                "missing_from_index",
+                f"{len(missing)} documents in the store are not in the index",
+                ids=missing,
+            )
+        if extra:
+            problem(
+                "not_in_store",
+                f"{len(extra)} documents in the index are not in the store",
+                ids=extra,
+            )
+        if inspection.duplicate_ids:
+            problem(
+                "duplicate_ids",
+                f"{len(inspection.duplicate_ids)} ids are held by more than one index document",
+                ids=list(inspection.duplicate_ids),
+            )
+        for name, state in inspection.sidecars:
+            if state != "ok":
+                problem(
+                    "table_missing" if state == "missing" else "table_unreadable",
+                    f"{name} beside {inspection.generation} is {state}",
+                )
+    if unindexed:
+        problem(
+            "unindexed",
+            f"{len(unindexed)} store rows are not marked indexed (an ingest did not finish)",
+            fix="docsift ingest (the same input finishes them) or docsift reindex",
+            ids=unindexed,
+        )
+    for lock in inspection.locks:
+        if lock.state == "stale":
+            who = lock.owner.describe() if lock.owner else "an unknown process"
+            problem(
+                "stale_lock",
+                f"a stale write lock ({lock.path.name}) left by {who}, which is gone",
+                fix="cleared by the next docsift ingest or docsift reindex",
+            )
+        elif lock.state == "held":
+            who = lock.owner.describe() if lock.owner else "a process"
+            notes.append(
+                f"{who} is writing now ({lock.path.name}): differences may be in flight; "
+                "run `docsift check` again when it ends"
+            )
+    if inspection.leftovers:
+        notes.append(
+            f"{', '.join(inspection.leftovers)} left by an interrupted reindex "
+            "(harmless, never searched; the next reindex removes it)"
+        )
+    return problems, notes
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def check(ctx: click.Context, as_json: bool) -> None:
+    """Verify that the store and the index agree: counts, ids, unindexed rows, schema version,
+    the name and story tables, stale locks. Says what to run when they do not.
+
+    Exit status 0 when they agree, 1 when not; `docsift reindex` repairs every problem found.
+    """
+    settings = _settings(ctx)
+    store_ids: set[str] = set()
+    unindexed: list[str] = []
+    if settings.db_path.exists():
+        with DocumentStore(settings.db_path) as store:
+            store_ids, unindexed = store.ids(), store.unindexed_ids()
+    inspection = inspect_index(settings.index_dir)
+    problems, notes = _check_problems(store_ids, unindexed, inspection)
+    ok = not problems
+    data = {
+        "ok": ok,
+        "home": str(settings.home),
+        "store": {"documents": len(store_ids), "unindexed": len(unindexed)},
+        "index": {
+            "generation": inspection.generation,
+            "documents": inspection.documents,
+            "schema_version": inspection.schema_version,
+            "expected_schema_version": SCHEMA_VERSION,
+            "tables": dict(inspection.sidecars),
+            "error": inspection.error,
+        },
+        "locks": [lock.to_dict() for lock in inspection.locks],
+        "problems": problems,
+        "notes": notes,
+        "repair": None if ok else REINDEX,
+    }
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        _print_check(data)
+    if not ok:
+        ctx.exit(ExitStatus.ERROR)
+
+
+def _print_check(data: dict[str, Any]) -> None:
+    store, index = data["store"], data["index"]
+    click.echo(
+        f"store:  {store['documents']} documents"
+        + (f", {store['unindexed']} not marked indexed" if store["unindexed"] else "")
+    )
+    if index["generation"] is None:
+        click.echo("index:  none yet")
+    else:
+        click.echo(
+            f"index:  {index['documents']} documents in {index['generation']}, "
+            f"schema v{index['schema_version']} (this docsift: v{index['expected_schema_version']})"
+        )
+    for note in data["notes"]:
+        click.echo(f"note:   {note}")
+    if data["ok"]:
+        click.echo("OK: the store and the index agree")
+        return
+    count = len(data["problems"])
+    click.echo(f"{count} problem{'s' if count > 1 else ''}:")
+    for problem in data["problems"]:
+        shown = ", ".join(problem.get("ids", [])[:5])
+        more = " ..." if problem.get("count", 0) > 5 else ""
+        click.echo(f"  - {problem['message']}" + (f": {shown}{more}" if shown else ""))
+        click.echo(f"    fix: {problem['fix']}")
+    click.echo(
+        "repair: run `docsift reindex` (rebuilds the index from the store and fixes all of "
+        "these); `docsift ingest` of the same input also finishes unindexed rows"
+    )
 
 
 # -- crawl -----------------------------------------------------------------------------
@@ -238,6 +461,7 @@ def _print_crawl_report(report: Any, quiet: bool) -> None:
 @click.option(
     "--progress/--no-progress", default=None, help="Progress line (default: on a terminal)."
 )
+@wait_option
 @click.pass_context
 def crawl(
     ctx: click.Context,
@@ -256,6 +480,7 @@ def crawl(
     entities: bool,
     as_json: bool,
     progress: bool | None,
+    wait_s: float,
 ) -> None:
     """Crawl web sites and feeds from SEED URLs politely into the store and index.
 
@@ -295,7 +520,7 @@ def crawl(
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with DocumentStore(settings.db_path) as store:
+        with _writing(ctx, "crawl", wait_s), DocumentStore(settings.db_path) as store:
             pipeline = Pipeline.from_settings(settings, store, entities=entities)
             try:
                 kwargs: dict[str, Any] = {"stop": stop, "progress": on_progress if show else None}
@@ -407,7 +632,7 @@ def aliases_list(ctx: click.Context, label: str | None, as_json: bool) -> None:
 def aliases_merge(ctx: click.Context, variant: str, canonical: str, label: str | None) -> None:
     """Show VARIANT as CANONICAL from now on (a manual decision: it survives reindex)."""
     settings = _settings(ctx)
-    with DocumentStore(settings.db_path) as store:
+    with _writing(ctx, "aliases merge", DEFAULT_WAIT_S), DocumentStore(settings.db_path) as store:
         label = _label_of(store, variant, label)
         store.set_manual_merge(label, variant, canonical)
         count = _apply_alias_change(settings, store, label, variant)
@@ -421,7 +646,7 @@ def aliases_merge(ctx: click.Context, variant: str, canonical: str, label: str |
 def aliases_split(ctx: click.Context, variant: str, label: str | None) -> None:
     """Keep VARIANT as a name of its own: never merge it automatically again."""
     settings = _settings(ctx)
-    with DocumentStore(settings.db_path) as store:
+    with _writing(ctx, "aliases split", DEFAULT_WAIT_S), DocumentStore(settings.db_path) as store:
         label = _label_of(store, variant, label)
         store.set_manual_split(label, variant)
         count = _apply_alias_change(settings, store, label, variant)
@@ -513,6 +738,56 @@ def search(
         click.echo(json.dumps(response.to_dict(), indent=2, ensure_ascii=False))
     else:
         _print_response(response)
+
+
+# -- compare ---------------------------------------------------------------------------
+
+
+def _print_comparison(comparison: Comparison) -> None:
+    a, b = comparison.a, comparison.b
+    click.echo(f"A  {click.style(a.title, bold=True)}  id={a.doc_id}")
+    click.echo(f"B  {click.style(b.title, bold=True)}  id={b.doc_id}")
+    click.echo(f"\nB {comparison.summary}")
+    for change in comparison.entities:
+        for side, names in (("only in A", change.only_a), ("only in B", change.only_b)):
+            if names:
+                click.echo(f"  {change.label} {side}: {', '.join(names)}")
+    if comparison.quotes:
+        click.echo("\nQuotes:")
+    for quote in comparison.quotes:
+        speaker = quote.quote.speaker or "speaker not named"
+        flag = " [unsupported]" if quote.unsupported else ""
+        click.echo(f"  {quote.kind} ({quote.side.upper()}){flag}: {speaker}: “{quote.quote.text}”")
+        if quote.counterpart is not None:
+            other = quote.counterpart.speaker or "speaker not named"
+            click.echo(f"      A has: {other}: “{quote.counterpart.text}”")
+    if comparison.numbers:
+        click.echo("\nNumbers:")
+    for change in comparison.numbers:
+        click.echo(
+            f"  A{change.a_sentence + 1} / B{change.b_sentence + 1}: "
+            f"{', '.join(change.only_a) or '-'} -> {', '.join(change.only_b) or '-'}"
+        )
+    counts = comparison.counts()
+    click.echo(
+        f"\nSentences: {counts['sentences_aligned']} aligned, {counts['sentences_only_a']} "
+        f"only in A, {counts['sentences_only_b']} only in B"
+    )
+
+
+@cli.command("compare")
+@click.argument("a")
+@click.argument("b")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON /api/compare returns.")
+@click.pass_context
+def compare_cmd(ctx: click.Context, a: str, b: str, as_json: bool) -> None:
+    """What document B adds, drops or changes relative to document A (two versions of a
+    story): people, organisations, places, quotes, numbers, aligned sentences."""
+    comparison = SearchService.from_settings(_settings(ctx)).compare(a, b)
+    if as_json:
+        click.echo(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_comparison(comparison)
 
 
 # -- serve and stats ----------------------------------------------------------------------
@@ -677,6 +952,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         click.echo(f"docsift: bad query: {exc} (parameter {exc.param})", err=True)
         return ExitStatus.USAGE
+    except IndexBusy as exc:
+        if debug:
+            raise
+        click.echo(f"docsift: busy: {exc}", err=True)
+        return ExitStatus.BUSY
     except DocsiftError as exc:
         if debug:
             raise

@@ -22,6 +22,7 @@ from typing import Any
 from indexer.aliases import load_name_table, mark_weak_names, refresh_aliases
 from indexer.clean import (
     CleanText,
+    check_text_length,
     clean_html,
     clean_plain,
     looks_like_html,
@@ -37,6 +38,7 @@ from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
 from search.documents import Document, make_doc_id
 from search.errors import IngestError, SkipDocument
+from search.faults import fault_point
 from search.index import (
     ensure_index,
     index_writer,
@@ -176,6 +178,7 @@ class _IndexFeed:
             for document in documents:
                 self._writer.update_document(**mark_weak_names(document).to_fields())
                 self.ids.append(document.doc_id)
+                fault_point("ingest.index_write")
             self._pending += len(documents)
             if self._pending >= self.COMMIT_EVERY:
                 self._writer.commit(merge=False)
@@ -186,6 +189,7 @@ class _IndexFeed:
             return
         with self.tally.timed("index"):
             if error is None:
+                fault_point("ingest.before_commit")
                 self._writer.commit()
             else:
                 self._writer.cancel()
@@ -365,6 +369,7 @@ class Pipeline:
         published: dt.date | None = None,
         published_source: str = "",
     ) -> Document:
+        check_text_length(clean, self.settings.max_text_chars, item.source)
         if published is None and clean.published is not None:
             published, published_source = clean.published, clean.published_source or "metadata"
         if published is None:
@@ -458,6 +463,7 @@ class Pipeline:
                     batch.append(enriched)
                 if batch and (enriched is None or len(batch) >= batch_size):
                     stored = self._store(batch, tally)
+                    fault_point("ingest.stored")
                     feed.write(stored)
                     with tally.timed("stories"):  # signatures now, while NER still runs
                         signed.extend(refresh_signatures(self.store, [d.doc_id for d in stored]))
@@ -468,13 +474,16 @@ class Pipeline:
                     tally.finished = []
                 if enriched is None:
                     break
+        fault_point("ingest.after_commit")
         self.store.mark_indexed(feed.ids)
         with tally.timed("aliases"):
             names = refresh_aliases(self.store)
         with tally.timed("index"):
             indexed = len(set(feed.ids) | set(self._update_index(names)))
         with tally.timed("stories"):
-            write_stories(self.settings.index_dir, update_stories(self.store, names, signed=signed))
+            stories = update_stories(self.store, names, signed=signed)
+            fault_point("ingest.stories")
+            write_stories(self.settings.index_dir, stories)
         return IngestReport(
             added=tally.added,
             updated=tally.updated,
@@ -561,5 +570,6 @@ class Pipeline:
             names=names,
             stories=update_stories(self.store, names, full=True),
         )
+        fault_point("reindex.after_swap")
         self.store.mark_indexed()
         return count

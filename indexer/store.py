@@ -333,6 +333,17 @@ class DocumentStore:
             self.db.execute("SELECT count(*) FROM documents WHERE indexed = 0").fetchone()[0]
         )
 
+    def ids(self) -> set[str]:
+        """Every document id (`docsift check` compares them with the index's)."""
+        return {row[0] for row in self.db.execute("SELECT doc_id FROM documents")}
+
+    def unindexed_ids(self) -> list[str]:
+        """Ids of the rows not yet marked indexed, in id order."""
+        return [
+            row[0]
+            for row in self.db.execute("SELECT doc_id FROM documents WHERE indexed = 0 ORDER BY 1")
+        ]
+
     def mark_indexed(self, doc_ids: Iterable[str] | None = None) -> None:
         """Record that the index holds these documents (all, when doc_ids is None)."""
         with self.db:
