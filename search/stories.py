@@ -4,6 +4,10 @@ Duplicate and rewrite detection (indexer.dedup) is corpus-wide and changes as do
 arrive, so, like the name table, its result lives in a small `stories.json` beside the index
 and is applied at query time (collapsing versions, listing them on a document page); regrouping
 never rewrites indexed documents. Only documents with at least one other version appear in it.
+
+Since format 2 it also keeps, for each later version of a story, what comparing it with the
+story's earliest version found (search.compare): `adds_people` and `unsupported_quotes`, the
+flags behind the search filter `changes=`. A format 1 file reads as a table without flags.
 """
 
 from __future__ import annotations
@@ -15,6 +19,20 @@ from pathlib import Path
 from typing import Any
 
 STORIES_FILE = "stories.json"
+STORIES_FORMAT = 2
+# what a later version of a story can be flagged with, and how the search page names it
+CHANGE_FLAGS = {
+    "unsupported_quotes": "Has unsupported quotes",
+    "adds_people": "Adds people",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VersionChanges:
+    """A later version of a story compared with the story's earliest one (`base`)."""
+
+    base: str
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -25,6 +43,7 @@ class StoryTable:
     members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     reasons: Mapping[str, str] = field(default_factory=dict)
     pair_reasons: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    changes: Mapping[str, VersionChanges] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -32,9 +51,23 @@ class StoryTable:
         stories: Mapping[str, tuple[str, ...]],
         reasons: Mapping[str, str],
         edges: Mapping[tuple[str, str], str],
+        changes: Mapping[str, VersionChanges] | None = None,
     ) -> StoryTable:
         story_of = {doc_id: story for story, docs in stories.items() for doc_id in docs}
-        return cls(story_of, dict(stories), dict(reasons), dict(edges))
+        return cls(story_of, dict(stories), dict(reasons), dict(edges), dict(changes or {}))
+
+    def with_changes(self, changes: Mapping[str, VersionChanges]) -> StoryTable:
+        """The same groups with these comparison results."""
+        return StoryTable(self.story_of, self.members, self.reasons, self.pair_reasons, changes)
+
+    def flags(self, doc_id: str) -> tuple[str, ...]:
+        """What comparing this version with its story's earliest one flagged (CHANGE_FLAGS)."""
+        found = self.changes.get(doc_id)
+        return found.flags if found else ()
+
+    def flagged(self, flag: str) -> tuple[str, ...]:
+        """Every document carrying this flag, in id order."""
+        return tuple(sorted(d for d, c in self.changes.items() if flag in c.flags))
 
     def story(self, doc_id: str) -> str:
         """The story id of a document (its own id when it has no other version)."""
@@ -51,9 +84,14 @@ class StoryTable:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "format": STORIES_FORMAT,
             "stories": {story: list(docs) for story, docs in sorted(self.members.items())},
             "reasons": dict(sorted(self.reasons.items())),
             "pairs": [[a, b, reason] for (a, b), reason in sorted(self.pair_reasons.items())],
+            "changes": {
+                doc_id: {"base": c.base, "flags": list(c.flags)}
+                for doc_id, c in sorted(self.changes.items())
+            },
         }
 
     @classmethod
@@ -61,6 +99,16 @@ class StoryTable:
         stories = data.get("stories") if isinstance(data.get("stories"), dict) else {}
         reasons = data.get("reasons") if isinstance(data.get("reasons"), dict) else {}
         pairs = data.get("pairs") if isinstance(data.get("pairs"), list) else []
+        # absent from format 1 files: no version has been compared yet
+        raw_changes = data.get("changes") if isinstance(data.get("changes"), dict) else {}
+        changes = {
+            str(doc_id): VersionChanges(
+                str(c.get("base", "")),
+                tuple(str(f) for f in c.get("flags", []) if str(f) in CHANGE_FLAGS),
+            )
+            for doc_id, c in (raw_changes or {}).items()
+            if isinstance(c, dict) and isinstance(c.get("flags", []), list)
+        }
         return cls.build(
             {str(k): tuple(map(str, v)) for k, v in (stories or {}).items() if isinstance(v, list)},
             {str(k): str(v) for k, v in (reasons or {}).items()},
@@ -69,6 +117,7 @@ class StoryTable:
                 for p in pairs or []
                 if isinstance(p, list) and len(p) == 3
             },
+            changes,
         )
 
 

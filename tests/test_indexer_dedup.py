@@ -141,7 +141,7 @@ def test_reindex_keeps_groups(tmp_path: Path) -> None:
         Pipeline(settings, store).reindex()
     assert _groups(settings) == before
     data = json.loads((settings.index_dir.resolve() / "stories.json").read_text("utf-8"))
-    assert set(data) == {"stories", "reasons", "pairs"}
+    assert set(data) == {"format", "stories", "reasons", "pairs", "changes"}
 
 
 def test_short_texts_are_never_grouped(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 
+from search.compare import parse_compare
 from search.errors import QueryError
 from search.query import SearchRequest
 from search.service import SearchService
@@ -42,6 +43,13 @@ def document(doc_id: str) -> Response:
     data["versions"] = [link.to_dict() for link in service.versions(doc_id)]
     data["related"] = [link.to_dict() for link in service.related(doc_id)]
     return jsonify(data)
+
+
+@bp.get("/api/compare", **JSON_ONLY)
+def compare() -> Response:
+    """What version `b` adds, drops or changes relative to version `a` (search.compare)."""
+    a, b = parse_compare(request.args)
+    return jsonify(get_service().compare(a, b).to_dict())
 
 
 @bp.get("/api/entity/<label>/<path:name>", **JSON_ONLY)

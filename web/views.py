@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from search.compare import Comparison, Mark, Sentence, parse_compare
 from search.errors import EntityNotFound, QueryError
 from search.query import FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
 from search.results import Facet, FacetValue
+from search.stories import CHANGE_FLAGS
 from web import feed, mentions, urls
 from web.app import get_service
 
@@ -41,7 +43,12 @@ def search() -> str:
     service = get_service()
     search_request = service.parse(request.args)
     response = service.search(search_request)
-    return render_template("search.html", response=response, req=search_request)
+    return render_template(
+        "search.html",
+        response=response,
+        req=search_request,
+        changes=service.change_facet(search_request),
+    )
 
 
 @bp.get("/search.atom")
@@ -64,6 +71,7 @@ def search_feed() -> Response:
 def document(doc_id: str) -> str:
     service = get_service()
     doc = service.get(doc_id)
+    versions = service.versions(doc_id)
     link_for = mentions.entity_link_for(doc, urls.entity_url, urls.mentioned_date_url)
     return render_template(
         "document.html",
@@ -71,9 +79,86 @@ def document(doc_id: str) -> str:
         paragraphs=mentions.marked_paragraphs(doc, link_for),
         legend=mentions.mention_labels_used(doc),
         dates=mentions.mentioned_dates(doc),
-        versions=service.versions(doc_id),
+        versions=versions,
         related=service.related(doc_id),
+        compare_urls={
+            link.doc_id: compare_url(*service.compare_order(doc_id, link.doc_id))
+            for link in versions
+        },
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SideBySide:
+    """One row of the comparison page: a's and b's sentence (either may be missing)."""
+
+    status: str
+    score: float
+    a: int | None
+    b: int | None
+    a_html: Markup | None
+    b_html: Markup | None
+
+
+@bp.get("/compare/<a>/<b>")
+def compare(a: str, b: str) -> str:
+    """Two versions of a story side by side, with what b adds, drops or changes."""
+    comparison = get_service().compare(a, b)
+    return render_template(
+        "compare.html",
+        comparison=comparison,
+        rows=side_by_side(comparison),
+        swap_url=compare_url(b, a),
+    )
+
+
+@bp.get("/compare")
+def compare_ids() -> str:
+    """The same page for ids a path segment cannot hold: /compare?a=<id>&b=<id>."""
+    return compare(*parse_compare(request.args))
+
+
+def compare_url(a: str, b: str) -> str:
+    """The comparison page of two documents (query form for ids holding a slash)."""
+    if "/" in a or "/" in b:
+        return url_for("views.compare_ids", a=a, b=b)
+    return url_for("views.compare", a=a, b=b)
+
+
+def side_by_side(comparison: Comparison) -> list[SideBySide]:
+    """The aligned rows with each sentence's names and changed quotes marked."""
+    marks = {"a": comparison.marks("a"), "b": comparison.marks("b")}
+
+    def html(side: str, index: int | None) -> Markup | None:
+        if index is None:
+            return None
+        version = comparison.a if side == "a" else comparison.b
+        return marked_sentence(version.sentences[index], marks[side])
+
+    return [
+        SideBySide(row.status, row.score, row.a, row.b, html("a", row.a), html("b", row.b))
+        for row in comparison.rows
+    ]
+
+
+def marked_sentence(sentence: Sentence, marks: tuple[Mark, ...]) -> Markup:
+    """A sentence as escaped HTML with <mark> around the spans to highlight in it."""
+    pieces: list[Markup] = []
+    text, pos = sentence.text, 0
+    for mark in marks:
+        start = max(mark.start, sentence.start) - sentence.start
+        end = min(mark.end, sentence.end) - sentence.start
+        if start >= end or start < pos:
+            continue  # outside this sentence, or inside a span already marked
+        pieces.append(escape(text[pos:start]))
+        pieces.append(
+            Markup('<mark class="cmp-{} cmp-{}" title="{}">{}</mark>').format(
+                mark.kind, mark.label.replace("_", "-"), mark.note, text[start:end]
+            )
+        )
+        pos = end
+    pieces.append(escape(text[pos:]))
+    return Markup("").join(pieces)
 
 
 @bp.get("/entity/<label>/<path:name>")
@@ -219,6 +304,8 @@ bp.add_app_template_global(ENTITY_NOUNS, "entity_nouns")
 bp.add_app_template_global(mentions.MENTION_NAMES, "mention_names")
 bp.add_app_template_global(HISTOGRAMS, "histogram_params")
 bp.add_app_template_global(QUERY_FIELDS, "query_fields")
+bp.add_app_template_global(CHANGE_FLAGS, "change_labels")
+bp.add_app_template_global(compare_url)
 
 
 @bp.app_template_global("all_versions_url")
