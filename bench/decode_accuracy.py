@@ -21,6 +21,8 @@ TARGET = 0.95
 
 sys.path.insert(0, str(ROOT))
 
+from common import record  # noqa: E402
+
 from indexer.decode import decode_bytes  # noqa: E402
 
 
@@ -96,6 +98,36 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {line}")
     if result.skipped:
         print(f"skipped (no Python codec): {len(result.skipped)}: {', '.join(result.skipped)}")
+    up_share = result.upstream_correct / result.upstream_total if result.upstream_total else None
+    lines = [
+        f"chardet test corpus, {result.total} files decoded by `decode_bytes` (no HTTP charset, "
+        f"html sniffed), exact text of the true codec: **{share:.3f}** "
+        f"({result.correct}/{result.total}; target >= {TARGET})."
+    ]
+    if up_share is not None:
+        lines.append(
+            f"On the subset chardet's own test.py checks (upstream_tested): {up_share:.3f} "
+            f"({result.upstream_correct}/{result.upstream_total})."
+        )
+    if result.skipped:
+        lines.append(f"Skipped (no Python codec): {len(result.skipped)}.")
+    record(
+        "decode",
+        {
+            "files": result.total,
+            "correct": result.correct,
+            "accuracy": round(share, 4),
+            "target": TARGET,
+            "upstream_files": result.upstream_total,
+            "upstream_correct": result.upstream_correct,
+            "upstream_accuracy": round(up_share, 4) if up_share is not None else None,
+            "misses": sum(len(rows) for rows in result.misses.values()),
+            "skipped": len(result.skipped),
+            "seconds": round(elapsed, 1),
+            **{f"method_{name}": n for name, n in sorted(result.methods.items())},
+        },
+        lines=lines,
+    )
     return 0 if share >= TARGET else 1
 
 

@@ -21,6 +21,8 @@ TARGET_F1 = 0.95
 
 sys.path.insert(0, str(ROOT))
 
+from common import record  # noqa: E402
+
 from indexer.clean import clean_html  # noqa: E402
 from indexer.decode import decode_bytes  # noqa: E402
 from search.errors import SkipDocument  # noqa: E402
@@ -69,9 +71,27 @@ def main(argv: list[str] | None = None) -> int:
     if completed.returncode != 0:
         print(completed.stderr.strip(), file=sys.stderr)
         return completed.returncode
-    f1 = float(json.loads(completed.stdout)["f1"])
+    scores = json.loads(completed.stdout)
+    f1 = float(scores["f1"])
     print(f"pages: {len(predictions)}; F1 {f1:.3f} (target >= {TARGET_F1})")
     print(f"time: {ms_per_page:.0f} ms/page (decode + clean)")
+    record(
+        "extraction",
+        {
+            "pages": len(predictions),
+            **{key: float(value) for key, value in scores.items()},
+            "target_f1": TARGET_F1,
+            "ms_per_page": round(ms_per_page, 1),
+        },
+        lines=[
+            f"Article-extraction dev set, {len(predictions)} pages through `decode_bytes` + "
+            f"`clean_html`, scored by the set's score.py (word 4-gram shingles): "
+            f"F1 **{f1:.3f}** (target >= {TARGET_F1}).",
+            f"Precision {float(scores.get('precision', 0)):.3f}, recall "
+            f"{float(scores.get('recall', 0)):.3f}, exact token match "
+            f"{float(scores.get('accuracy', 0)):.3f}; {ms_per_page:.0f} ms/page.",
+        ],
+    )
     return 0 if f1 >= TARGET_F1 else 1
 
 
