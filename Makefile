@@ -51,16 +51,31 @@ $(AXE):
 	  echo "npm is not installed: the accessibility (axe-core) tests will skip"; \
 	fi
 
+# Every benchmark, then bench/REPORT.md from the figures they keep. The scale part (a
+# 10x Reuters corpus ingested at 1k..216k stories) takes well over an hour on 2 cores;
+# `make bench GROWTH_SIZES=1000,10000` keeps it short.
+GROWTH_SIZES ?= 1000,10000,50000,215780
+comma := ,
+SCALE_HOME = bench/out/growth/$(lastword $(subst $(comma), ,$(GROWTH_SIZES)))
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/decode_accuracy.py $(SHARED)/data/chardet_tests
 	$(BIN)/python bench/extraction_quality.py $(SHARED)/data/article_extraction_dev
 	$(BIN)/python bench/ner_quality.py $(SHARED)/data/conll2003
 	$(BIN)/python bench/date_quality.py $(SHARED)/data/gum_wikinews_ner
-	$(BIN)/python bench/ingest.py $(SHARED)/data/reuters21578/reuters.jsonl --keep bench/out/reuters
-	$(BIN)/python bench/facets.py --home bench/out/reuters
+	$(BIN)/python bench/ranking.py $(SHARED)/data/cranfield
+	$(BIN)/python bench/ingest.py $(SHARED)/data/reuters21578/reuters.jsonl --keep bench/out/reuters --rounds 2 --rerun --record ingest
+	$(BIN)/python bench/facets.py --home bench/out/reuters --record facets-21k
 	$(BIN)/python bench/reuters_people.py --home bench/out/reuters
+	$(BIN)/python bench/http_latency.py --home bench/out/reuters --clients 8 --seconds 30 --record http_latency-21k
+	$(BIN)/python bench/load.py --home bench/out/reuters
 	$(BIN)/python bench/duplicates.py $(SHARED)/data/bbc_news/raw
+	$(BIN)/python bench/compare_quality.py
 	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/growth.py --sizes $(GROWTH_SIZES)
+	$(BIN)/python bench/http_latency.py --home $(SCALE_HOME) --clients 8 --seconds 30 --record http_latency-scale
+	$(BIN)/python bench/facets.py --home $(SCALE_HOME) --rounds 1 --baseline-queries 5 --record facets-scale
+	$(BIN)/python bench/report.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

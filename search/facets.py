@@ -9,6 +9,7 @@ other facet's filter but not its own, so selecting one person never hides the ot
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -41,6 +42,24 @@ class FacetArrays:
     def count(self, mask: np.ndarray) -> np.ndarray:
         """Documents per value among the documents in mask."""
         return np.bincount(self.entry_value[mask[self.entry_doc]], minlength=len(self.values))
+
+    @functools.cached_property
+    def alphabetical(self) -> np.ndarray:
+        """Each value id's rank in alphabetical order (ties in counts sort by name)."""
+        rank = np.empty(len(self.values), dtype=np.int64)
+        rank[sorted(range(len(self.values)), key=self.values.__getitem__)] = np.arange(
+            len(self.values)
+        )
+        return rank
+
+    def ranked(self, per_value: np.ndarray) -> list[tuple[str, int]]:
+        """(value, count) for every value counted, most documents first, then by name."""
+        nonzero = np.flatnonzero(per_value)
+        order = nonzero[np.lexsort((self.alphabetical[nonzero], -per_value[nonzero]))]
+        values = self.values
+        return list(
+            zip([values[i] for i in order.tolist()], per_value[order].tolist(), strict=True)
+        )
 
 
 def _postings(reader: IndexReader, field: str) -> dict[str, np.ndarray]:
@@ -285,10 +304,7 @@ def count_facets(
 
     counts: dict[str, list[tuple[str, int]]] = {}
     for name, arrays in facet_index.fields.items():
-        per_value = arrays.count(without(name))
-        nonzero = np.nonzero(per_value)[0]
-        order = sorted(nonzero.tolist(), key=lambda i: (-int(per_value[i]), arrays.values[i]))
-        counts[name] = [(arrays.values[i], int(per_value[i])) for i in order]
+        counts[name] = arrays.ranked(arrays.count(without(name)))
     histograms = {
         name: entries.histogram(without(name)) for name, entries in facet_index.dates.items()
     }

@@ -1,4 +1,5 @@
-"""SearchRequest and its validation: the one parser both the web and the CLI use.
+"""SearchRequest and its validation, and the query text's meaning (to_whoosh): the one parser
+both the web and the CLI use.
 
 `parse_request` takes any mapping of parameters (Werkzeug's MultiDict or a plain dict) so the
 query semantics are identical in every front end; every bad value raises QueryError naming the
@@ -14,7 +15,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from whoosh.fields import Schema
+from whoosh.qparser import MultifieldParser, OrGroup
+from whoosh.query import And, Every, NullQuery, Phrase, Query, Term
+
 from search.errors import QueryError
+from search.schema import SEARCH_FIELDS
+from search.stories import CHANGE_FLAGS
 
 FACETS = ("person", "org", "place")
 # date histograms and the range parameters that filter them
@@ -35,6 +42,13 @@ QUERY_FIELDS = (
     "mentioned",
 )
 MAX_PAGE = 1000
+# a query of up to this many words (stop words aside; a phrase or field:term is one) needs them
+# all; a longer one, such as a question typed as a sentence, ranks documents by how well they
+# match it, so one missing word no longer hides the best answer
+ALL_WORDS_UP_TO = 3
+# Whoosh's coordination bonus: a small extra score for each further word a document matches
+# explicit operators: the query is taken as written (words side by side all required)
+OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
 MAX_FILTER_VALUES = 20
 MAX_FILTER_CHARS = 200
 
@@ -53,6 +67,9 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     versions: str = "collapse"
+    # later versions of stories flagged by comparison with the earliest (search.stories):
+    # any of these (OR), like the values of one facet
+    changes: tuple[str, ...] = ()
     # the deployment's default page size: per_page goes into URLs only when it differs
     default_per_page: int = field(default=10, compare=False)
 
@@ -72,10 +89,23 @@ class SearchRequest:
         current[facet] = values
         return replace(self, filters=_ordered(current), page=1)
 
+    def with_change_toggled(self, flag: str) -> SearchRequest:
+        """The same request with one `changes` flag added or removed, back on page 1."""
+        flags = (
+            tuple(f for f in self.changes if f != flag)
+            if flag in self.changes
+            else tuple(f for f in CHANGE_FLAGS if f in (*self.changes, flag))
+        )
+        return replace(self, changes=flags, page=1)
+
+    def without_changes(self) -> SearchRequest:
+        return replace(self, changes=(), page=1)
+
     def without_filters(self) -> SearchRequest:
         return replace(
             self,
             filters=(),
+            changes=(),
             date_from=None,
             date_to=None,
             mentioned_from=None,
@@ -100,6 +130,7 @@ class SearchRequest:
     def has_filters(self) -> bool:
         return bool(
             self.filters
+            or self.changes
             or self.date_from
             or self.date_to
             or self.mentioned_from
@@ -116,6 +147,7 @@ class SearchRequest:
             params.append(("q", self.q))
         for name, values in self.filters:
             params.extend((name, v) for v in values)
+        params.extend(("changes", flag) for flag in self.changes)
         if self.date_from:
             params.append(("from", self.date_from.isoformat()))
         if self.date_to:
@@ -140,7 +172,8 @@ class SearchRequest:
     def to_dict(self) -> dict[str, Any]:
         return {
             "q": self.q,
-            "filters": {name: list(values) for name, values in self.filters},
+            "filters": {name: list(values) for name, values in self.filters}
+            | ({"changes": list(self.changes)} if self.changes else {}),
             "from": self.date_from.isoformat() if self.date_from else None,
             "to": self.date_to.isoformat() if self.date_to else None,
             "mentioned_from": self.mentioned_from.isoformat() if self.mentioned_from else None,
@@ -294,6 +327,7 @@ def parse_request(
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}", "sort", sort)
     page = _parse_int(_getone(params, "page"), "page", 1, 1, MAX_PAGE)
     per_page = _parse_int(_getone(params, "per_page"), "per_page", page_size, 1, max_page_size)
+    changes = parse_changes(_getlist(params, "changes"))
     versions = (_getone(params, "versions") or "collapse").strip().lower()
     if versions not in VERSIONS:
         raise QueryError(
@@ -310,5 +344,81 @@ def parse_request(
         page=page,
         per_page=per_page,
         versions=versions,
+        changes=changes,
         default_per_page=page_size,
     )
+
+
+def parse_changes(values: Sequence[str]) -> tuple[str, ...]:
+    """The `changes` filter: flags from CHANGE_FLAGS, in their canonical order.
+
+    Raises:
+        QueryError: an unknown flag.
+    """
+    wanted = set()
+    for raw in values:
+        value = raw.strip().lower()
+        if not value:
+            continue
+        if value not in CHANGE_FLAGS:
+            raise QueryError(
+                f"changes must be one of {', '.join(CHANGE_FLAGS)}, got {raw[:50]!r}",
+                "changes",
+                raw[:50],
+            )
+        wanted.add(value)
+    return tuple(flag for flag in CHANGE_FLAGS if flag in wanted)
+
+
+def to_whoosh(q: str, schema: Schema, fields: Sequence[str] = SEARCH_FIELDS) -> Query:
+    """The Whoosh query for the text of a request, searched in `fields`.
+
+    Words side by side must all match when there are at most ALL_WORDS_UP_TO of them (stop words
+    do not count) or when the query uses AND, OR or NOT. A longer query without operators, such
+    as a question, matches documents that have any of its words, best matches first.
+
+    Raises:
+        QueryError: Whoosh cannot parse the text.
+    """
+    if not q:
+        return Every()
+    try:
+        query = MultifieldParser(list(fields), schema).parse(q)
+        if _clauses(query) <= ALL_WORDS_UP_TO or OPERATORS.search(re.sub(r'"[^"]*"', "", q)):
+            return _checked(query, schema, q)
+        # plain OR, no coordination bonus: the bonus scores every match in Python (it counts
+        # matched terms per document), while plain OR lets Whoosh skip whole posting blocks
+        # that cannot reach the top; on Cranfield it was worth 0.001 nDCG@10
+        return _checked(MultifieldParser(list(fields), schema, group=OrGroup).parse(q), schema, q)
+    except QueryError:
+        raise
+    except Exception as exc:  # Whoosh raises assorted types on odd syntax
+        raise QueryError(f"cannot parse query: {exc}", "q", q) from exc
+
+
+def _checked(query: Query, schema: Schema, q: str) -> Query:
+    """Reject what Whoosh parses but cannot run: a phrase in a field that keeps no word
+    positions (year, date, the entity lists), or a date field given words, fails only at search
+    time, deep in the matcher."""
+    for leaf in [query] if query.is_leaf() else query.leaves():
+        if isinstance(leaf, Term) and leaf.fieldname in schema:
+            try:
+                schema[leaf.fieldname].to_bytes(leaf.text)
+            except Exception as exc:  # DATETIME raises bare Exception, numbers ValueError
+                raise QueryError(
+                    f"{leaf.fieldname}: cannot read {leaf.text!r} as a value of that field",
+                    "q",
+                    q,
+                ) from exc
+        if isinstance(leaf, Phrase):
+            name = leaf.fieldname
+            if name not in schema or not schema[name].format.supports("positions"):
+                raise QueryError(f"{name}: takes single words, not a phrase in quotes", "q", q)
+    return query
+
+
+def _clauses(query: Query) -> int:
+    """How many parts an all-words query requires: words, phrases, field:term, groups."""
+    if query is NullQuery:
+        return 0
+    return len(query.subqueries) if isinstance(query, And) else 1

@@ -6,19 +6,20 @@ import datetime as dt
 import html
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import numpy as np
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.index import Index
-from whoosh.qparser import MultifieldParser
 from whoosh.query import Every, Query
 from whoosh.searching import Searcher
-from whoosh.sorting import FunctionFacet
 
+from search.compare import Comparison, compare_documents
 from search.documents import Document, document_from_stored, split_values
 from search.errors import DocumentNotFound, EntityNotFound, IndexUnavailable, QueryError
 from search.facets import (
@@ -29,12 +30,13 @@ from search.facets import (
     count_facets,
 )
 from search.index import index_exists, open_index, open_searcher
+from search.matching import by_date, first_per_story, query_mask, top_by_relevance
 from search.names import NAMES_FILE, NameTable, read_name_table
-from search.query import FACETS, HISTOGRAMS, SearchRequest, parse_request
+from search.query import FACETS, HISTOGRAMS, SearchRequest, parse_request, to_whoosh
 from search.results import EntityResponse, Facet, FacetValue, Hit, SearchResponse, StoryLink
 from search.schema import FACET_FIELDS, MENTIONED_FIELD, SEARCH_FIELDS
 from search.settings import Settings
-from search.stories import STORIES_FILE, StoryTable, read_story_table
+from search.stories import CHANGE_FLAGS, STORIES_FILE, StoryTable, read_story_table
 
 RELATED_NAMES = 3
 
@@ -61,12 +63,17 @@ def excerpt(text: str, chars: int) -> str:
     return html.escape(cut) + " …"
 
 
-def _date_sort(facet_index: FacetIndex, *, newest: bool) -> FunctionFacet:
-    """Sort key by publication date with undated documents last in either direction."""
-    ordinal = facet_index.published_ordinal
-    if newest:
-        return FunctionFacet(lambda _s, docnum: -int(ordinal[docnum]))
-    return FunctionFacet(lambda _s, docnum: int(ordinal[docnum]) or 10**8)
+def _highlight_words(searcher: Searcher, query: Query) -> frozenset[str]:
+    """The body words a query searches for (wildcards expanded), for snippets."""
+    # not Query.existing_terms: its loop variable shadows its `fieldname` argument, so after
+    # the first leaf it skips every leaf of another field
+    reader = searcher.reader()
+    words = set()
+    for leaf in query.leaves():
+        for name, text in leaf.expanded_terms(reader, phrases=True):
+            if name == "body":
+                words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return frozenset(words)
 
 
 def shown_entities(
@@ -97,13 +104,16 @@ class _Sidecar(Generic[T]):
     filename: str
     read: Callable[[Path], T]
     value: T
-    key: tuple[Path, int] | None = None
+    key: tuple[Path, tuple[int, ...]] | None = None
 
     def current(self, target: Path, lock: threading.Lock) -> T:
         try:
-            stamp = (target / self.filename).stat().st_mtime_ns
+            info = (target / self.filename).stat()
+            # the inode and size too: two rewrites within one timestamp tick (the file is
+            # replaced, never edited in place) must still read as a change
+            stamp: tuple[int, ...] = (info.st_mtime_ns, info.st_ino, info.st_size)
         except OSError:
-            stamp = 0
+            stamp = ()
         with lock:
             if self.key != (target, stamp):
                 self.value = self.read(target)
@@ -111,14 +121,170 @@ class _Sidecar(Generic[T]):
             return self.value
 
 
+RESULT_CACHE_SIZE = 256
+# FacetCounts keep every value's count (tens of thousands for a browse of a large corpus) and
+# the result mask, responses only the shown page and facet values: keep fewer of the former
+COUNTS_CACHE_SIZE = 16
+# Whoosh copies each segment file of an open searcher into memory (about 6 MB per 1,000
+# Reuters stories), so the pool stays small
+SEARCHERS = 2
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+# generation directory, commit (TOC generation) within it; None for an index without segments
+Snapshot = tuple[Path, int | None]
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """A result cache's counters, for stats() and tests."""
+
+    hits: int
+    misses: int
+    entries: int
+    size: int
+
+
+class LruCache(Generic[K, V]):
+    """A bounded, thread-safe map that forgets its least recently used entry first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self._hits = 0
+        self._misses = 0
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is None:
+                self._misses += 1
+                return None
+            self._items.move_to_end(key)
+            self._hits += 1
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def stats(self) -> CacheStats:
+        with self._lock:
+            return CacheStats(self._hits, self._misses, len(self._items), self.size)
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """Everything a search result depends on besides the request: the generation directory,
+    the commit within it (every ingest commit or delete advances it) and the name and story
+    tables' file stamps. A result cached under one state is never served for another."""
+
+    target: Path
+    commit: int | None
+    names: Hashable
+    stories: Hashable
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.target, self.commit
+
+
+class SearcherPool:
+    """Searchers kept open over the current commit, each lent to one thread at a time.
+
+    Opening a searcher reads every segment, so searchers are reused until the index changes;
+    then idle ones are closed and fresh ones opened. A searcher is never shared by two threads:
+    the files of a Whoosh reader keep one read position. Whoosh's `Searcher.refresh()` is not
+    used because it keeps the reader of a segment that gained deletions since, so a refreshed
+    searcher still finds the replaced version of an updated document.
+    """
+
+    def __init__(self, size: int = SEARCHERS) -> None:
+        self.size = max(1, size)
+        self._cond = threading.Condition()
+        self._idle: list[Searcher] = []
+        self._snapshot: Snapshot | None = None
+        self._lent = 0  # searchers lent out or being opened
+        self._local = threading.local()
+
+    @contextmanager
+    def lend(self, ix: Index, wanted: Snapshot) -> Iterator[tuple[Searcher, Snapshot]]:
+        """A searcher reading the `wanted` commit or a later one, and the commit it reads.
+
+        Nested use in one thread gets the searcher that thread already holds (one snapshot
+        for the whole operation, and no wait on a pool it is itself keeping full).
+
+        Raises:
+            IndexUnavailable: the index files cannot be read.
+        """
+        held: tuple[Searcher, Snapshot] | None = getattr(self._local, "held", None)
+        if held is not None:
+            yield held
+            return
+        lent = self._take(ix, wanted)
+        self._local.held = lent
+        try:
+            yield lent
+        finally:
+            self._local.held = None
+            self._give_back(*lent)
+
+    def _take(self, ix: Index, wanted: Snapshot) -> tuple[Searcher, Snapshot]:
+        stale: list[Searcher] = []
+        with self._cond:
+            while True:
+                if self._snapshot != wanted:
+                    stale.extend(self._idle)
+                    self._idle = []
+                    self._snapshot = wanted
+                if self._idle or self._lent < self.size:
+                    break
+                self._cond.wait()
+            idle = self._idle.pop() if self._idle else None
+            self._lent += 1
+        for old in stale:
+            old.close()
+        if idle is not None:
+            return idle, wanted  # idle searchers read exactly the pool's snapshot
+        try:
+            searcher = open_searcher(ix)
+        except BaseException:
+            with self._cond:
+                self._lent -= 1
+                self._cond.notify()
+            raise
+        # a commit may have landed since `wanted` was read: label it with what it reads
+        return searcher, (wanted[0], searcher.reader().generation())
+
+    def _give_back(self, searcher: Searcher, reads: Snapshot) -> None:
+        with self._cond:
+            self._lent -= 1
+            keep = reads == self._snapshot
+            if keep:
+                self._idle.append(searcher)
+            self._cond.notify()
+        if not keep:
+            searcher.close()
+
+
 class SearchService:
     """Answers searches, document look-ups and stats over the index at `index_dir`.
 
     The index is opened lazily, so the web app starts (and answers 503) before anything has
-    been ingested. Facet arrays are cached per index generation.
+    been ingested. Facet arrays are cached per index generation, searchers are kept open in a
+    small pool until the next commit, and search responses and facet counts are kept in LRU
+    caches keyed by the request and the IndexState (issue 7).
     """
 
-    def __init__(self, index_dir: Path, settings: Settings | None = None) -> None:
+    def __init__(
+        self, index_dir: Path, settings: Settings | None = None, *, searchers: int = SEARCHERS
+    ) -> None:
         self.index_dir = index_dir
         self.settings = settings or Settings()
         self._lock = threading.Lock()
@@ -130,6 +296,10 @@ class SearchService:
         self._stories = _Sidecar(STORIES_FILE, read_story_table, StoryTable())
         self._story_keys: StoryKeys | None = None
         self._story_keys_key: tuple[object, ...] | None = None
+        self._pool = SearcherPool(searchers)
+        # keyed by request and IndexState: a write or a name-table change is a new key
+        self.result_cache: LruCache[Hashable, SearchResponse] = LruCache(RESULT_CACHE_SIZE)
+        self.counts_cache: LruCache[Hashable, FacetCounts] = LruCache(COUNTS_CACHE_SIZE)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchService:
@@ -151,15 +321,43 @@ class SearchService:
     # -- index access -------------------------------------------------------------------
 
     def _index(self) -> Index:
+        return self._current()[0]
+
+    def _current(self) -> tuple[Index, Snapshot]:
+        """The index of the current generation and its latest commit.
+
+        Raises:
+            IndexMissing: nothing has been ingested yet.
+            IndexUnavailable: the index files cannot be read.
+        """
         target = self.index_dir.resolve()
         with self._lock:
             if self._ix is None or self._ix_target != target:
-                self._ix = open_index(self.index_dir)
+                # opened at the generation directory, not through the link, so the commit
+                # numbers it reports always belong to `target`
+                self._ix = open_index(target)
                 self._ix_target = target
-            return self._ix
+            ix = self._ix
+        try:
+            return ix, (target, ix.latest_generation())
+        except OSError as exc:
+            raise IndexUnavailable(f"cannot read the index: {exc}") from exc
 
-    def _searcher(self) -> Searcher:
-        return open_searcher(self._index())
+    def _state(self) -> tuple[Index, IndexState]:
+        """The current index and everything a cached result must match."""
+        ix, (target, commit) = self._current()
+        self._name_table()
+        self._story_table()
+        names = self._names.key
+        stories = self._stories.key
+        return ix, IndexState(target, commit, names, stories)
+
+    @contextmanager
+    def _searcher(self) -> Iterator[Searcher]:
+        """A searcher over the latest commit, lent from the pool for the `with` block."""
+        ix, snapshot = self._current()
+        with self._pool.lend(ix, snapshot) as (searcher, _):
+            yield searcher
 
     def _name_table(self) -> NameTable:
         """The name table beside the current generation, reread when the file changes."""
@@ -207,21 +405,28 @@ class SearchService:
     def _parse_query(self, searcher: Searcher, q: str) -> Query:
         if not q:
             return Every()
-        parser = MultifieldParser(list(SEARCH_FIELDS), searcher.schema)
-        try:
-            return parser.parse(q)
-        except Exception as exc:  # Whoosh raises assorted types on odd syntax
-            raise QueryError(f"cannot parse query: {exc}", "q", q) from exc
+        return to_whoosh(q, searcher.schema, SEARCH_FIELDS)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Run one search: matching, facet counts, the requested page with snippets.
+
+        Responses are cached by request and IndexState, so a repeated search (a reload, the
+        back button, a shared link) is a look-up, and any write makes a new key.
 
         Raises:
             IndexMissing: nothing has been ingested yet.
         """
         started = time.perf_counter()
-        with self._searcher() as searcher:
-            query, counted = self._match(searcher, request)
+        ix, state = self._state()
+        # default_per_page is left out of the request's equality but shapes its URLs
+        key = (request, request.default_per_page, state)
+        cached = self.result_cache.get(key)
+        if cached is not None:
+            return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
+        with self._pool.lend(ix, state.snapshot) as (searcher, reads):
+            query, counted = self._counted(searcher, request, replace(state, commit=reads[1]))
+            if query is None:
+                query = self._parse_query(searcher, request.q)
             total = int(counted.result_mask.sum())
             stories = self._keys(searcher)
             story_count = int(np.unique(stories.keys[counted.result_mask]).size)
@@ -238,7 +443,7 @@ class SearchService:
             self._histogram(name, *counted.histograms[name], request) for name in HISTOGRAMS
         )
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResponse(
+        response = SearchResponse(
             request=request,
             total=total,
             hits=hits,
@@ -246,21 +451,46 @@ class SearchService:
             took_ms=took_ms,
             stories=story_count,
         )
+        if reads == state.snapshot:
+            self.result_cache.put(key, response)
+        return response
 
     def facet_counts(self, request: SearchRequest) -> FacetCounts:
-        """Matching and every facet count for a request, without fetching a page of hits."""
-        with self._searcher() as searcher:
-            return self._match(searcher, request)[1]
+        """Matching and every facet count for a request, without fetching a page of hits.
+
+        Cached like search(); the arrays in the result are read-only.
+        """
+        ix, state = self._state()
+        counted = self.counts_cache.get(_counts_key(request, state))
+        if counted is not None:
+            return counted
+        with self._pool.lend(ix, state.snapshot) as (searcher, reads):
+            return self._counted(searcher, request, replace(state, commit=reads[1]))[1]
+
+    def _counted(
+        self, searcher: Searcher, request: SearchRequest, state: IndexState
+    ) -> tuple[Query | None, FacetCounts]:
+        """The facet counts for a request from the cache, else matched (with the parsed
+        query) and cached; `state` must name the commit `searcher` reads, so that a cached
+        result mask lines up with its document numbers."""
+        key = _counts_key(request, state)
+        counted = self.counts_cache.get(key)
+        if counted is not None:
+            return None, counted
+        query, counted = self._match(searcher, request)
+        counted.result_mask.setflags(write=False)  # shared by every later hit
+        self.counts_cache.put(key, counted)
+        return query, counted
 
     def _match(self, searcher: Searcher, request: SearchRequest) -> tuple[Query, FacetCounts]:
         """The parsed query and the facet counts/result mask for a request."""
         facet_index = self._facet_index(searcher)
         query = self._parse_query(searcher, request.q)
         base = facet_index.live.copy()
+        if request.changes:
+            base &= self._changes_mask(searcher, request.changes, len(base))
         if request.q:
-            matched = np.zeros(facet_index.doc_count, dtype=bool)
-            matched[np.fromiter(searcher.docs_for_query(query), dtype=np.int64)] = True
-            base &= matched
+            base &= query_mask(searcher, query, facet_index.doc_count)
         ranges = {name: request.date_range(name) for name in HISTOGRAMS}
         return query, count_facets(facet_index, base, dict(request.filters), ranges)
 
@@ -278,28 +508,40 @@ class SearchService:
         if start >= total:
             return ()
         sort = request.effective_sort
-        kwargs: dict[str, Any] = {"limit": start + request.per_page, "terms": bool(request.q)}
-        if filtered:
-            kwargs["filter"] = set(np.nonzero(mask)[0].tolist())
-        if sort != "relevance":
-            kwargs["sortedby"] = _date_sort(self._facet_index(searcher), newest=sort == "newest")
         stories = self._keys(searcher)
-        if request.collapsed and stories.docnums:
-            keys = stories.keys
-            # + 1: Whoosh does not collapse a falsy key, and docnum 0 is a story too
-            kwargs["collapse"] = FunctionFacet(lambda _s, docnum: int(keys[docnum]) + 1)
-            kwargs["collapse_limit"] = 1
-        results = searcher.search(query, **kwargs)
-        results.formatter = HtmlFormatter(tagname="mark", between=" … ")
-        results.fragmenter = ContextFragmenter(
+        keys = stories.keys if request.collapsed and stories.docnums else None
+        need = start + request.per_page
+        if sort == "relevance":
+            ranked: list[tuple[int, float | None]] = list(
+                top_by_relevance(
+                    searcher,
+                    query,
+                    need=need,
+                    allowed=mask if filtered else None,
+                    keys=keys,
+                    matched=mask,
+                )
+            )
+        else:
+            ordinal = self._facet_index(searcher).published_ordinal
+            ordered = first_per_story(by_date(mask, ordinal, newest=sort == "newest"), keys)
+            ranked = [(int(docnum), None) for docnum in ordered[:need]]
+        words = _highlight_words(searcher, query) if request.q else frozenset()
+        analyzer = searcher.schema["body"].analyzer
+        formatter = HtmlFormatter(tagname="mark", between=" … ")
+        fragmenter = ContextFragmenter(
             maxchars=self.settings.snippet_chars, surround=self.settings.snippet_chars // 3
         )
         names = self._name_table()
         hits = []
-        for hit in results[start : start + request.per_page]:
-            snippet = hit.highlights("body", top=2) if request.q else ""
+        for docnum, score in ranked[start:need]:
+            hit = searcher.stored_fields(docnum)
+            body = hit.get("body", "")
+            snippet = (
+                highlight(body, words, analyzer, fragmenter, formatter, top=2) if words else ""
+            )
             if not snippet:
-                snippet = excerpt(hit.get("body", ""), self.settings.snippet_chars)
+                snippet = excerpt(body, self.settings.snippet_chars)
             date_value = hit.get("date")
             matching = [m for m, n in stories.members(hit["doc_id"]) if mask[n]] or [hit["doc_id"]]
             hits.append(
@@ -310,7 +552,7 @@ class SearchService:
                     source=hit.get("source", ""),
                     date=date_value.date() if isinstance(date_value, dt.datetime) else None,
                     snippet=snippet,
-                    score=hit.score if sort == "relevance" and request.q else None,
+                    score=score if sort == "relevance" and request.q else None,
                     **shown_entities(
                         names, {label: split_values(hit.get(label)) for label in FACETS}
                     ),
@@ -375,9 +617,7 @@ class SearchService:
             raise QueryError(
                 f"unknown facet {name!r}; facets are {', '.join(FACETS)}", "facet", name
             )
-        with self._searcher() as searcher:
-            _, counted = self._match(searcher, request)
-        counts = counted.counts.get(name, [])
+        counts = self.facet_counts(request).counts.get(name, [])
         needle = contains.strip().casefold()
         if needle:
             # a search for "zelensky" also finds "Volodymyr Zelenskiy" through its variants
@@ -422,8 +662,10 @@ class SearchService:
             raise EntityNotFound(label, name)
         # counts are disjunctive, so the entity's own facet counts every document; its
         # co-mentions of the same kind are counted within the entity's documents only
-        with self._searcher() as searcher:
-            result_mask = self._match(searcher, request)[1].result_mask
+        ix, state = self._state()
+        with self._pool.lend(ix, state.snapshot) as (searcher, reads):
+            counted = self._counted(searcher, request, replace(state, commit=reads[1]))[1]
+            result_mask = counted.result_mask
             arrays = self._facet_index(searcher).fields[label]
         per_value = arrays.count(result_mask)
         own = sorted(
@@ -467,6 +709,59 @@ class SearchService:
         if fields is None:
             raise DocumentNotFound(doc_id)
         return self._shown(document_from_stored(fields))
+
+    def compare(self, a_id: str, b_id: str) -> Comparison:
+        """What version `b_id` adds, drops or changes relative to `a_id` (search.compare).
+
+        Raises:
+            DocumentNotFound: either id is unknown.
+            IndexMissing: nothing has been ingested yet.
+        """
+        return compare_documents(self.get(a_id), self.get(b_id))
+
+    def compare_order(self, doc_id: str, other: str) -> tuple[str, str]:
+        """(a, b) for comparing two versions of one story: the earlier version first, as the
+        indexer compared them (the story's earliest version is every other's base), else by
+        id."""
+        changes = self._story_table().changes
+        if other in changes and changes[other].base == doc_id:
+            return doc_id, other
+        if doc_id in changes and changes[doc_id].base == other:
+            return other, doc_id
+        if doc_id in changes and other not in changes:
+            return other, doc_id  # `other` has no base: it is the earliest
+        if other in changes and doc_id not in changes:
+            return doc_id, other
+        first, second = sorted((doc_id, other))
+        return first, second
+
+    def change_facet(self, request: SearchRequest) -> Facet:
+        """The `changes` filter as a facet: for each flag, the matching documents that carry
+        it, counted with every other filter applied but not this one (no values when no
+        version of any story is flagged)."""
+        if not any(c.flags for c in self._story_table().changes.values()):
+            return Facet(name="changes", values=(), total_values=0)
+        others = replace(request, changes=(), page=1)
+        ix, state = self._state()
+        with self._pool.lend(ix, state.snapshot) as (searcher, reads):
+            mask = self._counted(searcher, others, replace(state, commit=reads[1]))[1].result_mask
+            values = []
+            for flag in CHANGE_FLAGS:
+                count = int((mask & self._changes_mask(searcher, (flag,), len(mask))).sum())
+                toggled = request.with_change_toggled(flag).query_string()
+                values.append(FacetValue(flag, count, flag in request.changes, toggled))
+        return Facet(name="changes", values=tuple(values), total_values=len(values))
+
+    def _changes_mask(self, searcher: Searcher, flags: tuple[str, ...], size: int) -> np.ndarray:
+        """Documents flagged with any of `flags` in the story table, as a docnum mask."""
+        stories = self._keys(searcher)
+        mask = np.zeros(size, dtype=bool)
+        for flag in flags:
+            for doc_id in stories.table.flagged(flag):
+                docnum = stories.docnums.get(doc_id)
+                if docnum is not None and docnum < size:
+                    mask[docnum] = True
+        return mask
 
     def story_id(self, doc_id: str) -> str:
         """The story a document belongs to (its own id when it has no other version)."""
@@ -551,6 +846,15 @@ class SearchService:
         raw = {"person": document.people, "org": document.orgs, "place": document.places}
         return replace(document, mentions=tuple(mentions), **shown_entities(names, raw))
 
+    def cache_figures(self) -> dict[str, int]:
+        """The result cache's hits, misses and entries (search responses)."""
+        found = self.result_cache.stats()
+        return {
+            "cache_hits": found.hits,
+            "cache_misses": found.misses,
+            "cache_entries": found.entries,
+        }
+
     def stats(self) -> dict[str, Any]:
         """Counts for `docsift stats` and /healthz; never raises for a missing index."""
         if not self.is_ready():
@@ -576,6 +880,7 @@ class SearchService:
                     "latest": dt.date.fromordinal(int(dated.max())).isoformat()
                     if len(dated)
                     else None,
+                    **self.cache_figures(),
                 }
         except IndexUnavailable as exc:
             return {
@@ -584,6 +889,12 @@ class SearchService:
                 "ready": False,
                 "reason": str(exc),
             }
+
+
+def _counts_key(request: SearchRequest, state: IndexState) -> Hashable:
+    """What facet counts depend on: the request less its sort, page, page size and versions
+    (every other field stays in, so a filter added to SearchRequest later is not forgotten)."""
+    return replace(request, sort="relevance", page=1, per_page=0, versions="collapse"), state
 
 
 def _link(fields: Mapping[str, Any], reason: str) -> StoryLink:

@@ -1,4 +1,4 @@
-"""parse_request: the one parameter parser shared by the web app and the CLI."""
+"""parse_request and to_whoosh: the one parameter and query parser the web app and CLI share."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import datetime as dt
 
 import pytest
 from werkzeug.datastructures import MultiDict
+from whoosh.fields import Schema
+from whoosh.qparser import MultifieldParser
+from whoosh.query import And, Or
 
 from search.errors import QueryError
-from search.query import SearchRequest, parse_request
+from search.query import SearchRequest, parse_request, to_whoosh
+from search.schema import SEARCH_FIELDS, build_schema
 
 
 def test_defaults_browse_newest_first() -> None:
@@ -85,3 +89,70 @@ def test_query_string_round_trips() -> None:
     from urllib.parse import parse_qs
 
     assert parse_request(parse_qs(request.query_string())) == request
+
+
+@pytest.fixture(scope="module")
+def schema() -> Schema:
+    return build_schema()
+
+
+def _required(q: str, schema: Schema) -> bool:
+    """Whether every part of `q` must match: the parsed query is an AND of its parts."""
+    query = to_whoosh(q, schema)
+    assert isinstance(query, And | Or), query
+    return isinstance(query, And)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "harbour strike ferry",  # up to three words: all of them
+        "the strike at the harbour",  # stop words do not count
+        '"harbour strike" ferry council',  # a phrase is one part
+        "ferry AND council storm budget election",  # operators: as written
+        "NOT storm harbour ferry council budget",
+    ],
+)
+def test_short_or_explicit_queries_require_every_word(q: str, schema: Schema) -> None:
+    assert _required(q, schema)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "harbour strike ferry council",
+        "when will the ferries sail again after the harbour strike",
+        '"cats AND dogs" harbour strike ferry council',  # AND inside a phrase is a word
+    ],
+)
+def test_longer_queries_match_any_word(q: str, schema: Schema) -> None:
+    assert not _required(q, schema)
+
+
+@pytest.mark.parametrize(
+    "q", ["nato OR brussels OR harbour", "title:harbour AND body:strike ferry council storm"]
+)
+def test_queries_with_operators_parse_as_written(q: str, schema: Schema) -> None:
+    assert to_whoosh(q, schema) == MultifieldParser(list(SEARCH_FIELDS), schema).parse(q)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        'year:"1987 1988"',  # a phrase where there are no word positions
+        'date:"next week"',  # words in a date field
+        'date:"<script> nato"',
+    ],
+)
+def test_queries_whoosh_parses_but_cannot_run_are_refused_up_front(q: str, schema: Schema) -> None:
+    with pytest.raises(QueryError) as caught:
+        to_whoosh(q, schema)
+    assert caught.value.param == "q"
+    assert q.split(":")[0] in str(caught.value)
+
+
+def test_phrases_in_text_fields_and_plain_field_terms_still_parse(schema: Schema) -> None:
+    assert to_whoosh('"prime minister" year:1987', schema) is not None
+    assert to_whoosh("title:nato body:summit", schema) is not None
+    # a quoted name in an entity field is one whole value, not a phrase
+    assert "Mark Rutte" in repr(to_whoosh('person:"Mark Rutte" AND nato', schema))

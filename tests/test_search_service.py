@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import threading
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -12,9 +13,10 @@ import pytest
 
 from search.documents import Document, Mention
 from search.errors import DocumentNotFound, IndexMissing
-from search.index import write_documents
+from search.index import open_index, rebuild_index, write_documents, write_names
+from search.names import NameTable
 from search.query import parse_request
-from search.service import SearchService
+from search.service import LruCache, SearcherPool, SearchService
 
 PEOPLE = ["Helena Marsh", "Tomás Reyes", "Amara Okafor", "Ingrid Solberg", "Kenji Watanabe"]
 ORGS = ["Port Alder Council", "Northwind Freight", "Dockworkers Union", "Clearwater Trust"]
@@ -302,3 +304,200 @@ def test_missing_index_raises_index_missing(tmp_path: Path) -> None:
     assert service.stats()["ready"] is False
     with pytest.raises(IndexMissing):
         service.search(parse_request({}))
+
+
+# -- caching and searcher reuse (issue 7) ----------------------------------------------------
+
+
+def _news(doc_id: str, body: str, people: tuple[str, ...] = ()) -> Document:
+    return Document(doc_id=doc_id, title=f"Story {doc_id}", body=body, people=people)
+
+
+@pytest.fixture
+def small_index(tmp_path: Path) -> Path:
+    link = tmp_path / "index"
+    write_documents(
+        link,
+        [
+            _news("a", "The ferry strike ended on Monday.", ("Zelensky",)),
+            _news("b", "A storm closed the harbour.", ("Volodymyr Zelenskiy",)),
+        ],
+    )
+    return link
+
+
+def test_repeated_search_is_served_from_the_cache(small_index: Path) -> None:
+    service = SearchService(small_index)
+    request = parse_request({"q": "ferry"})
+    first = service.search(request)
+    before = service.result_cache.stats()
+    again = service.search(parse_request({"q": "ferry"}))
+    after = service.result_cache.stats()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+    assert again.hits == first.hits and again.facets == first.facets
+    assert again.total == first.total == 1
+    assert service.stats()["cache_hits"] == after.hits
+    # another page of the same search is another response, but its facet counts are reused
+    counts_before = service.counts_cache.stats().hits
+    service.search(parse_request({"q": "ferry", "page": "2"}))
+    assert service.result_cache.stats().misses == after.misses + 1
+    assert service.counts_cache.stats().hits == counts_before + 1
+
+
+def test_new_documents_change_the_next_result(small_index: Path) -> None:
+    service = SearchService(small_index)
+    assert service.search(parse_request({"q": "ferry"})).total == 1
+    write_documents(small_index, [_news("c", "Ferry crossings resume.")])
+    assert {h.doc_id for h in service.search(parse_request({"q": "ferry"})).hits} == {"a", "c"}
+    assert service.facet_counts(parse_request({"q": "ferry"})).result_mask.sum() == 2
+
+
+def test_an_updated_document_is_never_found_by_its_old_text(small_index: Path) -> None:
+    # Whoosh's Searcher.refresh() would keep the old version of "a" alive here
+    service = SearchService(small_index)
+    assert service.search(parse_request({"q": "ferry"})).total == 1
+    assert service.search(parse_request({"q": "storm"})).total == 1
+    write_documents(small_index, [_news("a", "Storm warnings for the coast.")])
+    assert service.search(parse_request({"q": "ferry"})).total == 0
+    assert {h.doc_id for h in service.search(parse_request({"q": "storm"})).hits} == {"a", "b"}
+    assert service.search(parse_request({})).total == 2
+
+
+def test_a_reindex_swapping_the_generation_changes_the_next_result(small_index: Path) -> None:
+    service = SearchService(small_index)
+    assert service.search(parse_request({"q": "ferry"})).total == 1
+    old_target = small_index.resolve()
+    rebuild_index(small_index, [_news("d", "Ferry timetable"), _news("e", "Ferry fares")])
+    assert small_index.resolve() != old_target
+    response = service.search(parse_request({"q": "ferry"}))
+    assert {h.doc_id for h in response.hits} == {"d", "e"}
+    assert service.stats()["documents"] == 2
+
+
+def test_an_alias_merge_in_the_name_table_changes_the_next_result(small_index: Path) -> None:
+    service = SearchService(small_index)
+
+    def people() -> dict[str, int]:
+        facet = service.search(parse_request({})).facet("person")
+        assert facet is not None
+        return {v.value: v.count for v in facet.values}
+
+    assert people() == {"Zelensky": 1, "Volodymyr Zelenskiy": 1}
+    write_names(small_index, NameTable(aliases={"person": {"Zelensky": "Volodymyr Zelenskiy"}}))
+    assert people() == {"Volodymyr Zelenskiy": 2}
+    write_names(small_index, NameTable())  # split again, within the same timestamp tick
+    assert people() == {"Zelensky": 1, "Volodymyr Zelenskiy": 1}
+
+
+def test_cached_facet_counts_are_read_only(small_index: Path) -> None:
+    service = SearchService(small_index)
+    counted = service.facet_counts(parse_request({"q": "ferry"}))
+    assert service.facet_counts(parse_request({"q": "ferry"})) is counted
+    with pytest.raises(ValueError):
+        counted.result_mask[0] = True
+
+
+def test_lru_cache_forgets_the_least_recently_used_entry() -> None:
+    cache: LruCache[str, int] = LruCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "b" is now the oldest
+    cache.put("c", 3)
+    assert cache.get("b") is None
+    assert (cache.get("a"), cache.get("c")) == (1, 3)
+    assert cache.stats().entries == 2
+
+
+def test_pool_lends_one_searcher_until_the_index_changes(small_index: Path) -> None:
+    ix = open_index(small_index.resolve())
+    pool = SearcherPool(2)
+    snapshot = (small_index.resolve(), ix.latest_generation())
+    with pool.lend(ix, snapshot) as (first, reads):
+        assert reads == snapshot
+        with pool.lend(ix, snapshot) as (nested, _):
+            assert nested is first  # one thread, one searcher: no deadlock on a full pool
+    with pool.lend(ix, snapshot) as (second, _):
+        assert second is first
+    write_documents(small_index, [_news("c", "Ferry crossings resume.")])
+    newer = (small_index.resolve(), ix.latest_generation())
+    assert newer != snapshot
+    with pool.lend(ix, newer) as (third, reads):
+        assert third is not first and reads == newer
+        assert third.doc_count() == 3
+    assert first.is_closed
+
+
+def test_concurrent_searches_agree_with_serial_ones(
+    corpus: tuple[SearchService, list[Document]],
+) -> None:
+    service, _ = corpus
+    fresh = SearchService(service.index_dir, searchers=2)
+    fresh.result_cache = LruCache(0)  # every request goes to a searcher
+    fresh.counts_cache = LruCache(0)
+    requests = [parse_request({"q": q, "per_page": "20"}) for q in WORDS + ["", "strike ferry"]]
+    expected = [[h.doc_id for h in fresh.search(r).hits] for r in requests]
+    errors: list[BaseException] = []
+
+    def run(offset: int) -> None:
+        try:
+            for i in range(len(requests) * 3):
+                n = (i + offset) % len(requests)
+                assert [h.doc_id for h in fresh.search(requests[n]).hits] == expected[n]
+        except BaseException as exc:  # collected: an assert in a thread would be lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+
+
+@pytest.fixture(scope="module")
+def harbour(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+    link = tmp_path_factory.mktemp("harbour") / "index"
+    write_documents(
+        link,
+        [
+            Document(
+                doc_id="timetable",
+                title="Ferry timetable",
+                body="The winter ferry timetable starts when the harbour freezes.",
+            ),
+            Document(
+                doc_id="strike",
+                title="Harbour strike ends",
+                body="Dockworkers ended the harbour strike after the council raised wages; "
+                "ferries run again from Monday.",
+            ),
+            Document(doc_id="budget", title="Council budget", body="More money for roads."),
+            Document(doc_id="storm", title="Storm warning", body="A storm reaches the coast."),
+        ],
+    )
+    return SearchService(link)
+
+
+def _ids(service: SearchService, q: str) -> list[str]:
+    return [hit.doc_id for hit in service.search(parse_request({"q": q})).hits]
+
+
+def test_long_question_finds_the_document_matching_most_of_its_words_first(
+    harbour: SearchService,
+) -> None:
+    # no document says "sail", which used to hide every answer to the question
+    assert _ids(harbour, "when will the ferries sail again after the harbour strike") == [
+        "strike",
+        "timetable",
+    ]
+
+
+def test_short_query_still_requires_every_word(harbour: SearchService) -> None:
+    assert _ids(harbour, "harbour strike sail") == []
+    assert _ids(harbour, "harbour timetable") == ["timetable"]
+    assert _ids(harbour, "a timetable for the harbour") == ["timetable"]  # stop words aside
+
+
+def test_long_query_with_operators_is_taken_as_written(harbour: SearchService) -> None:
+    assert _ids(harbour, "ferries AND sail again after the harbour strike") == []
+    assert sorted(_ids(harbour, "storm OR budget OR roads OR coast")) == ["budget", "storm"]

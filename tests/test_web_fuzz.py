@@ -44,6 +44,7 @@ SCHEMA_URL = "/api/openapi.json"
 OPERATIONS = (
     "/api/search",
     "/api/documents/{doc_id}",
+    "/api/compare",
     "/api/entity/{label}/{name}",
     "/api/facets/{facet}",
     "/api/openapi.json",

@@ -215,6 +215,13 @@ SAMPLE_ARGS = {
     "name": "Mark Rutte",
     "facet": "person",
     "filename": "style.css",
+    "a": CORPUS[0].doc_id,
+    "b": CORPUS[1].doc_id,
+}
+# routes whose parameters are in the query string
+SAMPLE_QUERIES = {
+    "/compare": "?" + urlencode({"a": CORPUS[0].doc_id, "b": CORPUS[1].doc_id}),
+    "/api/compare": "?" + urlencode({"a": CORPUS[0].doc_id, "b": CORPUS[1].doc_id}),
 }
 
 
@@ -237,7 +244,7 @@ def every_route(app: Flask) -> list[tuple[str, str]]:
         url = rule.rule
         for name in rule.arguments:
             url = re.sub(rf"<(?:[^:<>]+:)?{name}>", quote(SAMPLE_ARGS[name]), url)
-        found.append((rule.rule, url))
+        found.append((rule.rule, url + SAMPLE_QUERIES.get(rule.rule, "")))
     return found
 
 

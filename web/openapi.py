@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from search.compare import LABELS, MAX_ID_CHARS
 from search.documents import MENTION_LABELS
 from search.facets import GRANULARITIES, PRECISIONS
 from search.query import (
@@ -28,6 +29,7 @@ from search.query import (
     VERSIONS,
 )
 from search.settings import Settings
+from search.stories import CHANGE_FLAGS
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1"
@@ -137,7 +139,14 @@ def _schemas() -> dict[str, Any]:
                 "q": {"type": "string"},
                 "filters": {
                     "type": "object",
-                    "properties": {facet: {**_strings(), "minItems": 1} for facet in FACETS},
+                    "properties": {
+                        **{facet: {**_strings(), "minItems": 1} for facet in FACETS},
+                        "changes": {
+                            "type": "array",
+                            "items": {"type": "string", "enum": list(CHANGE_FLAGS)},
+                            "minItems": 1,
+                        },
+                    },
                     "additionalProperties": False,
                 },
                 **{name: _nullable(day) for bounds in HISTOGRAMS.values() for name in bounds},
@@ -228,11 +237,122 @@ def _schemas() -> dict[str, Any]:
                 "values": facet_value_list,
             }
         ),
+        **_comparison_schemas(),
         "Health": _object(
             {
                 "status": {"type": "string", "enum": ["ok"]},
                 "documents": {"type": "integer", "minimum": 0},
                 "ready": {"type": "boolean"},
+            }
+        ),
+    }
+
+
+def _comparison_schemas() -> dict[str, Any]:
+    """What /api/compare returns: search.compare.Comparison.to_dict()."""
+    index = {"type": "integer", "minimum": 0}
+    quote = {
+        "text": {"type": "string"},
+        "speaker": {
+            "type": ["string", "null"],
+            "description": "a shown name, or the words before the speech verb",
+        },
+        "speaker_label": {"type": ["string", "null"], "enum": ["person", "org", None]},
+        "attribution": {
+            "type": ["string", "null"],
+            "enum": [
+                "named",
+                "phrase",
+                "pronoun",
+                "pronoun_far",
+                "continued",
+                "next_paragraph",
+                None,
+            ],
+            "description": "how the speaker was found: named beside the quote, the phrase "
+            "before the speech verb, he/she (in the paragraph or further back), or carried "
+            "over from the quote before",
+        },
+        "sentence": {**index, "description": "the sentence the quote opens in"},
+        "start": index,
+        "end": index,
+    }
+    counts = (
+        "people_added people_dropped orgs_added orgs_dropped places_added places_dropped "
+        "quotes_added quotes_dropped quotes_reworded speakers_changed unsupported_quotes "
+        "numbers_changed sentences_aligned sentences_only_a sentences_only_b"
+    ).split()
+    return {
+        "CompareVersion": _object(
+            {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "date": _nullable({"type": "string", "pattern": ISO_DAY}),
+                "sentences": _strings(),
+                "quotes": index,
+            }
+        ),
+        "Quote": _object(quote),
+        "QuoteChange": _object(
+            {
+                "kind": {
+                    "type": "string",
+                    "enum": ["added", "dropped", "reworded", "speaker_changed"],
+                },
+                "side": {"type": "string", "enum": ["a", "b"]},
+                **quote,
+                "counterpart": _nullable(_ref("Quote")),
+                "similarity": {"type": "number", "minimum": 0},
+                "unsupported": {
+                    "type": "boolean",
+                    "description": "b gives these words to a person a never quotes saying them",
+                },
+            }
+        ),
+        "Comparison": _object(
+            {
+                "a": _ref("CompareVersion"),
+                "b": _ref("CompareVersion"),
+                "summary": {"type": "string", "description": 'e.g. "adds 2 people, 3 quotes"'},
+                "threshold": {"type": "number", "description": "sentence alignment cosine"},
+                "counts": _object({name: index for name in counts}),
+                "flags": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(CHANGE_FLAGS)},
+                },
+                "entities": _object(
+                    {
+                        label: _object({"only_a": _strings(), "only_b": _strings()})
+                        for label in LABELS
+                    }
+                ),
+                "quotes": {"type": "array", "items": _ref("QuoteChange")},
+                "unsupported_quotes": {"type": "array", "items": _ref("QuoteChange")},
+                "numbers": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "a_sentence": index,
+                            "b_sentence": index,
+                            "only_a": _strings(),
+                            "only_b": _strings(),
+                        }
+                    ),
+                },
+                "alignment": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "a": _nullable(index),
+                            "b": _nullable(index),
+                            "score": {"type": "number"},
+                            "status": {
+                                "type": "string",
+                                "enum": ["same", "changed", "similar", "only_a", "only_b"],
+                            },
+                        }
+                    ),
+                },
             }
         ),
     }
@@ -249,7 +369,8 @@ def _search_parameters(settings: Settings, *, q_name: str = "q") -> list[dict[st
         _query_param(
             q_name,
             {"type": "string", "maxLength": settings.max_query_chars, "pattern": NO_NUL},
-            'Search text in Whoosh syntax: words (all must match), "phrases", AND/OR/NOT, '
+            "Search text in Whoosh syntax: words (up to three must all match; a longer query "
+            'without operators matches any of its words, best first), "phrases", AND/OR/NOT, '
             f"parentheses, field:term for {fields}, wildcards. Quotes and parentheses must "
             "balance, only those fields are known and a query of only wildcards is refused "
             f"(400 naming `{q_name}`). Empty: browse every document, newest first. "
@@ -309,6 +430,15 @@ def _search_parameters(settings: Settings, *, q_name: str = "q") -> list[dict[st
             "versions",
             {"type": "string", "enum": list(VERSIONS), "default": "collapse"},
             "`collapse`: one hit per story (its best version); `all`: every version is a hit.",
+        ),
+        _query_param(
+            "changes",
+            {"type": "array", "items": {"type": "string", "enum": list(CHANGE_FLAGS)}},
+            "Only later versions of stories that, compared with the story's earliest version, "
+            "`adds_people` (names people it does not) or has `unsupported_quotes` (quotes a "
+            "person the earlier version never quotes saying them). Repeat for several (OR).",
+            style="form",
+            explode=True,
         ),
     ]
     return params
@@ -389,6 +519,33 @@ def openapi_document(
                 [_path_param("doc_id", {"type": "string", "minLength": 1}, "Document id.")],
                 "Document",
                 "The document with its mentions, versions and related stories",
+                404,
+                503,
+            ),
+            "/api/compare": _operation(
+                "Compare two versions of a story",
+                "compare",
+                [
+                    _query_param(
+                        name,
+                        {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": MAX_ID_CHARS,
+                            "pattern": NO_NUL,
+                        },
+                        f"Document id of version {name.upper()}"
+                        + (" (the base)." if name == "a" else " (what it adds, drops, changes)."),
+                        required=True,
+                    )
+                    for name in ("a", "b")
+                ],
+                "Comparison",
+                "What b adds, drops or changes relative to a: names only in one version, "
+                "quotes added, dropped, reworded or given to another speaker (unsupported when "
+                "b puts words in a person's mouth that a never does), numbers that differ "
+                "between aligned sentences, and the sentence alignment",
+                400,
                 404,
                 503,
             ),

@@ -1,0 +1,463 @@
+"""HTTP latency of the real server: `docsift serve` as a subprocess, /api/search over 127.0.0.1.
+
+    python bench/http_latency.py --home DIR [--queries 200] [--clients 1] [--seconds 0]
+        [--corpus ../shared/data/reuters21578/reuters.jsonl] [--load-queries 2000] [--record NAME]
+
+Queries are Reuters titles typed as a user would: lower-cased, one to four consecutive words,
+numbers left out, drawn with a fixed seed. Every request asks for what the results page shows:
+/api/search returns the person, org and place facets, the published and mentioned date
+histograms and highlighted snippets by default.
+
+1. One client sends `--queries` searches one after another: the first (cold) one is reported
+   apart, then p50/p95/p99/max of the rest, errors (anything but a 200 with the JSON contract)
+   and searches without hits. Then the first 20 queries are repeated, to show the cached path.
+2. With `--seconds S` and `--clients K`: K clients (threads, one httpx client each) loop over
+   `--load-queries` other queries for S seconds, mostly missing the server's 256-entry result
+   cache: requests per second, p50/p95/p99 and errors.
+
+The last line printed is one JSON object (documents, p50_ms, p95_ms, p99_ms, errors, requests,
+rps, clients, seconds, ...) describing the load phase when there is one, else the single-client
+phase; `bench/common.record` keeps it for bench/REPORT.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from common import REUTERS, ROOT, percentile, record
+
+SEED = 20240607
+LOAD_SEED = SEED + 1
+MAX_REQUESTS = 100_000  # over the whole load phase, whatever --seconds says
+MAX_SECONDS = 900
+MAX_QUERIES = 20_000
+REQUEST_TIMEOUT_S = 120.0
+READY_TIMEOUT_S = 600.0  # /healthz builds the facet arrays of a large index first
+REPEATED = 20
+FACETS = ("person", "org", "place", "published", "mentioned")
+_NUMBER = re.compile(r"[\d.,:/%-]+")
+_STRIP = "<>()[]{}\"',;:!?*+^~&"
+
+
+def title_words(title: str) -> list[str]:
+    """A title's words as someone would type them: lower case, no ticker brackets or numbers."""
+    words = []
+    for raw in re.split(r"[\s/]+", title.lower()):
+        word = raw.strip(_STRIP)
+        if word and not _NUMBER.fullmatch(word):
+            words.append(word)
+    return words
+
+
+def title_queries(corpus: Path, count: int, seed: int = SEED) -> list[str]:
+    """`count` queries of one to four consecutive title words, the same for the same seed."""
+    titles = []
+    with corpus.open(encoding="utf-8") as fh:
+        for line in fh:
+            words = title_words(json.loads(line).get("title") or "")
+            if words:
+                titles.append(words)
+    rng = random.Random(seed)
+    queries = []
+    for _ in range(count):
+        words = rng.choice(titles)
+        size = rng.randint(1, min(4, len(words)))
+        start = rng.randrange(len(words) - size + 1)
+        queries.append(" ".join(words[start : start + size]))
+    return queries
+
+
+def docsift_command() -> list[str]:
+    beside = Path(sys.executable).with_name("docsift")
+    if beside.exists():
+        return [str(beside)]
+    return [str(ROOT / ".venv" / "bin" / "docsift")]
+
+
+@dataclass
+class Server:
+    url: str
+    started_s: float  # process start until the URL was printed
+    ready_s: float  # process start until /healthz answered 200
+    documents: int
+    pid: int
+
+    def peak_rss_mb(self) -> float | None:
+        """The server's peak resident memory so far (Linux), None where unknown."""
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return None
+        match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+        return round(int(match.group(1)) / 1024) if match else None
+
+
+@contextmanager
+def serve(home: Path, extra: tuple[str, ...] = ()) -> Iterator[Server]:
+    """`docsift --home HOME serve --host 127.0.0.1 --port 0` until the block ends."""
+    log = tempfile.TemporaryFile(mode="w+")  # the request log, shown if the server fails
+    command = [*docsift_command(), "--home", str(home), "serve"]
+    command += ["--host", "127.0.0.1", "--port", "0", *extra]
+    begun = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        line = _first_line(process, deadline=begun + 60)
+        url = line.strip()
+        if urlsplit(url).hostname != "127.0.0.1":
+            raise RuntimeError(f"server printed {line!r}, not a 127.0.0.1 URL")
+        started = time.perf_counter() - begun
+        documents = _wait_ready(url, home)
+        ready = time.perf_counter() - begun
+        yield Server(url.rstrip("/"), started, ready, documents, process.pid)
+    except BaseException:
+        log.seek(0)
+        sys.stderr.write(log.read()[-4000:])
+        raise
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _first_line(process: subprocess.Popen[str], deadline: float) -> str:
+    """The child's first stdout line, read in a thread so that a silent child cannot hang us."""
+    found: list[str] = []
+    stdout = process.stdout
+    assert stdout is not None
+    reader = threading.Thread(target=lambda: found.append(stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(max(0.0, deadline - time.perf_counter()))
+    if not found or not found[0]:
+        raise RuntimeError(f"docsift serve printed no URL (exit status {process.poll()})")
+    return found[0]
+
+
+def _wait_ready(url: str, home: Path) -> int:
+    """The document count from /healthz; the socket is bound before the URL is printed, so the
+    first request connects, and its answer waits for the index to open."""
+    with httpx.Client(base_url=url, timeout=READY_TIMEOUT_S, trust_env=False) as client:
+        response = client.get("/healthz")
+    if response.status_code != 200 or not response.json().get("ready"):
+        raise RuntimeError(
+            f"/healthz answered {response.status_code}: {response.text[:200]}; "
+            f"`docsift --home {home} stats` says why (an index of an older schema needs "
+            f"`docsift --home {home} reindex`)"
+        )
+    return int(response.json()["documents"])
+
+
+def client_for(url: str) -> httpx.Client:
+    headers = {}
+    token = os.environ.get("DOCSIFT_TOKEN")
+    if token:  # the server inherits it and then wants it on every /api/ request
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.Client(base_url=url, timeout=REQUEST_TIMEOUT_S, headers=headers, trust_env=False)
+
+
+@dataclass
+class Outcome:
+    """One request: how long, and whether it counts as an error or as finding nothing."""
+
+    ms: float
+    error: str = ""
+    hits: int = 0
+
+
+def search_once(client: httpx.Client, q: str) -> Outcome:
+    started = time.perf_counter()
+    try:
+        response = client.get("/api/search", params={"q": q})
+        body = response.content
+    except httpx.HTTPError as exc:
+        return Outcome((time.perf_counter() - started) * 1000, type(exc).__name__)
+    ms = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        return Outcome(ms, f"HTTP {response.status_code}")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return Outcome(ms, "not JSON")
+    missing = [name for name in FACETS if name not in data.get("facets", {})]
+    if missing or "hits" not in data:
+        return Outcome(ms, f"missing {missing or 'hits'}")
+    return Outcome(ms, hits=len(data["hits"]))
+
+
+@dataclass
+class Phase:
+    """Outcomes of one phase and the wall time it took."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def latencies(self) -> list[float]:
+        return [o.ms for o in self.outcomes]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for o in self.outcomes if o.error)
+
+    @property
+    def empty(self) -> int:
+        return sum(1 for o in self.outcomes if not o.error and not o.hits)
+
+    def figures(self) -> dict[str, float]:
+        ms = self.latencies or [0.0]
+        return {
+            "requests": len(self.outcomes),
+            "p50_ms": round(statistics.median(ms), 1),
+            "p95_ms": round(percentile(ms, 0.95), 1),
+            "p99_ms": round(percentile(ms, 0.99), 1),
+            "max_ms": round(max(ms), 1),
+            "errors": self.errors,
+            "zero_hits": self.empty,
+            "rps": round(len(self.outcomes) / self.seconds, 2) if self.seconds else 0.0,
+        }
+
+    def error_kinds(self) -> dict[str, int]:
+        kinds: dict[str, int] = {}
+        for outcome in self.outcomes:
+            if outcome.error:
+                kinds[outcome.error] = kinds.get(outcome.error, 0) + 1
+        return kinds
+
+
+def run_single(url: str, queries: list[str]) -> Phase:
+    """Each query once, in order, from one client."""
+    phase = Phase()
+    started = time.perf_counter()
+    with client_for(url) as client:
+        for q in queries:
+            phase.outcomes.append(search_once(client, q))
+    phase.seconds = time.perf_counter() - started
+    return phase
+
+
+def run_load(url: str, queries: list[str], clients: int, seconds: float) -> Phase:
+    """`clients` threads looping over the queries (each from its own offset) until the time
+    or MAX_REQUESTS is up."""
+    phase = Phase()
+    lock = threading.Lock()
+    issued = [0]
+    deadline = time.perf_counter() + seconds
+
+    def loop(k: int) -> None:
+        mine: list[Outcome] = []
+        n = k * len(queries) // clients
+        with client_for(url) as client:
+            while time.perf_counter() < deadline:
+                with lock:
+                    if issued[0] >= MAX_REQUESTS:
+                        break
+                    issued[0] += 1
+                mine.append(search_once(client, queries[n % len(queries)]))
+                n += 1
+        with lock:
+            phase.outcomes.extend(mine)
+
+    threads = [threading.Thread(target=loop, args=(k,), daemon=True) for k in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + REQUEST_TIMEOUT_S + 10)
+    phase.seconds = time.perf_counter() - started
+    return phase
+
+
+def measure(
+    home: Path,
+    corpus: Path,
+    *,
+    queries: int,
+    clients: int,
+    seconds: float,
+    load_queries: int,
+    serve_args: tuple[str, ...] = (),
+) -> tuple[dict[str, object], list[str]]:
+    """Start the server over `home`, run the phases, return the figures and Markdown lines."""
+    single_queries = title_queries(corpus, queries)
+    lines: list[str] = []
+    with serve(home, serve_args) as server:
+        print(
+            f"server {server.url}: {server.documents} documents; URL after "
+            f"{server.started_s:.1f} s, /healthz ready after {server.ready_s:.1f} s",
+            flush=True,
+        )
+        single = run_single(server.url, single_queries)
+        cold = single.outcomes[0]
+        warm = Phase(single.outcomes[1:], single.seconds)
+        figures_single = warm.figures()
+        print(
+            f"\nsingle client, {len(single_queries)} queries "
+            f"({len(set(single_queries))} distinct), {single.seconds:.1f} s:"
+        )
+        print(f"  first (cold) query {single_queries[0]!r}: {cold.ms:.1f} ms")
+        print(
+            f"  the other {len(warm.outcomes)}: p50 {figures_single['p50_ms']} ms, "
+            f"p95 {figures_single['p95_ms']} ms, p99 {figures_single['p99_ms']} ms, "
+            f"max {figures_single['max_ms']} ms"
+        )
+        print(
+            f"  errors {single.errors} {single.error_kinds() or ''}; "
+            f"searches without hits {single.empty}"
+        )
+        repeat_queries = single_queries[1 : 1 + REPEATED]
+        repeated = run_single(server.url, repeat_queries)  # now from the result cache
+        first_time = [o.ms for o in single.outcomes[1 : 1 + REPEATED]]
+        uncached_p50 = statistics.median(first_time)
+        cached_p50 = statistics.median(repeated.latencies)
+        print(
+            f"  the first {len(repeat_queries)} again (server result cache): p50 "
+            f"{cached_p50:.1f} ms vs {uncached_p50:.1f} ms the first time "
+            f"({uncached_p50 / max(cached_p50, 0.001):.0f}x), errors {repeated.errors}"
+        )
+        figures: dict[str, object] = {
+            "documents": server.documents,
+            "ready_s": round(server.ready_s, 1),
+            "cold_ms": round(cold.ms, 1),
+            **{f"single_{k}": v for k, v in figures_single.items()},
+            "cached_p50_ms": round(cached_p50, 1),
+            "uncached_p50_ms": round(uncached_p50, 1),
+        }
+        # the top-level figures: this phase unless a load phase follows (p50/p95/p99 leave the
+        # cold query out; requests, errors and rps count it)
+        figures.update(figures_single)
+        figures.update(
+            requests=len(single.outcomes),
+            errors=single.errors,
+            zero_hits=single.empty,
+            rps=round(len(single.outcomes) / single.seconds, 2),
+            clients=1,
+            seconds=round(single.seconds, 1),
+            repeated_errors=repeated.errors,
+            all_errors=single.errors + repeated.errors,  # every request of every phase
+        )
+        lines += [
+            f"{server.documents} documents; one client, {len(single_queries)} title queries "
+            f"with all five facets and snippets:",
+            "",
+            "| | p50 ms | p95 ms | p99 ms | max ms | errors |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+            f"| first query (cold) | {cold.ms:.0f} | | | | {int(bool(cold.error))} |",
+            f"| the other {len(warm.outcomes)} | {figures_single['p50_ms']} | "
+            f"{figures_single['p95_ms']} | {figures_single['p99_ms']} | "
+            f"{figures_single['max_ms']} | {warm.errors} |",
+            f"| {len(repeat_queries)} repeated (cached) | {cached_p50:.1f} | "
+            f"{percentile(repeated.latencies, 0.95):.1f} | | | {repeated.errors} |",
+        ]
+        if seconds > 0:
+            pool = title_queries(corpus, load_queries, seed=LOAD_SEED)
+            print(
+                f"\n{clients} clients for {seconds:.0f} s over {len(pool)} other queries "
+                f"({len(set(pool))} distinct; the server caches 256 responses):",
+                flush=True,
+            )
+            load = run_load(server.url, pool, clients, seconds)
+            figures_load = load.figures()
+            print(
+                f"  {figures_load['requests']} requests, {figures_load['rps']} requests/s; "
+                f"p50 {figures_load['p50_ms']} ms, p95 {figures_load['p95_ms']} ms, "
+                f"p99 {figures_load['p99_ms']} ms, max {figures_load['max_ms']} ms"
+            )
+            print(
+                f"  errors {load.errors} {load.error_kinds() or ''}; "
+                f"searches without hits {load.empty}"
+            )
+            figures.update(figures_load)
+            figures.update(clients=clients, seconds=round(load.seconds, 1))
+            figures["all_errors"] = single.errors + repeated.errors + load.errors
+            lines += [
+                "",
+                f"{clients} concurrent clients for {load.seconds:.0f} s "
+                f"(mostly uncached queries): {figures_load['requests']} requests, "
+                f"{figures_load['rps']} requests/s, p50 {figures_load['p50_ms']} ms, "
+                f"p95 {figures_load['p95_ms']} ms, p99 {figures_load['p99_ms']} ms, "
+                f"errors {load.errors}.",
+            ]
+        figures["server_peak_rss_mb"] = server.peak_rss_mb()
+        print(f"\nserver peak RSS: {figures['server_peak_rss_mb']} MB")
+    return figures, lines
+
+
+def build_parser(
+    description: str | None = __doc__,
+    *,
+    home: Path | None = None,
+    clients: int = 1,
+    seconds: float = 0.0,
+    name: str = "http_latency",
+) -> argparse.ArgumentParser:
+    """The options of this benchmark; bench/load.py gives other defaults."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--home", type=Path, default=home, required=home is None, help="docsift home to serve"
+    )
+    parser.add_argument("--queries", type=int, default=200, help="single-client searches")
+    parser.add_argument("--clients", type=int, default=clients, help="concurrent clients")
+    parser.add_argument("--seconds", type=float, default=seconds, help="load length; 0: none")
+    parser.add_argument("--load-queries", type=int, default=2000, help="queries the load uses")
+    parser.add_argument("--corpus", type=Path, default=REUTERS, help="JSON Lines with titles")
+    parser.add_argument("--record", default=name, help="name of the kept result")
+    return parser
+
+
+def check_bounds(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if not 1 <= args.queries <= MAX_QUERIES or not 1 <= args.load_queries <= MAX_QUERIES:
+        parser.error(f"--queries and --load-queries must be between 1 and {MAX_QUERIES}")
+    if not 1 <= args.clients <= 64:
+        parser.error("--clients must be between 1 and 64")
+    if not 0 <= args.seconds <= MAX_SECONDS:
+        parser.error(f"--seconds must be between 0 and {MAX_SECONDS}")
+
+
+def report(name: str, figures: dict[str, object], lines: list[str]) -> None:
+    path = record(name, figures, lines=lines)
+    print(f"\nrecorded {path.relative_to(ROOT)}")
+    print(json.dumps(figures))
+
+
+def main() -> int:
+    parser = build_parser()
+    args = parser.parse_args()
+    check_bounds(parser, args)
+    if not args.corpus.exists():
+        print(f"skipped: {args.corpus} is absent (needs ../shared)")
+        return 0
+    figures, lines = measure(
+        args.home,
+        args.corpus,
+        queries=args.queries,
+        clients=args.clients,
+        seconds=args.seconds,
+        load_queries=args.load_queries,
+    )
+    report(args.record, figures, lines)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The issue-8 load test: 20 concurrent clients for 60 s against the 21k-story Reuters index.
+
+    python bench/load.py [--home bench/out/reuters] [--clients 20] [--seconds 60] [--queries 200]
+
+Uses the home `bench/ingest.py --keep bench/out/reuters` builds, or builds it first with
+`common.ensure_home` (entities on; takes many minutes). Then bench/http_latency.py's phases
+against `docsift serve` on 127.0.0.1: one client for a baseline, then the clients together, each
+looping over Reuters title queries with every facet and snippets. No error is allowed: the exit
+status is 1 when any request failed. The last line is the JSON figures; `record("load", ...)`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from common import ROOT, ensure_home
+from http_latency import build_parser, check_bounds, measure, report
+
+HOME = ROOT / "bench" / "out" / "reuters"
+
+
+def main() -> int:
+    parser = build_parser(__doc__, home=HOME, clients=20, seconds=60.0, name="load")
+    args = parser.parse_args()
+    check_bounds(parser, args)
+    if not args.corpus.exists():
+        print(f"skipped: {args.corpus} is absent (needs ../shared)")
+        return 0
+    home = ensure_home(Path(args.home), args.corpus)
+    figures, lines = measure(
+        home,
+        args.corpus,
+        queries=args.queries,
+        clients=args.clients,
+        seconds=args.seconds,
+        load_queries=args.load_queries,
+    )
+    errors = figures["all_errors"]
+    verdict = f"{errors} failed requests: FAILED" if errors else "no failed request"
+    lines.append(f"Verdict: {verdict} (issue 8 allows none).")
+    print(f"\nverdict: {verdict}")
+    report(args.record, figures, lines)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

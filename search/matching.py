@@ -1,0 +1,282 @@
+"""Which documents match, and which come first, without walking postings one by one in Python.
+
+Facet counts need every matching document, and Whoosh finds them by stepping a matcher tree
+through each posting in Python: at 200,000 stories a common word costs tens of milliseconds
+and a long OR query hundreds. Here the usual query shapes (terms combined with AND, OR, NOT)
+become numpy masks built from whole posting blocks; anything else (phrases, wildcards, ranges)
+is still asked of Whoosh. Ordering by date is numpy too, and relevance asks Whoosh only for a
+short top list with its block-quality skipping on, collapsing story versions afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.query import (
+    And,
+    AndMaybe,
+    AndNot,
+    DisjunctionMax,
+    Every,
+    Not,
+    NullQuery,
+    Or,
+    Query,
+    Require,
+    Term,
+)
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+_BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+def query_mask(searcher: Searcher, query: Query, doc_count: int) -> np.ndarray:
+    """A boolean array over document numbers: True where `query` matches (deleted documents
+    may be True; callers AND with the live mask)."""
+    if isinstance(query, Term):
+        return _term_mask(searcher, query, doc_count)
+    if isinstance(query, Every):
+        return np.ones(doc_count, dtype=bool)
+    if query is NullQuery or isinstance(query, type(NullQuery)):
+        return np.zeros(doc_count, dtype=bool)
+    if isinstance(query, (And, Require)):
+        children = query.subqueries if isinstance(query, And) else (query.a, query.b)
+        mask = np.ones(doc_count, dtype=bool)
+        for child in children:
+            mask &= query_mask(searcher, child, doc_count)
+        return mask
+    if isinstance(query, (Or, DisjunctionMax)):
+        mask = np.zeros(doc_count, dtype=bool)
+        for child in query.subqueries:
+            mask |= query_mask(searcher, child, doc_count)
+        return mask
+    if isinstance(query, AndMaybe):
+        return query_mask(searcher, query.a, doc_count)
+    if isinstance(query, AndNot):
+        return query_mask(searcher, query.a, doc_count) & ~query_mask(searcher, query.b, doc_count)
+    if isinstance(query, Not):
+        return ~query_mask(searcher, query.query, doc_count)
+    mask = np.zeros(doc_count, dtype=bool)
+    mask[np.fromiter(searcher.docs_for_query(query), dtype=np.int64)] = True
+    return mask
+
+
+def _term_mask(searcher: Searcher, term: Term, doc_count: int) -> np.ndarray:
+    mask = np.zeros(doc_count, dtype=bool)
+    for leaf, offset in _leaves(searcher):
+        reader = leaf.reader()
+        if (term.fieldname, term.text) not in reader:
+            continue
+        matcher = reader.postings(term.fieldname, term.text)
+        mask[_posting_ids(matcher) + offset] = True
+    return mask
+
+
+def _leaves(searcher: Searcher) -> Sequence[tuple[Searcher, int]]:
+    return searcher.leaf_searchers() if not searcher.is_atomic() else [(searcher, 0)]
+
+
+def _posting_ids(matcher: object) -> np.ndarray:
+    """Every document number of one term's postings, a block at a time."""
+    return _postings(matcher, weights=False)[0]
+
+
+def _postings(matcher: object, *, weights: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Document numbers (and, if asked, weights) of one term's postings, block by block."""
+    if not isinstance(matcher, W3LeafMatcher):
+        pairs = []
+        while matcher.is_active():  # type: ignore[attr-defined]
+            pairs.append((matcher.id(), matcher.weight()))  # type: ignore[attr-defined]
+            matcher.next()  # type: ignore[attr-defined]
+        ids = np.array([i for i, _ in pairs], dtype=np.int64)
+        return ids, np.array([w for _, w in pairs], dtype=np.float64) if weights else None
+    id_parts, weight_parts = [], []
+    while matcher.is_active():
+        # whoosh3 block internals, read-only: (ids, weights, values) per block
+        if matcher._data is None:  # noqa: SLF001
+            matcher._read_data()  # noqa: SLF001
+        raw = np.asarray(matcher._data[0], dtype=np.int64)  # noqa: SLF001
+        # ids are stored as deltas unless the whole block fits in bytes
+        id_parts.append(raw if matcher._byteids else np.cumsum(raw))  # noqa: SLF001
+        if weights:
+            stored = matcher._data[1]  # noqa: SLF001 - None: all 1.0; a float: all that
+            count = len(raw)
+            if stored is None or isinstance(stored, float):
+                weight_parts.append(np.full(count, 1.0 if stored is None else stored))
+            else:
+                weight_parts.append(np.asarray(stored, dtype=np.float64))
+        if matcher._lastblock:  # noqa: SLF001
+            break
+        matcher._goto(matcher._nextoffset)  # noqa: SLF001
+    if not id_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0) if weights else None
+    return np.concatenate(id_parts), np.concatenate(weight_parts) if weights else None
+
+
+def scoring_terms(query: Query) -> list[Term | float] | None:
+    """The terms whose BM25F scores add up to a document's score, when the query is made
+    of terms combined by AND, OR and NOT only (None otherwise)."""
+    if isinstance(query, Term):
+        return [query]
+    if isinstance(query, Not):
+        return [query.boost]  # Whoosh scores a NOT clause as its boost, for every document
+    if isinstance(query, Every) or query is NullQuery:
+        return []
+    if isinstance(query, (And, Or)) and not isinstance(query, DisjunctionMax):
+        if getattr(query, "scale", None):
+            return None  # a coordination bonus is not a plain sum
+        terms: list[Term | float] = []
+        for child in query.subqueries:
+            found = scoring_terms(child)
+            if found is None:
+                return None
+            terms += found
+        return terms if query.boost == 1 else None
+    if isinstance(query, AndNot):
+        return scoring_terms(query.a)
+    if isinstance(query, (AndMaybe, Require)):
+        a, b = scoring_terms(query.a), scoring_terms(query.b)
+        return None if a is None or b is None else a + b
+    return None
+
+
+def bm25f_scores(searcher: Searcher, terms: Sequence[Term | float], doc_count: int) -> np.ndarray:
+    """Each document's BM25F score for a sum of terms, as Whoosh's BM25F would compute it
+    (its idf, average field lengths and byte-quantised document lengths)."""
+    weighting = searcher.weighting
+    assert isinstance(weighting, BM25F)
+    scores = np.zeros(doc_count, dtype=np.float64)
+    k1 = weighting.K1
+    for term in terms:
+        if not isinstance(term, Term):
+            scores += term
+            continue
+        field, text = term.fieldname, term.text
+        b = weighting._field_B.get(field, weighting.B)  # noqa: SLF001
+        idf = searcher.idf(field, text)
+        avgfl = searcher.avg_field_length(field) or 1
+        for leaf, offset in _leaves(searcher):
+            reader = leaf.reader()
+            if (field, text) not in reader:
+                continue
+            ids, tf = _postings(reader.postings(field, text), weights=True)
+            assert tf is not None
+            fl = _field_lengths(reader, field)[ids]
+            part = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+            scores[ids + offset] += part * term.boost
+    return scores
+
+
+def _field_lengths(reader: object, field: str) -> np.ndarray:
+    """Every document's (byte-quantised) length of `field` in one segment, read once."""
+    cache = reader.__dict__.setdefault("_docsift_lengths", {})
+    if field not in cache:
+        count = reader.doc_count_all()  # type: ignore[attr-defined]
+        codes = np.zeros(count, dtype=np.uint8)
+        column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)  # type: ignore[attr-defined]  # noqa: SLF001, E501
+        if column is not None:
+            raw = column._dbfile.get(column._basepos, min(column._count, count))  # noqa: SLF001
+            codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+        cache[field] = _BYTE_LENGTHS[codes]
+    return cache[field]
+
+
+def by_date(mask: np.ndarray, ordinal: np.ndarray, *, newest: bool) -> np.ndarray:
+    """Matching document numbers by publication date, undated last either way, ties by
+    document number (as Whoosh's sort would)."""
+    docs = np.flatnonzero(mask)
+    dates = ordinal[docs].astype(np.int64)
+    key = -dates if newest else np.where(dates == 0, 10**8, dates)
+    return docs[np.argsort(key, kind="stable")]
+
+
+def first_per_story(ordered: np.ndarray, keys: np.ndarray | None) -> np.ndarray:
+    """Keep the first document of each story, in order."""
+    if keys is None or not len(ordered):
+        return ordered
+    _, first = np.unique(keys[ordered], return_index=True)
+    return ordered[np.sort(first)]
+
+
+def top_by_relevance(
+    searcher: Searcher,
+    query: Query,
+    *,
+    need: int,
+    allowed: np.ndarray | None,
+    keys: np.ndarray | None,
+    matched: np.ndarray | None = None,
+) -> list[tuple[int, float]]:
+    """The best `need` (document number, score) pairs, one per story when `keys` is given.
+
+    `matched`, when the caller has it, is the exact set to rank (query, filters and live
+    documents already applied), which spares matching the query a second time.
+
+    Whoosh scores only a top list (skipping posting blocks that cannot enter it); when
+    collapsing versions leaves too few, the list grows until it covers every match.
+    """
+    terms = scoring_terms(query)
+    if terms is not None and isinstance(searcher.weighting, BM25F):
+        if matched is None:
+            matched = query_mask(searcher, query, searcher.doc_count_all())
+            if allowed is not None:
+                matched &= allowed
+            matched &= _live(searcher, len(matched))
+        return _top_from_scores(searcher, terms, matched, need=need, keys=keys)
+    limit = max(need * 3, 30)
+    allow = set(np.flatnonzero(allowed).tolist()) if allowed is not None else None
+    while True:
+        results = searcher.search(query, limit=limit, filter=allow, optimize=True, terms=False)
+        ranked = [(int(docnum), float(score)) for score, docnum in results.top_n]
+        exhausted = len(ranked) < limit
+        if keys is not None:
+            seen: set[int] = set()
+            kept = []
+            for docnum, score in ranked:
+                story = int(keys[docnum])
+                if story not in seen:
+                    seen.add(story)
+                    kept.append((docnum, score))
+            ranked = kept
+        if len(ranked) >= need or exhausted:
+            return ranked[:need]
+        limit *= 4
+
+
+def _top_from_scores(
+    searcher: Searcher,
+    terms: Sequence[Term | float],
+    matched: np.ndarray,
+    *,
+    need: int,
+    keys: np.ndarray | None,
+) -> list[tuple[int, float]]:
+    docs = np.flatnonzero(matched)
+    if not len(docs):
+        return []
+    scores = bm25f_scores(searcher, terms, len(matched))[docs]
+    # best first; equal scores in document order, as Whoosh's collector keeps them
+    order = np.lexsort((docs, -scores))
+    ordered, ordered_scores = docs[order], scores[order]
+    if keys is not None and len(ordered):
+        _, first = np.unique(keys[ordered], return_index=True)
+        keep = np.sort(first)
+        ordered, ordered_scores = ordered[keep], ordered_scores[keep]
+    return [
+        (int(d), float(score))
+        for d, score in zip(ordered[:need], ordered_scores[:need], strict=True)
+    ]
+
+
+def _live(searcher: Searcher, doc_count: int) -> np.ndarray:
+    live = np.ones(doc_count, dtype=bool)
+    if searcher.reader().has_deletions():
+        for leaf, offset in _leaves(searcher):
+            alive = np.zeros(leaf.doc_count_all(), dtype=bool)
+            alive[np.fromiter(leaf.reader().all_doc_ids(), dtype=np.int64)] = True
+            live[offset : offset + leaf.doc_count_all()] = alive
+    return live
