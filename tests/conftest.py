@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browserfixtures import browser, page  # noqa: F401 - one Chromium a session
 
 from search.settings import Settings, load_settings
 

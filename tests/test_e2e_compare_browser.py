@@ -8,22 +8,17 @@ script tags. Chromium is Debian's; without it these tests skip, unless DOCSIFT_R
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from test_e2e_browser import AXE, SEEDS, browser, open_page, unavailable
-from werkzeug.serving import make_server
+from browserfixtures import AXE, SEEDS, open_page, served, unavailable
 
 from indexer.cli import main
-from search.settings import load_settings
-from web import create_app
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser"]  # the session's Chromium, shared with test_e2e_browser
 
 STRIKE = (
     "Harbour strike talks collapse\n\n"
@@ -54,23 +49,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (strike / "strike-2.txt").write_text(STRIKE_LATER, encoding="utf-8")
     home = work / "home"
     assert main(["--home", str(home), "--quiet", "ingest", str(SEEDS), str(strike)]) == 0
-    app = create_app(load_settings(environ={}, home=home))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    fresh = open_page(browser)
-    yield fresh
-    problems = fresh.console.problems()
-    fresh.context.close()
-    assert not problems, f"console errors: {problems}"
+    with served(home) as url:
+        yield url
 
 
 def _seed_compare_url(page: Any, site: str) -> str:
