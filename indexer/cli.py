@@ -11,6 +11,7 @@ import ipaddress
 import json
 import logging
 import re
+import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,8 @@ import click
 from indexer.aliases import refresh_aliases
 from indexer.pipeline import IngestReport, Pipeline
 from indexer.store import DocumentStore
+from search.backend import open_backend
+from search.cluster import LocalCluster
 from search.compare import Comparison
 from search.errors import DocsiftError, IndexBusy, QueryError
 from search.index import (
@@ -34,6 +37,7 @@ from search.index import (
     write_lock,
     write_names,
 )
+from search.names import read_name_table
 from search.results import SearchResponse
 from search.schema import SCHEMA_VERSION
 from search.service import SearchService
@@ -65,6 +69,15 @@ class ExitStatus(IntEnum):
     type=click.Path(path_type=Path, dir_okay=False),
     help="Optional TOML settings file.",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["whoosh", "typesense"]),
+    help="Search engine: whoosh (embedded, default) or typesense [backend].",
+)
+@click.option(
+    "--typesense-nodes",
+    help="Every Typesense node as host:port,host:port,... [typesense_nodes].",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
@@ -74,6 +87,8 @@ def cli(
     ctx: click.Context,
     home: Path | None,
     config_path: Path | None,
+    backend: str | None,
+    typesense_nodes: str | None,
     verbose: int,
     quiet: bool,
     debug: bool,
@@ -87,7 +102,9 @@ def cli(
     ctx.meta["quiet"] = quiet
     if isinstance(ctx.obj, Settings):
         return  # tests inject settings
-    ctx.obj = load_settings(config_path, home=home)
+    ctx.obj = load_settings(
+        config_path, home=home, backend=backend, typesense_nodes=typesense_nodes
+    )
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -196,7 +213,8 @@ def ingest(
                     f"{store.count()} documents already in {settings.home}; nothing to ingest"
                 )
             return
-        ensure_index(settings.index_dir)  # searches answer (empty) even if this run is killed
+        if settings.backend == "whoosh":
+            ensure_index(settings.index_dir)  # searches answer (empty) even if this run is killed
         show = sys.stderr.isatty() and not ctx.meta["quiet"] if progress is None else progress
         pipeline = Pipeline.from_settings(settings, store, entities=entities)
         try:
@@ -331,6 +349,11 @@ def check(ctx: click.Context, as_json: bool) -> None:
     Exit status 0 when they agree, 1 when not; `docsift reindex` repairs every problem found.
     """
     settings = _settings(ctx)
+    if settings.backend != "whoosh":
+        raise click.UsageError(
+            "docsift check inspects the Whoosh index; with the typesense backend compare the "
+            "counts in `docsift stats`, and `docsift reindex` rebuilds the collection"
+        )
     store_ids: set[str] = set()
     unindexed: list[str] = []
     if settings.db_path.exists():
@@ -582,7 +605,12 @@ def _label_of(store: DocumentStore, name: str, label: str | None) -> str:
 def _apply_alias_change(settings: Settings, store: DocumentStore, label: str, name: str) -> int:
     """Recompute the name table beside the index (searches see it at once, no reindex);
     returns how many documents mention the name."""
-    write_names(settings.index_dir, refresh_aliases(store))
+    names = refresh_aliases(store)
+    if settings.backend != "whoosh":
+        # a server backend holds the names as shown: rewrite the documents that change
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+        open_backend(settings).apply_names(names, read_name_table(settings.index_dir))
+    write_names(settings.index_dir, names)
     return store.entity_counts().get((label, name), 0)
 
 
@@ -893,7 +921,13 @@ def stats(ctx: click.Context, as_json: bool) -> None:
             f"           {store_stats['unindexed']} not yet indexed: run `docsift ingest` "
             "or `docsift reindex`"
         )
-    if index_stats.get("ready"):
+    if index_stats.get("backend") == "typesense":
+        click.echo(
+            f"index:     {index_stats['documents']} documents in {index_stats['index']}, "
+            f"{index_stats['people']} people, "
+            f"{index_stats['orgs']} organisations, {index_stats['places']} places"
+        )
+    elif index_stats.get("ready"):
         click.echo(
             f"index:     {index_stats['documents']} documents, "
             f"{index_stats['segments']} segments, {index_stats['people']} people, "
@@ -978,3 +1012,78 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# -- cluster ---------------------------------------------------------------------------
+
+
+@cli.group()
+def cluster() -> None:
+    """A local Typesense cluster on 127.0.0.1 for trials and tests (start, status, stop)."""
+
+
+@cluster.command("start")
+@click.option("--nodes", "count", type=click.IntRange(1, 9), default=3, show_default=True)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Directory for the nodes' data, logs and pid files.",
+)
+@click.option(
+    "--base-port",
+    type=click.IntRange(1024, 65000),
+    default=8108,
+    show_default=True,
+    help="API ports base, base+1, ...; peering ports base+100, ...",
+)
+@click.option("--timeout", "timeout_s", type=float, default=90.0, show_default=True)
+@click.pass_context
+def cluster_start(
+    ctx: click.Context, count: int, data_dir: Path, base_port: int, timeout_s: float
+) -> None:
+    """Start Typesense nodes as separate processes, wait for a leader, print the addresses."""
+    settings = _settings(ctx)
+    api_key = settings.typesense_api_key or secrets.token_urlsafe(24)
+    found = LocalCluster.plan(data_dir, count, base_port=base_port, api_key=api_key)
+    found.start(timeout_s)
+    leader = found.leader()
+    for status in found.status():
+        click.echo(f"{status.address}  {status.role}")
+    if not ctx.meta["quiet"]:
+        click.echo(
+            f"leader {leader.address if leader else '?'}; use it with:\n"
+            f"  export DOCSIFT_BACKEND=typesense "
+            f"DOCSIFT_TYPESENSE_NODES={','.join(found.addresses)} "
+            f"DOCSIFT_TYPESENSE_API_KEY={api_key}"
+        )
+
+
+@cluster.command("status")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def cluster_status(ctx: click.Context, data_dir: Path, as_json: bool) -> None:
+    """Each node's address, pid, health and role (leader, follower, down). Exit 1 when no
+    node is the leader."""
+    statuses = LocalCluster.load(data_dir).status()
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in statuses], indent=2))
+    else:
+        for s in statuses:
+            health = "healthy" if s.healthy else "unhealthy"
+            click.echo(f"{s.address}  {s.role:<9} {health:<9} pid {s.pid or '-'}")
+    if not any(s.role == "leader" for s in statuses):
+        ctx.exit(ExitStatus.ERROR)
+
+
+@cluster.command("stop")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True)
+@click.pass_context
+def cluster_stop(ctx: click.Context, data_dir: Path) -> None:
+    """Stop every node of the cluster started in --data (SIGTERM, then SIGKILL)."""
+    found = LocalCluster.load(data_dir)
+    found.stop()
+    if not ctx.meta["quiet"]:
+        click.echo(f"stopped {len(found.nodes)} nodes")

@@ -36,6 +36,7 @@ from indexer.enrich import Enriched, Enricher
 from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
+from search.backend import Backend, open_backend
 from search.documents import Document, make_doc_id
 from search.errors import IngestError, SkipDocument
 from search.faults import fault_point
@@ -47,7 +48,7 @@ from search.index import (
     write_names,
     write_stories,
 )
-from search.names import NameTable
+from search.names import NameTable, read_name_table
 from search.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -162,17 +163,30 @@ class _IndexFeed:
 
     COMMIT_EVERY = 4000
 
-    def __init__(self, settings: Settings, tally: _Tally) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        tally: _Tally,
+        backend: Backend | None = None,
+        names: NameTable | None = None,
+    ) -> None:
         self.settings, self.tally = settings, tally
         self.ids: list[str] = []
         self._writer: Any = None
         self._pending = 0
+        # a server backend (Typesense) takes each batch as it comes; None: the Whoosh writer
+        self._backend = backend
+        self._names = names or NameTable()
 
     def __enter__(self) -> _IndexFeed:
         return self
 
     def write(self, documents: list[Document]) -> None:
         with self.tally.timed("index"):
+            if self._backend is not None:
+                self._backend.write([mark_weak_names(d) for d in documents], self._names)
+                self.ids.extend(d.doc_id for d in documents)
+                return
             if self._writer is None:
                 self._writer = open_writer(ensure_index(self.settings.index_dir))
             for document in documents:
@@ -212,6 +226,7 @@ class Pipeline:
         self.enricher = enricher
         self.files = files or FileFetcher(settings.max_file_bytes)
         self._http = http
+        self._backend: Backend | None = None
 
     @classmethod
     def from_settings(
@@ -449,7 +464,10 @@ class Pipeline:
         stream = iter(stream)
         batch: list[Enriched] = []
         signed: list[str] = []
-        with _IndexFeed(self.settings, tally) as feed:
+        backend = self.server_backend()
+        # a server backend's records hold names resolved with the table beside the index
+        names_before = read_name_table(self.settings.index_dir) if backend is not None else None
+        with _IndexFeed(self.settings, tally, backend, names_before) as feed:
             while True:
                 upstream_before = sum(tally.stages.values())
                 waited = time.perf_counter()
@@ -484,6 +502,8 @@ class Pipeline:
             stories = update_stories(self.store, names, signed=signed)
             fault_point("ingest.stories")
             write_stories(self.settings.index_dir, stories)
+            if backend is not None:
+                backend.apply_stories(stories)
         return IngestReport(
             added=tally.added,
             updated=tally.updated,
@@ -549,7 +569,29 @@ class Pipeline:
         """Write every document the index does not hold yet; returns how many."""
         return len(self._update_index(load_name_table(self.store)))
 
+    def server_backend(self) -> Backend | None:
+        """The configured server backend (Typesense), or None for the embedded Whoosh index,
+        which this module writes directly (incremental commits overlapping NER)."""
+        if self.settings.backend == "whoosh":
+            return None
+        if self._backend is None:
+            self._backend = open_backend(self.settings)
+        return self._backend
+
     def _update_index(self, names: NameTable) -> list[str]:
+        backend = self.server_backend()
+        if backend is not None:
+            self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+            pending = [mark_weak_names(d) for d in self.store.iter_documents(unindexed_only=True)]
+            if pending:
+                backend.write(pending, names)
+            # names merged by this run may change how earlier documents' names show: redo
+            # the records the change touches, then record the table they now reflect
+            backend.apply_names(names, read_name_table(self.settings.index_dir))
+            write_names(self.settings.index_dir, names)
+            written = [d.doc_id for d in pending]
+            self.store.mark_indexed(written)
+            return written
         ix = ensure_index(self.settings.index_dir)
         written: list[str] = []
         if self.store.unindexed_count():
@@ -564,6 +606,17 @@ class Pipeline:
     def reindex(self) -> int:
         """Rebuild the whole index from the store (no NER rerun) and swap it in atomically."""
         names = refresh_aliases(self.store)
+        backend = self.server_backend()
+        if backend is not None:
+            stories = update_stories(self.store, names, full=True)
+            count = backend.rebuild(
+                (mark_weak_names(doc) for doc in self.store.iter_documents()), names, stories
+            )
+            self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+            write_names(self.settings.index_dir, names)
+            write_stories(self.settings.index_dir, stories)
+            self.store.mark_indexed()
+            return count
         count = rebuild_index(
             self.settings.index_dir,
             (mark_weak_names(doc) for doc in self.store.iter_documents()),

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
@@ -19,6 +19,7 @@ from whoosh.index import Index
 from whoosh.query import Every, Query
 from whoosh.searching import Searcher
 
+from search.analysis import NewsAnalyzer
 from search.compare import Comparison, compare_documents
 from search.documents import Document, document_from_stored, split_values
 from search.errors import DocumentNotFound, EntityNotFound, IndexUnavailable, QueryError
@@ -37,6 +38,9 @@ from search.results import EntityResponse, Facet, FacetValue, Hit, SearchRespons
 from search.schema import FACET_FIELDS, MENTIONED_FIELD, SEARCH_FIELDS
 from search.settings import Settings
 from search.stories import CHANGE_FLAGS, STORIES_FILE, StoryTable, read_story_table
+
+if TYPE_CHECKING:
+    from search.typesense_backend import TypesenseBackend
 
 RELATED_NAMES = 3
 
@@ -283,10 +287,18 @@ class SearchService:
     """
 
     def __init__(
-        self, index_dir: Path, settings: Settings | None = None, *, searchers: int = SEARCHERS
+        self,
+        index_dir: Path,
+        settings: Settings | None = None,
+        *,
+        searchers: int = SEARCHERS,
+        backend: TypesenseBackend | None = None,
     ) -> None:
         self.index_dir = index_dir
         self.settings = settings or Settings()
+        # None: the embedded Whoosh index at index_dir, read by the numpy path below; else a
+        # server backend (search/backend.py) that answers searches and look-ups instead
+        self.backend = backend
         self._lock = threading.Lock()
         self._ix: Index | None = None
         self._ix_target: Path | None = None
@@ -303,7 +315,16 @@ class SearchService:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchService:
-        return cls(settings.index_dir, settings)
+        """The service over the backend `settings.backend` names (Whoosh by default).
+
+        Raises:
+            ConfigError: an unknown backend, or Typesense without nodes or its client.
+        """
+        if settings.backend == "whoosh":
+            return cls(settings.index_dir, settings)
+        from search.typesense_backend import TypesenseBackend
+
+        return cls(settings.index_dir, settings, backend=TypesenseBackend.from_settings(settings))
 
     def parse(self, params: Mapping[str, Any]) -> SearchRequest:
         """parse_request with this deployment's limits.
@@ -398,6 +419,8 @@ class SearchService:
             return self._facets
 
     def is_ready(self) -> bool:
+        if self.backend is not None:
+            return self.backend.ready()
         return index_exists(self.index_dir)
 
     # -- queries ------------------------------------------------------------------------
@@ -416,6 +439,10 @@ class SearchService:
         Raises:
             IndexMissing: nothing has been ingested yet.
         """
+        if self.backend is not None:
+            # the story table beside HOME/index lists a hit's versions and their order
+            self.backend.stories = self._story_table()
+            return self.backend.search(request)
         started = time.perf_counter()
         ix, state = self._state()
         # default_per_page is left out of the request's equality but shapes its URLs
@@ -528,20 +555,12 @@ class SearchService:
             ranked = [(int(docnum), None) for docnum in ordered[:need]]
         words = _highlight_words(searcher, query) if request.q else frozenset()
         analyzer = searcher.schema["body"].analyzer
-        formatter = HtmlFormatter(tagname="mark", between=" … ")
-        fragmenter = ContextFragmenter(
-            maxchars=self.settings.snippet_chars, surround=self.settings.snippet_chars // 3
-        )
         names = self._name_table()
         hits = []
         for docnum, score in ranked[start:need]:
             hit = searcher.stored_fields(docnum)
             body = hit.get("body", "")
-            snippet = (
-                highlight(body, words, analyzer, fragmenter, formatter, top=2) if words else ""
-            )
-            if not snippet:
-                snippet = excerpt(body, self.settings.snippet_chars)
+            snippet = make_snippet(body, words, self.settings.snippet_chars, analyzer)
             date_value = hit.get("date")
             matching = [m for m, n in stories.members(hit["doc_id"]) if mask[n]] or [hit["doc_id"]]
             hits.append(
@@ -564,45 +583,12 @@ class SearchService:
         return tuple(hits)
 
     def _facet(self, name: str, counts: list[tuple[str, int]], request: SearchRequest) -> Facet:
-        selected = request.selected(name)
-        shown = counts[: self.settings.facet_limit]
-        count_of = dict(counts)
-        # selected values are pinned first, even when no result carries them any more
-        pinned = [(v, count_of.get(v, 0)) for v in selected]
-        rest = [(v, c) for v, c in shown if v not in selected]
-        values = tuple(
-            FacetValue(
-                value=v,
-                count=c,
-                selected=v in selected,
-                toggle_query=request.with_toggled(name, v).query_string(),
-            )
-            for v, c in pinned + rest
-        )
-        return Facet(name=name, values=values, total_values=len(counts))
+        return value_facet(name, counts, request, self.settings.facet_limit)
 
     def _histogram(
         self, name: str, granularity: str, buckets: list[tuple[str, int]], request: SearchRequest
     ) -> Facet:
-        """Date buckets in time order; choosing one sets the range, choosing it again clears."""
-        current = request.date_range(name)
-        values = []
-        for label, count in buckets:
-            span = bucket_range(label)
-            selected = current == span
-            target = (
-                request.with_date_range(name, None, None)
-                if selected
-                else request.with_date_range(name, *span)
-            )
-            values.append(FacetValue(label, count, selected, target.query_string()))
-        return Facet(
-            name=name,
-            values=tuple(values),
-            total_values=len(values),
-            kind="histogram",
-            granularity=granularity,
-        )
+        return histogram_facet(name, granularity, buckets, request)
 
     def facet_values(
         self, name: str, request: SearchRequest, limit: int = 100, contains: str = ""
@@ -617,7 +603,10 @@ class SearchService:
             raise QueryError(
                 f"unknown facet {name!r}; facets are {', '.join(FACETS)}", "facet", name
             )
-        counts = self.facet_counts(request).counts.get(name, [])
+        if self.backend is not None:
+            counts, _ = self.backend.facet_counts(request, name, max(limit, 1000))
+        else:
+            counts = self.facet_counts(request).counts.get(name, [])
         needle = contains.strip().casefold()
         if needle:
             # a search for "zelensky" also finds "Volodymyr Zelenskiy" through its variants
@@ -662,16 +651,19 @@ class SearchService:
             raise EntityNotFound(label, name)
         # counts are disjunctive, so the entity's own facet counts every document; its
         # co-mentions of the same kind are counted within the entity's documents only
-        ix, state = self._state()
-        with self._pool.lend(ix, state.snapshot) as (searcher, reads):
-            counted = self._counted(searcher, request, replace(state, commit=reads[1]))[1]
-            result_mask = counted.result_mask
-            arrays = self._facet_index(searcher).fields[label]
-        per_value = arrays.count(result_mask)
-        own = sorted(
-            ((arrays.values[i], int(per_value[i])) for i in np.nonzero(per_value)[0].tolist()),
-            key=lambda pair: (-pair[1], pair[0]),
-        )
+        if self.backend is not None:
+            own = self.backend.facet_counts(request, label, 1000, disjunctive=False)[0]
+        else:
+            ix, state = self._state()
+            with self._pool.lend(ix, state.snapshot) as (searcher, reads):
+                counted = self._counted(searcher, request, replace(state, commit=reads[1]))[1]
+                result_mask = counted.result_mask
+                arrays = self._facet_index(searcher).fields[label]
+            per_value = arrays.count(result_mask)
+            own = sorted(
+                ((arrays.values[i], int(per_value[i])) for i in np.nonzero(per_value)[0].tolist()),
+                key=lambda pair: (-pair[1], pair[0]),
+            )
         facets = [
             self._facet(label, own, request) if facet.name == label else facet
             for facet in response.facets
@@ -704,6 +696,11 @@ class SearchService:
             DocumentNotFound: no such id.
             IndexMissing: nothing has been ingested yet.
         """
+        if self.backend is not None:
+            found = self.backend.get(doc_id)
+            if found is None:
+                raise DocumentNotFound(doc_id)
+            return self._shown(found)
         with self._searcher() as searcher:
             fields = searcher.document(doc_id=doc_id)
         if fields is None:
@@ -741,6 +738,21 @@ class SearchService:
         version of any story is flagged)."""
         if not any(c.flags for c in self._story_table().changes.values()):
             return Facet(name="changes", values=(), total_values=0)
+        if self.backend is not None:
+            counted = dict(self.backend.facet_counts(request, "changes", len(CHANGE_FLAGS))[0])
+            return Facet(
+                name="changes",
+                values=tuple(
+                    FacetValue(
+                        flag,
+                        counted.get(flag, 0),
+                        flag in request.changes,
+                        request.with_change_toggled(flag).query_string(),
+                    )
+                    for flag in CHANGE_FLAGS
+                ),
+                total_values=len(CHANGE_FLAGS),
+            )
         others = replace(request, changes=(), page=1)
         ix, state = self._state()
         with self._pool.lend(ix, state.snapshot) as (searcher, reads):
@@ -774,6 +786,15 @@ class SearchService:
             DocumentNotFound: no such id.
         """
         table = self._story_table()
+        if self.backend is not None:
+            if self.backend.get(doc_id) is None:
+                raise DocumentNotFound(doc_id)
+            found = [(o, self.backend.get(o)) for o in table.versions(doc_id) if o != doc_id]
+            return tuple(
+                StoryLink(o, d.title or "(untitled)", d.published, table.reason(doc_id, o))
+                for o, d in found
+                if d is not None
+            )
         with self._searcher() as searcher:
             if searcher.document_number(doc_id=doc_id) is None:
                 raise DocumentNotFound(doc_id)
@@ -785,12 +806,15 @@ class SearchService:
         return tuple(links)
 
     def related(self, doc_id: str, limit: int = 5) -> tuple[StoryLink, ...]:
-        """Other stories like this document (Whoosh more_like_this over the body), one per
-        story and none of its own versions, each with a one-line reason.
+        """Other stories like this document (Whoosh more_like_this over the body, or the
+        server backend's more_like), one per story and none of its own versions, each with a
+        one-line reason.
 
         Raises:
             DocumentNotFound: no such id.
         """
+        if self.backend is not None:
+            return self._backend_related(doc_id, limit)
         table = self._story_table()
         names = self._name_table()
         with self._searcher() as searcher:
@@ -832,6 +856,37 @@ class SearchService:
                     break
         return tuple(links)
 
+    def _backend_related(self, doc_id: str, limit: int) -> tuple[StoryLink, ...]:
+        """related() on a server backend: its more-like-this, with the same one-per-story
+        rule and reasons as the Whoosh path (shared names first, else shared key terms)."""
+        assert self.backend is not None
+        own_doc = self.backend.get(doc_id)
+        if own_doc is None:
+            raise DocumentNotFound(doc_id)
+        table = self._story_table()
+        names = self._name_table()
+        own = _shown_names(names, _raw_fields(own_doc))
+        seen = {table.story(doc_id)}
+        links: list[StoryLink] = []
+        for other, terms in self.backend.more_like(doc_id, top=limit * 4 + 10):
+            story = table.story(other.doc_id)
+            if story in seen:
+                continue
+            seen.add(story)
+            shared = [n for n in _shown_names(names, _raw_fields(other)) if n in own]
+            if shared:
+                reason = "shares " + ", ".join(shared[:RELATED_NAMES])
+            elif terms:
+                reason = "shared terms: " + ", ".join(terms[:RELATED_NAMES])
+            else:
+                continue  # nothing a reader could check: not worth showing
+            links.append(
+                StoryLink(other.doc_id, other.title or "(untitled)", other.published, reason)
+            )
+            if len(links) >= limit:
+                break
+        return tuple(links)
+
     def _shown(self, document: Document) -> Document:
         """A document's entities and mentions as the name table shows them."""
         names = self._name_table()
@@ -857,6 +912,8 @@ class SearchService:
 
     def stats(self) -> dict[str, Any]:
         """Counts for `docsift stats` and /healthz; never raises for a missing index."""
+        if self.backend is not None:
+            return self._backend_stats()
         if not self.is_ready():
             return {"documents": 0, "index": str(self.index_dir), "ready": False}
         try:
@@ -890,6 +947,32 @@ class SearchService:
                 "reason": str(exc),
             }
 
+    def _backend_stats(self) -> dict[str, Any]:
+        assert self.backend is not None
+        where = f"typesense {self.backend.alias} on {self.settings.typesense_nodes}"
+        try:
+            if not self.backend.ready():
+                return {"documents": 0, "index": where, "ready": False}
+            request = self.parse({})
+            totals = {
+                key: self.backend.facet_counts(request, label, 1)[1]
+                for label, key in (("person", "people"), ("org", "orgs"), ("place", "places"))
+            }
+            newest = self.backend.search(replace(request, sort="newest", per_page=1)).hits
+            oldest = self.backend.search(replace(request, sort="oldest", per_page=1)).hits
+            return {
+                "documents": self.backend.count(),
+                "ready": True,
+                "index": where,
+                "backend": "typesense",
+                "nodes": len(self.settings.typesense_node_list),
+                **totals,
+                "earliest": oldest[0].date.isoformat() if oldest and oldest[0].date else None,
+                "latest": newest[0].date.isoformat() if newest and newest[0].date else None,
+            }
+        except IndexUnavailable as exc:
+            return {"documents": 0, "index": where, "ready": False, "reason": str(exc)}
+
 
 def _counts_key(request: SearchRequest, state: IndexState) -> Hashable:
     """What facet counts depend on: the request less its sort, page, page size and versions
@@ -907,7 +990,87 @@ def _link(fields: Mapping[str, Any], reason: str) -> StoryLink:
     )
 
 
+def _raw_fields(document: Document) -> dict[str, str]:
+    """A document's raw entity values as the comma-joined fields _shown_names reads."""
+    return {
+        "person": ",".join(document.people),
+        "org": ",".join(document.orgs),
+        "place": ",".join(document.places),
+    }
+
+
 def _shown_names(names: NameTable, fields: Mapping[str, Any]) -> list[str]:
     """A stored document's shown people, then organisations, then places."""
     shown = shown_entities(names, {label: split_values(fields.get(label)) for label in FACETS})
     return [*shown["people"], *shown["orgs"], *shown["places"]]
+
+
+def make_snippet(body: str, words: frozenset[str], chars: int, analyzer: Any = None) -> str:
+    """A hit's snippet: the body's best passages with the searched words in <mark>, else its
+    opening. Both backends call this, so a hit reads the same whichever engine found it."""
+    if words:
+        formatter = HtmlFormatter(tagname="mark", between=" … ")
+        fragmenter = ContextFragmenter(maxchars=chars, surround=chars // 3)
+        found = highlight(body, words, analyzer or NewsAnalyzer(), fragmenter, formatter, top=2)
+        if found:
+            return found
+    return excerpt(body, chars)
+
+
+def value_facet(
+    name: str,
+    counts: list[tuple[str, int]],
+    request: SearchRequest,
+    limit: int,
+    total_values: int | None = None,
+) -> Facet:
+    """A person/org/place facet from (value, count) pairs, most documents first: the first
+    `limit`, with selected values pinned first even when no result carries them any more."""
+    selected = request.selected(name)
+    shown = counts[:limit]
+    count_of = dict(counts)
+    pinned = [(v, count_of.get(v, 0)) for v in selected]
+    rest = [(v, c) for v, c in shown if v not in selected]
+    values = tuple(
+        FacetValue(
+            value=v,
+            count=c,
+            selected=v in selected,
+            toggle_query=request.with_toggled(name, v).query_string(),
+        )
+        for v, c in pinned + rest
+    )
+    return Facet(
+        name=name, values=values, total_values=len(counts) if total_values is None else total_values
+    )
+
+
+def histogram_facet(
+    name: str, granularity: str, buckets: list[tuple[str, int]], request: SearchRequest
+) -> Facet:
+    """Date buckets in time order; choosing one sets the range, choosing it again clears."""
+    current = request.date_range(name)
+    values = []
+    for label, count in buckets:
+        span = bucket_range(label)
+        selected = current == span
+        target = (
+            request.with_date_range(name, None, None)
+            if selected
+            else request.with_date_range(name, *span)
+        )
+        values.append(FacetValue(label, count, selected, target.query_string()))
+    return Facet(
+        name=name,
+        values=tuple(values),
+        total_values=len(values),
+        kind="histogram",
+        granularity=granularity,
+    )
+
+
+def document_in_index(service: SearchService, doc_id: str) -> Document | None:
+    """The Whoosh index's stored document (raw entity values), or None."""
+    with service._searcher() as searcher:
+        fields = searcher.document(doc_id=doc_id)
+    return None if fields is None else document_from_stored(fields)

@@ -72,6 +72,23 @@ class Settings:
         repr=False,  # a secret: never in logs or tracebacks
         metadata=_help("bearer token every page and API call must carry; empty: no check"),
     )
+    backend: str = field(
+        default="whoosh",
+        metadata=_help("search engine: whoosh (embedded) or typesense (a server cluster)"),
+    )
+    typesense_nodes: str = field(
+        default="",
+        metadata=_help("Typesense nodes as host:port,host:port,... (every node of the cluster)"),
+    )
+    typesense_api_key: str = field(
+        default="",
+        repr=False,  # a secret: never in logs or tracebacks
+        metadata=_help("Typesense API key (admin key: docsift creates collections)"),
+    )
+    typesense_collection: str = field(
+        default="docsift",
+        metadata=_help("Typesense alias searches use; reindex swaps it to a new collection"),
+    )
 
     @property
     def db_path(self) -> Path:
@@ -80,6 +97,16 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def typesense_node_list(self) -> list[tuple[str, int]]:
+        """(host, port) of every Typesense node in `typesense_nodes`."""
+        nodes = []
+        for node in self.typesense_nodes.split(","):
+            host, _, port = node.strip().rpartition(":")
+            if host and port.isdigit():
+                nodes.append((host.strip("[]"), int(port)))
+        return nodes
 
 
 def settings_fields() -> list[dataclasses.Field[Any]]:
@@ -124,7 +151,12 @@ _KINDS: dict[str, type] = {
     "crawl_backoff_s": float,
     "crawl_max_retry_wait_s": float,
     "token": str,
+    "backend": str,
+    "typesense_nodes": str,
+    "typesense_api_key": str,
+    "typesense_collection": str,
 }
+BACKENDS = ("whoosh", "typesense")
 
 
 def load_settings(
@@ -183,6 +215,20 @@ def load_settings(
         value = coerced.get(key)
         if isinstance(value, int | float) and value < 0:
             errors.append(f"{key}: must not be negative, got {value}")
+    backend = coerced.get("backend")
+    if isinstance(backend, str):
+        coerced["backend"] = backend = backend.strip().lower()
+        if backend not in BACKENDS:
+            errors.append(f"backend: must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        elif backend == "typesense":
+            nodes = coerced.get("typesense_nodes")
+            if not isinstance(nodes, str) or not nodes.strip():
+                errors.append("typesense_nodes: the typesense backend needs host:port,...")
+    if isinstance(coerced.get("typesense_nodes"), str):
+        for node in str(coerced["typesense_nodes"]).split(","):
+            host, _, port = node.strip().rpartition(":")
+            if node.strip() and (not host or not port.isdigit()):
+                errors.append(f"typesense_nodes: {node.strip()!r} is not host:port")
     if errors:
         raise ConfigError("bad settings: " + "; ".join(errors))
     return Settings(**coerced)  # type: ignore[arg-type]
