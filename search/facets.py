@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.reading import IndexReader
 
+from search.matching import field_postings, live_docs
 from search.names import NameTable
 
 
@@ -62,13 +63,15 @@ class FacetArrays:
         )
 
 
-def _postings(reader: IndexReader, field: str) -> dict[str, np.ndarray]:
-    found: dict[str, np.ndarray] = {}
-    if field in reader.indexed_field_names():
-        for term in reader.lexicon(field):
-            value = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-            found[value] = np.fromiter(reader.postings(field, term).all_ids(), dtype=np.int32)
-    return found
+def _postings(reader: IndexReader, field: str, live: np.ndarray) -> dict[str, np.ndarray]:
+    found: dict[str, list[np.ndarray]] = {}
+    for text, all_ids in field_postings(reader, field):
+        ids = all_ids[live[all_ids]]
+        if not len(ids):
+            continue
+        value = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+        found.setdefault(value, []).append(ids.astype(np.int32))
+    return {v: parts[0] if len(parts) == 1 else np.concatenate(parts) for v, parts in found.items()}
 
 
 def _arrays(docs_of: Mapping[str, np.ndarray]) -> FacetArrays:
@@ -89,18 +92,18 @@ def _arrays(docs_of: Mapping[str, np.ndarray]) -> FacetArrays:
     )
 
 
-def _read_field(reader: IndexReader, field: str) -> FacetArrays:
-    return _arrays(_postings(reader, field))
+def _read_field(reader: IndexReader, field: str, live: np.ndarray) -> FacetArrays:
+    return _arrays(_postings(reader, field, live))
 
 
 def _named_fields(
-    reader: IndexReader, facet_fields: Mapping[str, str], names: NameTable
+    reader: IndexReader, facet_fields: Mapping[str, str], names: NameTable, live: np.ndarray
 ) -> dict[str, FacetArrays]:
     """Each facet's raw values resolved through the name table: variants merge into one
     value, values the corpus files under another label move there, weak ones disappear."""
     grouped: dict[str, dict[str, list[np.ndarray]]] = {name: {} for name in facet_fields}
     for facet, field in facet_fields.items():
-        for raw, docs in _postings(reader, field).items():
+        for raw, docs in _postings(reader, field, live).items():
             resolved = names.resolve(facet, raw)
             if resolved is None:
                 continue
@@ -242,12 +245,11 @@ def build_facet_index(
     """Read the arrays for every facet from one reader (once per index generation and name
     table)."""
     doc_count = reader.doc_count_all()
-    live = np.zeros(doc_count, dtype=bool)
-    live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-    fields = _named_fields(reader, facet_fields, names or NameTable())
+    live = live_docs(reader, doc_count)
+    fields = _named_fields(reader, facet_fields, names or NameTable(), live)
     dates = {
-        "published": DateEntries.build(_pairs(_read_field(reader, "day"))),
-        "mentioned": DateEntries.build(_pairs(_read_field(reader, mentioned_field))),
+        "published": DateEntries.build(_pairs(_read_field(reader, "day", live))),
+        "mentioned": DateEntries.build(_pairs(_read_field(reader, mentioned_field, live))),
     }
     published_ordinal = np.zeros(doc_count, dtype=np.int32)
     published_ordinal[dates["published"].doc] = dates["published"].start

@@ -10,7 +10,7 @@ short top list with its block-quality skipping on, collapsing story versions aft
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -115,6 +115,42 @@ def _postings(matcher: object, *, weights: bool) -> tuple[np.ndarray, np.ndarray
     if not id_parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0) if weights else None
     return np.concatenate(id_parts), np.concatenate(weight_parts) if weights else None
+
+
+def field_postings(reader: object, field: str) -> Iterator[tuple[bytes, np.ndarray]]:
+    """Every term of `field` with the document numbers holding it, segment by segment.
+
+    Asking a multi-segment reader for a term's postings looks the term up in every segment;
+    reading each segment's own term list in order costs one pass, and a term in one document
+    (an id, a rare name) needs no postings read at all. Deleted documents are included: the
+    callers AND with the live mask.
+    """
+    for leaf, offset in reader.leaf_readers():  # type: ignore[attr-defined]
+        if field not in leaf.indexed_field_names():
+            continue
+        terms = getattr(leaf, "_terms", None)  # whoosh3 segment internals, read-only
+        if terms is None or not hasattr(terms, "items_from"):
+            for text in leaf.lexicon(field):
+                ids = np.fromiter(leaf.postings(field, text).all_ids(), dtype=np.int64)
+                yield text, ids + offset
+            continue
+        format_ = leaf.schema[field].format
+        for (name, text), info in terms.items_from(field, b""):
+            if name != field:
+                break
+            if info.doc_frequency() == 1:
+                ids = np.array([info.min_id()], dtype=np.int64)
+            else:
+                matcher = terms._codec.postings_reader(terms._postfile, info, format_)  # noqa: SLF001
+                ids = _posting_ids(matcher)
+            yield text, ids + offset
+
+
+def live_docs(reader: object, doc_count: int) -> np.ndarray:
+    """A boolean array over document numbers: True where the document is not deleted."""
+    live = np.zeros(doc_count, dtype=bool)
+    live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True  # type: ignore[attr-defined]
+    return live
 
 
 def scoring_terms(query: Query) -> list[Term | float] | None:

@@ -31,7 +31,14 @@ from search.facets import (
     count_facets,
 )
 from search.index import index_exists, open_index, open_searcher
-from search.matching import by_date, first_per_story, query_mask, top_by_relevance
+from search.matching import (
+    by_date,
+    field_postings,
+    first_per_story,
+    live_docs,
+    query_mask,
+    top_by_relevance,
+)
 from search.names import NAMES_FILE, NameTable, read_name_table
 from search.query import FACETS, HISTOGRAMS, SearchRequest, parse_request, to_whoosh
 from search.results import EntityResponse, Facet, FacetValue, Hit, SearchResponse, StoryLink
@@ -397,12 +404,20 @@ class SearchService:
                 return self._story_keys
         keys = np.arange(reader.doc_count_all(), dtype=np.int64)
         docnums: dict[str, int] = {}
-        for members in table.members.values():
-            found = [(m, searcher.document_number(doc_id=m)) for m in members]
-            nums = [n for _, n in found if n is not None]
-            if nums:
-                keys[nums] = min(nums)
-                docnums.update((m, n) for m, n in found if n is not None)
+        if table.members:
+            # one pass over the id terms: a look-up per member costs a term search in every
+            # segment (minutes at 200,000 stories)
+            live = live_docs(reader, len(keys))
+            number_of = {}
+            for text, ids in field_postings(reader, "doc_id"):
+                alive = ids[live[ids]]
+                if len(alive):
+                    number_of[text.decode("utf-8")] = int(alive[-1])
+            for members in table.members.values():
+                found = [(m, number_of[m]) for m in members if m in number_of]
+                if found:
+                    keys[[n for _, n in found]] = min(n for _, n in found)
+                    docnums.update(found)
         story_keys = StoryKeys(keys, docnums, table)
         with self._lock:
             self._story_keys, self._story_keys_key = story_keys, key

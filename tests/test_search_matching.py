@@ -11,7 +11,13 @@ from whoosh.searching import Searcher
 
 from search.documents import Document
 from search.index import open_index, open_writer, write_documents
-from search.matching import query_mask, scoring_terms, top_by_relevance
+from search.matching import (
+    field_postings,
+    live_docs,
+    query_mask,
+    scoring_terms,
+    top_by_relevance,
+)
 from search.query import to_whoosh
 from search.schema import SEARCH_FIELDS
 
@@ -105,3 +111,21 @@ def test_deleted_documents_never_rank(searcher: Searcher, tmp_path: Path) -> Non
     query = to_whoosh("item", searcher.schema, SEARCH_FIELDS)
     ranked = top_by_relevance(searcher, query, need=500, allowed=None, keys=None)
     assert len(ranked) == 239
+
+
+@pytest.mark.parametrize("field", ["doc_id", "body", "title"])
+def test_field_postings_read_segment_by_segment_are_whooshs_postings(
+    searcher: Searcher, field: str
+) -> None:
+    reader = searcher.reader()
+    assert len(reader.leaf_readers()) == 3  # the fixture's segments, so offsets are exercised
+    live = live_docs(reader, reader.doc_count_all())
+    ours: dict[bytes, set[int]] = {}
+    for text, ids in field_postings(reader, field):
+        ours.setdefault(text, set()).update(int(d) for d in ids if live[d])
+    theirs = {text: set(reader.postings(field, text).all_ids()) for text in reader.lexicon(field)}
+    assert {t: d for t, d in ours.items() if d} == {t: d for t, d in theirs.items() if d}
+    assert not live[[d for d in range(reader.doc_count_all()) if reader.is_deleted(d)]].any()
+    if field == "doc_id":  # one document per id: read from the term info alone
+        assert b"d7" not in {t for t, d in ours.items() if d}
+        assert len([t for t, d in ours.items() if d]) == 239
