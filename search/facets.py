@@ -187,19 +187,28 @@ class DateEntries:
         by_range = 2 if hi - lo > 3 * 366 else 1 if hi - lo > 92 else 0
         # never finer than the finest date we have: year-only mentions make a year histogram
         granularity = GRANULARITIES[max(by_range, int(self.precision[chosen].min()))]
-        chosen &= self.precision <= GRANULARITIES.index(granularity)
-        docs = self.doc[chosen].astype(np.int64)
-        source = {"day": self.start, "month": self.month, "year": self.year}[granularity]
-        keys = source[chosen].astype(np.int64)
-        if not len(keys):
-            return granularity, []
-        n = int(doc_mask.shape[0]) or 1
-        pairs = np.unique(keys * n + docs)
-        buckets, counts = np.unique(pairs // n, return_counts=True)
+        docs, bucket, keys = self._buckets[granularity]
+        counts = np.bincount(bucket[doc_mask[docs]], minlength=len(keys))
+        present = np.flatnonzero(counts)
         return granularity, [
-            (_bucket_label(int(k), granularity), int(c))
-            for k, c in zip(buckets, counts, strict=True)
+            (_bucket_label(int(keys[i]), granularity), int(counts[i])) for i in present
         ]
+
+    @functools.cached_property
+    def _buckets(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per granularity, each (document, bucket) pair once, found once per index generation
+        so that a histogram is one bincount over the matching documents, not a sort."""
+        found = {}
+        for rank, granularity in enumerate(GRANULARITIES):
+            chosen = (self.precision < 3) & (self.precision <= rank)
+            source = {"day": self.start, "month": self.month, "year": self.year}[granularity]
+            keys = source[chosen].astype(np.int64)
+            docs = self.doc[chosen].astype(np.int64)
+            n = int(docs.max()) + 1 if len(docs) else 1
+            pairs = np.unique(keys * n + docs)
+            buckets, inverse = np.unique(pairs // n, return_inverse=True)
+            found[granularity] = (pairs % n, inverse.ravel(), buckets)
+        return found
 
 
 def _bucket_label(key: int, granularity: str) -> str:

@@ -10,6 +10,8 @@ short top list with its block-quality skipping on, collapsing story versions aft
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -27,6 +29,7 @@ from whoosh.query import (
     Require,
     Term,
 )
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
@@ -68,12 +71,80 @@ def query_mask(searcher: Searcher, query: Query, doc_count: int) -> np.ndarray:
 def _term_mask(searcher: Searcher, term: Term, doc_count: int) -> np.ndarray:
     mask = np.zeros(doc_count, dtype=bool)
     for leaf, offset in _leaves(searcher):
-        reader = leaf.reader()
-        if (term.fieldname, term.text) not in reader:
-            continue
-        matcher = reader.postings(term.fieldname, term.text)
-        mask[_posting_ids(matcher) + offset] = True
+        found = segment_postings(leaf.reader(), term.fieldname, term.text)
+        if found is not None:
+            mask[found[0] + offset] = True
     return mask
+
+
+class _PostingCache:
+    """Decoded postings of recently searched terms, per segment, bounded in bytes.
+
+    Reading a common word's postings means unpickling and decompressing hundreds of blocks
+    (at 200,000 stories most of a query's time); the words people search for repeat. A
+    segment never changes its postings (deletions are applied later with the live mask),
+    so its id and the term are the whole key and nothing ever needs invalidating.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray] | None]
+        self._items = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, bytes]) -> tuple[np.ndarray, np.ndarray] | None | bool:
+        with self._lock:
+            if key not in self._items:
+                return False
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: tuple[str, str, bytes], value: tuple[np.ndarray, np.ndarray] | None) -> None:
+        size = 0 if value is None else value[0].nbytes + value[1].nbytes
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self._bytes += size
+            while self._bytes > self.max_bytes and self._items:
+                _, old = self._items.popitem(last=False)
+                self._bytes -= 0 if old is None else old[0].nbytes + old[1].nbytes
+
+
+POSTING_CACHE = _PostingCache(max_bytes=256 * 1024 * 1024)
+
+
+def segment_postings(
+    reader: object, field: str, text: str | bytes
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Document numbers (deleted ones included) and term frequencies of one term in one
+    segment, or None when the segment lacks the term."""
+    terms = getattr(reader, "_terms", None)  # whoosh3 segment internals, read-only
+    segment = getattr(reader, "segment", None)
+    if terms is None or segment is None or not hasattr(terms, "term_info"):
+        if (field, text) not in reader:  # type: ignore[operator]
+            return None
+        ids, tf = _postings(reader.postings(field, text), weights=True)  # type: ignore[attr-defined]
+        return ids, tf  # type: ignore[return-value]
+    tbytes = reader._text_to_bytes(field, text)  # type: ignore[attr-defined]  # noqa: SLF001
+    key = (segment().segment_id(), field, tbytes)
+    cached = POSTING_CACHE.get(key)
+    if cached is not False:
+        return cached  # type: ignore[return-value]
+    try:
+        info = terms.term_info(field, tbytes)
+    except TermNotFound:
+        found = None
+    else:
+        format_ = reader.schema[field].format  # type: ignore[attr-defined]
+        matcher = terms._codec.postings_reader(terms._postfile, info, format_)  # noqa: SLF001
+        ids, tf = _postings(matcher, weights=True)
+        found = (ids, tf)  # type: ignore[assignment]
+    POSTING_CACHE.put(key, found)  # type: ignore[arg-type]
+    return found  # type: ignore[return-value]
 
 
 def _leaves(searcher: Searcher) -> Sequence[tuple[Searcher, int]]:
@@ -197,10 +268,10 @@ def bm25f_scores(searcher: Searcher, terms: Sequence[Term | float], doc_count: i
         avgfl = searcher.avg_field_length(field) or 1
         for leaf, offset in _leaves(searcher):
             reader = leaf.reader()
-            if (field, text) not in reader:
+            found = segment_postings(reader, field, text)
+            if found is None:
                 continue
-            ids, tf = _postings(reader.postings(field, text), weights=True)
-            assert tf is not None
+            ids, tf = found
             fl = _field_lengths(reader, field)[ids]
             part = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
             scores[ids + offset] += part * term.boost
