@@ -69,6 +69,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/reuters_people.py --home bench/out/reuters
 	$(BIN)/python bench/http_latency.py --home bench/out/reuters --clients 8 --seconds 30 --record http_latency-21k
 	$(BIN)/python bench/load.py --home bench/out/reuters
+	$(BIN)/python bench/backends.py --home bench/out/reuters
 	$(BIN)/python bench/duplicates.py $(SHARED)/data/bbc_news/raw
 	$(BIN)/python bench/compare_quality.py
 	$(BIN)/python bench/crawl.py

