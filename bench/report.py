@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from importlib import metadata
@@ -23,7 +24,7 @@ from common import RESULTS, ROOT
 # report sections: title, then record names (a trailing "*" matches a prefix) in order
 SECTIONS: list[tuple[str, list[str]]] = [
     ("Ingest at 21k stories (Reuters-21578)", ["ingest"]),
-    ("Growth: 1k to 216k stories", ["growth"]),
+    ("Growth: 1k to 216k stories", ["growth", "growth-latency-*"]),
     ("Query latency over HTTP", ["http_latency*", "load"]),
     ("Facet counting against Whoosh groupedby", ["facets*"]),
     ("Whoosh against Typesense (scale-out backend)", ["backends"]),
@@ -32,6 +33,7 @@ SECTIONS: list[tuple[str, list[str]]] = [
         "Extraction quality",
         ["decode", "extraction", "ner_quality", "dates", "reuters_people", "duplicates"],
     ),
+    ("Comparing versions of a story", ["compare_quality"]),
     ("Crawling", ["crawl"]),
 ]
 PACKAGES = (
@@ -105,7 +107,11 @@ def load(results: Path) -> dict[str, dict]:
 
 def _matching(pattern: str, names: list[str]) -> list[str]:
     if pattern.endswith("*"):
-        return sorted(n for n in names if n.startswith(pattern[:-1]))
+        # numbers in names sort as numbers: growth-latency-50000 before -215780
+        return sorted(
+            (n for n in names if n.startswith(pattern[:-1])),
+            key=lambda n: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", n)],
+        )
     return [pattern] if pattern in names else []
 
 
