@@ -14,6 +14,7 @@ shown separately, not in the shares. Exits 0 with a message if anything goes wro
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import shutil
 import sys
@@ -36,12 +37,19 @@ WORDS = (
     "harbour council ferry terminal budget union dockworkers storm lighthouse market pilot "
     "boat dredging contract residents consultation quay mayor vote plan inquiry court"
 ).split()
+SYLLABLES = "ka lo mi ren tas vor bel sun dra pel kin mor tes a o i".split()
+VOCABULARY = WORDS + sorted(
+    {a + b + c for a in SYLLABLES for b in SYLLABLES for c in ("", "n", "s", "ter", "ing")}
+)
+WEIGHTS = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
 
 
 def page(n: int, pages: int) -> bytes:
     links = ["/"] + [f"/story/{(n + k) % pages}" for k in range(1, 11)] + [f"/section/{n % 20}"]
     anchors = "".join(f'<li><a href="{h}?utm_source=nav">{h}</a></li>' for h in links)
-    words = [WORDS[(n * 7 + i * 3) % len(WORDS)] for i in range(400)]
+    # each page its own text (a seeded draw, Zipf-like weights): pages of one site share
+    # vocabulary, not sentences, so story grouping sees what a real site gives it
+    words = random.Random(n).choices(VOCABULARY, weights=WEIGHTS, k=400)
     paragraphs = "".join(
         f"<p>{' '.join(words[i : i + 40]).capitalize()}.</p>" for i in range(0, 400, 40)
     )

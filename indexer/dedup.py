@@ -51,6 +51,10 @@ MIN_WORDS = 25  # shorter texts (headlines, briefs) are never grouped: too littl
 # near-duplicates: LSH finds pairs around this estimated shingle Jaccard, verified at NEAR_MIN
 NEAR_LSH = 0.5
 NEAR_MIN = 0.6
+# a document joins its group through one edge; past NEAR_EDGES verified near-duplicates (checked
+# in id order) the rest add nothing to the grouping, and a site of n identical pages (soft 404s,
+# calendars) would otherwise cost n * n checks and stored edges
+NEAR_EDGES = 8
 # rewrites: LSH over content-word sets finds candidates from REWRITE_LSH up; a pair is a rewrite
 # when it shares REWRITE_SHARED shown names, covering REWRITE_ENTITY of the smaller document's
 # names, with tf cosine at least REWRITE_COSINE, published at most REWRITE_DAYS apart
@@ -290,13 +294,23 @@ def find_edges(
             near_session.insert(doc_id, _lean(sig.shingles), check_duplication=False)
             loose_session.insert(doc_id, _lean(sig.unigrams), check_duplication=False)
     targets = list(eligible) if changed is None else [d for d in changed if d in eligible]
-    near_pairs: set[tuple[str, str]] = set()
+    edges: dict[tuple[str, str], StoryEdge] = {}
+    checked: set[tuple[str, str]] = set()
     loose_pairs: set[tuple[str, str]] = set()
     for doc_id in targets:
         sig = eligible[doc_id]
-        for other in near.query(_lean(sig.shingles)):
-            if other != doc_id:
-                near_pairs.add((min(doc_id, other), max(doc_id, other)))
+        found = 0
+        for other in sorted(near.query(_lean(sig.shingles))):
+            pair = (min(doc_id, other), max(doc_id, other))
+            if other == doc_id or pair in checked:
+                continue
+            checked.add(pair)
+            edge = _near(eligible[pair[0]], eligible[pair[1]])
+            if edge is not None:
+                edges[pair] = edge
+                found += 1
+                if found >= NEAR_EDGES:
+                    break
         if sig.words < REWRITE_MIN_WORDS:
             continue
         others = [o for o in loose.query(_lean(sig.unigrams)) if o != doc_id]
@@ -305,11 +319,6 @@ def find_edges(
         for other in others:
             if eligible[other].words >= REWRITE_MIN_WORDS:
                 loose_pairs.add((min(doc_id, other), max(doc_id, other)))
-    edges: dict[tuple[str, str], StoryEdge] = {}
-    for a, b in near_pairs:
-        edge = _near(eligible[a], eligible[b])
-        if edge is not None:
-            edges[(a, b)] = edge
     loose_pairs -= set(edges)
     verifier = _Verifier(store, names)
     verifier.load(d for pair in loose_pairs for d in pair)

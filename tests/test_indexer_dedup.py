@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT, shared_path
 from storyfixtures import BRIDGE, build_home, ingest
 
-from indexer.dedup import group, signature
+from indexer.dedup import NEAR_EDGES, group, signature
 from indexer.pipeline import Pipeline
 from indexer.store import DocumentStore, StoryEdge
 from search.documents import make_doc_id
@@ -160,3 +160,23 @@ def test_signature_is_stable_and_group_uses_smallest_id() -> None:
     assert (a.shingles == b.shingles).all() and a.body_hash == b.body_hash
     table = group([StoryEdge("b", "c", "near", 0.9, "r1"), StoryEdge("a", "c", "near", 0.8, "r2")])
     assert table.versions("c") == ("a", "b", "c") and table.story("b") == "a"
+
+
+def test_many_copies_form_one_group_with_bounded_edges(tmp_path: Path) -> None:
+    """A site of identical pages (soft 404s, calendar pages) is one story, and each page is
+    joined by a few edges, not compared with every other page."""
+    corpus = tmp_path / "copies"
+    corpus.mkdir()
+    copies = 40
+    for n in range(copies):
+        # every fifth copy changes one word: near-duplicates as well as exact ones
+        text = BRIDGE.replace("eleven miles", "twelve miles") if n % 5 == 0 else BRIDGE
+        (corpus / f"copy-{n:02}.txt").write_text(f"Swing bridge\n\n{text}\n", "utf-8")
+    settings = Settings(home=tmp_path / "home")
+    ingest(settings, corpus)
+    ids = frozenset(_file_id(p) for p in corpus.glob("*.txt"))
+    assert _groups(settings) == {ids}
+    with DocumentStore(settings.db_path) as store:
+        edges = store.edges()
+    assert len(edges) <= NEAR_EDGES * copies < copies * (copies - 1) // 2
+    assert {e.kind for e in edges} == {"duplicate", "near"}
