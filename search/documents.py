@@ -153,12 +153,26 @@ def split_values(stored: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in stored.split(",") if v.strip())
 
 
+def meta_fields(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The Document fields every index keeps in its one stored `meta` JSON value."""
+    ingested = meta.get("ingested_at")
+    return {
+        "published_source": meta.get("published_source", ""),
+        "encoding": meta.get("encoding", ""),
+        "decode_method": meta.get("decode_method", ""),
+        "content_type": meta.get("content_type", ""),
+        "content_hash": meta.get("content_hash", ""),
+        "ingested_at": dt.datetime.fromisoformat(ingested) if ingested else None,
+        "extra": meta.get("extra") or {},
+        "mentions": tuple(Mention.from_dict(m) for m in meta.get("mentions") or ()),
+    }
+
+
 def document_from_stored(fields: Mapping[str, Any]) -> Document:
     """The one place that reads a Whoosh stored-fields mapping back into a Document."""
     meta: Mapping[str, Any] = fields.get("meta") or {}
     date_value = fields.get("date")
     published = date_value.date() if isinstance(date_value, dt.datetime) else None
-    ingested = meta.get("ingested_at")
     return Document(
         doc_id=fields.get("doc_id", ""),
         title=fields.get("title", ""),
@@ -167,15 +181,8 @@ def document_from_stored(fields: Mapping[str, Any]) -> Document:
         url=fields.get("url", ""),
         author=fields.get("author", ""),
         published=published,
-        published_source=meta.get("published_source", ""),
         people=split_values(fields.get("person")),
         orgs=split_values(fields.get("org")),
         places=split_values(fields.get("place")),
-        encoding=meta.get("encoding", ""),
-        decode_method=meta.get("decode_method", ""),
-        content_type=meta.get("content_type", ""),
-        content_hash=meta.get("content_hash", ""),
-        ingested_at=dt.datetime.fromisoformat(ingested) if ingested else None,
-        extra=meta.get("extra") or {},
-        mentions=tuple(Mention.from_dict(m) for m in meta.get("mentions") or ()),
+        **meta_fields(meta),
     )

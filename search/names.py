@@ -10,10 +10,12 @@ are shown, means such a decision never requires rewriting the index.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from search.documents import ENTITY_LABELS
 
 NAMES_FILE = "names.json"
 # prefix the indexer puts on a lone-word person value the text never gives a title to: shown
@@ -50,6 +52,17 @@ class NameTable:
         if weak and " " not in name:
             return None
         return label, name
+
+    def shown(self, raw: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+        """A document's raw entity values per label as they are shown: merged names, moved
+        to their winning label, hidden ones dropped, each name once in first-seen order."""
+        shown: dict[str, dict[str, None]] = {label: {} for label in ENTITY_LABELS}
+        for label, values in raw.items():
+            for value in values:
+                resolved = self.resolve(label, value)
+                if resolved is not None and resolved[0] in shown:
+                    shown[resolved[0]].setdefault(resolved[1], None)
+        return {label: list(values) for label, values in shown.items()}
 
     def variants(self, label: str, name: str) -> tuple[str, ...]:
         """Other spellings merged into `name` ("also written as")."""

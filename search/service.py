@@ -91,12 +91,7 @@ def shown_entities(
     names: NameTable, raw: Mapping[str, tuple[str, ...]]
 ) -> dict[str, tuple[str, ...]]:
     """people/orgs/places keyword arguments as the name table shows a document's raw values."""
-    shown: dict[str, dict[str, None]] = {label: {} for label in FACETS}
-    for label, values in raw.items():
-        for value in values:
-            resolved = names.resolve(label, value)
-            if resolved is not None and resolved[0] in shown:
-                shown[resolved[0]].setdefault(resolved[1], None)
+    shown = names.shown(raw)
     return {
         "people": tuple(shown["person"]),
         "orgs": tuple(shown["org"]),

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.analysis import NewsAnalyzer
-from search.documents import Document, Mention, split_values
+from search.documents import Document, meta_fields, split_values
 from search.errors import ConfigError, IndexMissing, IndexUnavailable, QueryError
 from search.facets import GRANULARITIES, date_interval
 from search.names import WEAK, NameTable
@@ -151,17 +151,6 @@ def _month_key(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
-def shown_names(names: NameTable, raw: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
-    """Facet values per label as the name table shows the raw values (hidden ones dropped)."""
-    shown: dict[str, dict[str, None]] = {label: {} for label in FACETS}
-    for label, values in raw.items():
-        for value in values:
-            resolved = names.resolve(label, value)
-            if resolved is not None and resolved[0] in shown:
-                shown[resolved[0]].setdefault(resolved[1], None)
-    return {label: list(values) for label, values in shown.items()}
-
-
 def changed_raw_values(old: NameTable, new: NameTable) -> dict[str, set[str]]:
     """Per label, the raw entity values (weak "?" forms included) the two tables show
     differently: the only ones whose records need their shown names rewritten."""
@@ -200,7 +189,7 @@ def to_record(
         ),
         "url": document.url,
         "source": document.source,
-        **shown_names(names, raw),
+        **names.shown(raw),
         **{f"{label}_raw": list(values) for label, values in raw.items()},
         "meta": json.dumps(fields["meta"], ensure_ascii=False),
         "story": stories.story(document.doc_id),
@@ -255,7 +244,6 @@ def from_record(record: Mapping[str, Any]) -> Document:
     """A Typesense record back into the Document it was written from (raw entity values)."""
     meta: Mapping[str, Any] = json.loads(record.get("meta") or "{}")
     ordinal = int(record.get("date_desc") or 0)
-    ingested = meta.get("ingested_at")
     return Document(
         doc_id=record["doc_id"],
         title=record.get("title", ""),
@@ -264,17 +252,10 @@ def from_record(record: Mapping[str, Any]) -> Document:
         url=record.get("url", ""),
         author=record.get("author", ""),
         published=dt.date.fromordinal(ordinal) if ordinal else None,
-        published_source=meta.get("published_source", ""),
         people=tuple(record.get("person_raw") or ()),
         orgs=tuple(record.get("org_raw") or ()),
         places=tuple(record.get("place_raw") or ()),
-        encoding=meta.get("encoding", ""),
-        decode_method=meta.get("decode_method", ""),
-        content_type=meta.get("content_type", ""),
-        content_hash=meta.get("content_hash", ""),
-        ingested_at=dt.datetime.fromisoformat(ingested) if ingested else None,
-        extra=meta.get("extra") or {},
-        mentions=tuple(Mention.from_dict(m) for m in meta.get("mentions") or ()),
+        **meta_fields(meta),
     )
 
 
@@ -658,7 +639,7 @@ class TypesenseBackend:
         changed = []
         for record in records:
             raw = {label: tuple(record.get(f"{label}_raw") or ()) for label in FACETS}
-            shown = shown_names(names, raw)
+            shown = names.shown(raw)
             if any(shown[label] != list(record.get(label) or ()) for label in FACETS):
                 changed.append({"id": record["id"], **shown})
         for i in range(0, len(changed), BATCH):
