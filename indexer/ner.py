@@ -23,6 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from indexer.blas import single_thread_blas, with_numpy_blas
 from indexer.extract import SPACY_LABELS, is_junk, mask_furniture, trim_span
 from search.documents import Mention
 from search.errors import ConfigError
@@ -92,7 +93,8 @@ LINE_BREAKS = "docsift_line_breaks"
 
 
 def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
-    """Load the spaCy model with only what NER needs, plus line-break sentence starts.
+    """Load the spaCy model with only what NER needs, plus line-break sentence starts; its
+    dense layers multiply with numpy's BLAS (indexer/blas.py).
 
     Args:
         model: an installed spaCy package name.
@@ -109,7 +111,7 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
     if LINE_BREAKS not in Language.factories:
         Language.component(LINE_BREAKS, func=_mark_line_breaks)
     try:
-        nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS))
+        nlp = with_numpy_blas(lambda: spacy.load(model, exclude=list(UNUSED_COMPONENTS)))
     except OSError as error:
         raise ConfigError(f"spaCy model {model!r} is not installed: {error}") from error
     if "ner" not in nlp.pipe_names:
@@ -135,6 +137,7 @@ def spans_of(nlp: Language, texts: list[str], batch_size: int) -> list[Spans]:
 
 
 _WORKER_NLP: Language | None = None
+_WORKER_THREADS: object = None  # the BLAS thread limit, held for the worker's life
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -146,7 +149,8 @@ def _worker_context() -> multiprocessing.context.BaseContext:
 
 
 def _worker_start(model: str) -> None:
-    global _WORKER_NLP
+    global _WORKER_NLP, _WORKER_THREADS
+    _WORKER_THREADS = single_thread_blas()
     _WORKER_NLP = load_pipeline(model)
 
 
@@ -305,7 +309,7 @@ class SpacyExtractor:
     ) -> Iterator[tuple[Mention, ...]]:
         docs = iter(docs)
         in_flight: deque[tuple[list[_Pending], Future[list[Spans]] | list[str]]] = deque()
-        depth = 2 * self.n_process if pool is not None else 0
+        depth = 8 * self.n_process if pool is not None else 0
         while True:
             group = [self._prepare(title, body) for title, body in _take(docs, self.batch_size)]
             if group:

@@ -272,3 +272,33 @@ def test_long_runs_commit_index_segments_as_they_go(
     assert service.search(parse_request({"q": "ferry", "per_page": "100"})).total == 11
     again = run(settings, export)
     assert (again.unchanged, again.indexed) == (11, 0)
+
+
+def test_an_id_repeated_later_in_one_run_leaves_one_copy_the_last(
+    settings: Settings, tmp_path: Path
+) -> None:
+    export = tmp_path / "repeats.jsonl"
+    rows = [{"id": "same", "title": "First zebra version", "text": "Zebra one."}]
+    rows += [{"id": f"d{i}", "title": f"Note {i}", "text": "Filler."} for i in range(600)]
+    rows += [{"id": "same", "title": "Second zebra version", "text": "Zebra two."}]
+    export.write_text("\n".join(json.dumps(r) for r in rows) + "\n", "utf-8")
+    report = run(settings, export)  # the two copies land in different store batches
+    assert (report.added, report.updated) == (601, 1)
+    service = SearchService.from_settings(settings)
+    hits = service.search(parse_request({"q": "zebra"})).hits
+    assert [h.title for h in hits] == ["Second zebra version"]
+    assert service.search(parse_request({"q": "filler OR zebra"})).total == 601
+
+
+def test_a_document_the_index_holds_but_the_store_lost_is_replaced_not_doubled(
+    settings: Settings, tmp_path: Path
+) -> None:
+    (tmp_path / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    run(settings, tmp_path)
+    with DocumentStore(settings.db_path) as store:  # store and index out of step
+        store.db.execute("DELETE FROM documents")
+        store.db.commit()
+    report = run(settings, tmp_path)
+    assert report.added == 1  # new to the store, but the index is not empty: no blind add
+    service = SearchService.from_settings(settings)
+    assert service.search(parse_request({"q": "okafor"})).total == 1
