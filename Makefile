@@ -64,7 +64,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ner_quality.py $(SHARED)/data/conll2003
 	$(BIN)/python bench/date_quality.py $(SHARED)/data/gum_wikinews_ner
 	$(BIN)/python bench/ranking.py $(SHARED)/data/cranfield
-	$(BIN)/python bench/ingest.py $(SHARED)/data/reuters21578/reuters.jsonl --keep bench/out/reuters --rounds 2 --rerun --record ingest
+	$(BIN)/python bench/ingest.py $(SHARED)/data/reuters21578/reuters.jsonl --keep bench/out/reuters --rounds 3 --rerun --plain-blas --record ingest
 	$(BIN)/python bench/facets.py --home bench/out/reuters --record facets-21k
 	$(BIN)/python bench/reuters_people.py --home bench/out/reuters
 	$(BIN)/python bench/http_latency.py --home bench/out/reuters --clients 8 --seconds 30 --record http_latency-21k

@@ -1,16 +1,19 @@
 """Ingest benchmark: a JSON Lines corpus into a fresh home, per stage, against plain spaCy.
 
     python bench/ingest.py [CORPUS] [--limit N] [--keep DIR] [--no-entities] [--no-compare]
-                           [--rounds N] [--rerun] [--record NAME]
+                           [--rounds N] [--rerun] [--plain-blas] [--record NAME]
 
 Prints documents per second per stage and in total, peak RSS and index size, and (with
 entities) the time plain spaCy NER alone takes over the same texts in the same run — `nlp.pipe`
-with two processes and only the NER component — and the ratio of the two.
+with two processes and only the NER component — and the ratio of the two. `--plain-blas`
+also times plain spaCy once with the BLAS swap docsift's NER workers use, so a reader can tell
+what that swap gives from what skipping, reuse and overlap give.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import shutil
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from common import REUTERS, record
 
+from indexer.blas import single_thread_blas, with_numpy_blas  # noqa: E402
 from indexer.ner import DEFAULT_MODEL, UNUSED_COMPONENTS  # noqa: E402
 from indexer.pipeline import Pipeline  # noqa: E402
 from indexer.store import DocumentStore  # noqa: E402
@@ -40,16 +44,25 @@ def texts_of(corpus: Path) -> list[str]:
     return texts
 
 
-def plain_spacy_seconds(texts: list[str], processes: int) -> float:
-    """NER alone, as a user would run it: spaCy's own multiprocessing, nothing else."""
+def plain_spacy_seconds(texts: list[str], processes: int, numpy_blas: bool = False) -> float:
+    """NER alone, as a user would run it: spaCy's own multiprocessing, nothing else.
+
+    With `numpy_blas` the model multiplies with numpy's BLAS as docsift's workers do
+    (indexer/blas.py), one BLAS thread per process: what the rest of ingest costs on top."""
     import spacy
 
-    nlp = spacy.load(DEFAULT_MODEL, exclude=list(UNUSED_COMPONENTS))
-    started = time.perf_counter()
-    entities = sum(len(doc.ents) for doc in nlp.pipe(texts, n_process=processes, batch_size=64))
-    seconds = time.perf_counter() - started
+    def load() -> object:
+        return spacy.load(DEFAULT_MODEL, exclude=list(UNUSED_COMPONENTS))
+
+    nlp = with_numpy_blas(load) if numpy_blas else load()
+    limit = single_thread_blas() if numpy_blas else contextlib.nullcontext()
+    with limit:  # forked workers inherit the one-thread setting
+        started = time.perf_counter()
+        entities = sum(len(doc.ents) for doc in nlp.pipe(texts, n_process=processes, batch_size=64))
+        seconds = time.perf_counter() - started
     print(
-        f"plain spaCy NER ({nlp.pipe_names}, n_process={processes}): {seconds:.1f} s, "
+        f"plain spaCy NER ({nlp.pipe_names}, n_process={processes}"
+        f"{', numpy BLAS' if numpy_blas else ''}): {seconds:.1f} s, "
         f"{len(texts) / seconds:.0f} docs/s, {entities} entities",
         flush=True,
     )
@@ -93,6 +106,12 @@ def main() -> int:
         "--rerun",
         action="store_true",
         help="then time re-ingesting the unchanged corpus and `reindex` from the store",
+    )
+    parser.add_argument(
+        "--plain-blas",
+        action="store_true",
+        help="also time plain spaCy once with docsift's numpy BLAS swap (what the other "
+        "stages cost on top of NER itself)",
     )
     parser.add_argument("--record", help="keep the figures for bench/REPORT.md under this name")
     args = parser.parse_args()
@@ -159,6 +178,10 @@ def main() -> int:
             + f"; median {statistics.median(ratios):.2f}x "
             f"(medians {total:.1f} s vs {plain:.1f} s; target <= 1.0x)"
         )
+    plain_blas = None
+    if compare and args.plain_blas:
+        plain_blas = plain_spacy_seconds(texts, Settings(home=home).ner_processes, True)
+        print(f"docsift ingest / plain spaCy on numpy BLAS: {total / plain_blas:.2f}x")
     reingest = reindex = None
     if args.rerun:
         reingest, reindex = timed_rerun(home, source)
@@ -175,6 +198,7 @@ def main() -> int:
         "plain_spacy_s": round(plain, 2) if plain else None,
         "plain_runs_s": [round(p, 1) for p in plain_runs],
         "ratio": round(statistics.median(ratios), 3) if ratios else None,
+        "plain_blas_s": round(plain_blas, 2) if plain_blas else None,
         "ner_lines": ner,
         "reingest_s": round(reingest, 2) if reingest is not None else None,
         "reindex_s": round(reindex, 2) if reindex is not None else None,
@@ -192,6 +216,12 @@ def main() -> int:
                 "one run: "
                 + ", ".join(f"{r:.2f}x" for r in ratios)
                 + f"; median **{statistics.median(ratios):.2f}x** (target <= 1.0x)."
+            )
+        if plain_blas:
+            lines.append(
+                "Plain spaCy with the numpy BLAS swap docsift's NER workers use "
+                f"(indexer/blas.py): {plain_blas:.1f} s; docsift ingest is "
+                f"{total / plain_blas:.2f}x that.",
             )
         if ner.get("lines"):
             lines.append(
