@@ -6,7 +6,7 @@ runs its portable "generic" kernels on every CPU (it prints `selecting sub-confi
 kernels for the CPU it runs on: on the shapes the small English model multiplies (a few
 thousand tokens by 96 to 384 columns) it is about four times faster single-threaded, and the
 model's whole NER pass about a fifth faster, with the same entities (bench/ner_quality.py and
-tests/test_blas.py check that). Only the Python-level `gemm` is swapped; the parser's inner
+tests/test_indexer_blas.py check that). Only the Python-level `gemm` is swapped; the parser's inner
 loop calls BLIS from C and keeps it.
 """
 

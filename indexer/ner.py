@@ -230,11 +230,15 @@ class SpacyExtractor:
     """EntityExtractor backed by a spaCy model, loaded on first use.
 
     Documents go through in groups of `batch_size`; each group's unanalysed lines become one
-    job (one text per document) for the model, in this process or in a worker. A few groups
-    are in flight at once, so workers stay busy while the main process prepares the next ones.
+    job (one text per document) for the model, in this process or in a worker. Several groups
+    per worker are in flight at once, so workers stay busy while the main process prepares the
+    next ones or flushes an index segment.
     """
 
     MEMORY_ENTRIES = 200_000  # analyses kept in memory (most recent first)
+    # groups queued per worker: 8 x 64 stories outlast an index segment flush in the main
+    # process (2 per worker left the workers idle during each flush)
+    GROUPS_IN_FLIGHT = 8
 
     def __init__(
         self,
@@ -309,7 +313,7 @@ class SpacyExtractor:
     ) -> Iterator[tuple[Mention, ...]]:
         docs = iter(docs)
         in_flight: deque[tuple[list[_Pending], Future[list[Spans]] | list[str]]] = deque()
-        depth = 8 * self.n_process if pool is not None else 0
+        depth = self.GROUPS_IN_FLIGHT * self.n_process if pool is not None else 0
         while True:
             group = [self._prepare(title, body) for title, body in _take(docs, self.batch_size)]
             if group:
