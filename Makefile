@@ -67,6 +67,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py $(SHARED)/data/reuters21578/reuters.jsonl --keep bench/out/reuters --rounds 3 --rerun --plain-blas --record ingest
 	$(BIN)/python bench/facets.py --home bench/out/reuters --record facets-21k
 	$(BIN)/python bench/reuters_people.py --home bench/out/reuters
+	$(BIN)/python bench/entity_quality.py --data $(SHARED)/data
 	$(BIN)/python bench/http_latency.py --home bench/out/reuters --clients 8 --seconds 30 --record http_latency-21k
 	$(BIN)/python bench/load.py --home bench/out/reuters
 	$(BIN)/python bench/backends.py --home bench/out/reuters

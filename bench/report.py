@@ -31,7 +31,15 @@ SECTIONS: list[tuple[str, list[str]]] = [
     ("Ranking quality (Cranfield)", ["ranking"]),
     (
         "Extraction quality",
-        ["decode", "extraction", "ner_quality", "dates", "reuters_people", "duplicates"],
+        [
+            "decode",
+            "extraction",
+            "ner_quality",
+            "dates",
+            "reuters_people",
+            "entity_quality",
+            "duplicates",
+        ],
     ),
     ("Comparing versions of a story", ["compare_quality"]),
     ("Crawling", ["crawl"]),
