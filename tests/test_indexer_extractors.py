@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 import trafilatura
@@ -16,6 +17,12 @@ from bs4 import BeautifulSoup
 from indexer.clean import clean_html
 from indexer.extractors import METHODS, agreement, fallback_text, shingle_counts
 from indexer.markup import MAX_ATTRIBUTES, cap_attributes
+from indexer.pipeline import Pipeline
+from indexer.store import DocumentStore
+from search.query import parse_request
+from search.service import SearchService
+from search.settings import Settings
+from web.app import create_app
 
 SENTENCE = (
     "the harbour council met on Tuesday to discuss the ferry budget and the dredging plans for "
@@ -156,3 +163,42 @@ def test_agreement_is_shingle_f1() -> None:
     assert agreement(a, shingle_counts("nothing in common with the ferry story at all")) < 0.05
     assert agreement(a, shingle_counts(" ".join(PARAGRAPHS[:4]))) == pytest.approx(2 / 3, 0.1)
     assert agreement(a, shingle_counts("")) == 0.0
+
+
+def test_the_kept_extractor_is_stored_indexed_and_shown(settings: Settings, tmp_path: Path) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "plain.html").write_text(page(f"<article>{paragraphs_html()}</article>"), "utf-8")
+    (folder / "thread.html").write_text(
+        page(f"<div class='commentable-story'>{paragraphs_html()}</div>").replace(
+            "Ferry budget approved", "Dredging plan approved"
+        ),
+        "utf-8",
+    )
+    expected = {
+        name: clean_html((folder / name).read_text("utf-8")).extractor
+        for name in ("plain.html", "thread.html")
+    }
+    assert expected["plain.html"] == "trafilatura" and expected["thread.html"] != "trafilatura"
+    with DocumentStore(settings.db_path) as store:
+        pipeline = Pipeline(settings, store)
+        try:
+            report = pipeline.run([str(folder)])
+        finally:
+            pipeline.close()
+        assert report.added == 2
+        stored = {Path(d.source).name: d for d in store.iter_documents()}
+    assert {name: d.extract_method for name, d in stored.items()} == expected
+
+    service = SearchService.from_settings(settings)
+    assert service.search(parse_request({"q": "dredging"})).total >= 1
+    indexed = {name: service.get(d.doc_id) for name, d in stored.items()}
+    assert {name: d.extract_method for name, d in indexed.items()} == expected
+
+    client = create_app(settings, service).test_client()
+    doc_id = stored["thread.html"].doc_id
+    data = client.get(f"/api/documents/{doc_id}").get_json()
+    assert data["extract_method"] == expected["thread.html"]
+    html = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    shown = BeautifulSoup(html, "html.parser").select_one(".extract-method")
+    assert shown is not None and shown.get_text() == expected["thread.html"]
