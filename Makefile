@@ -61,6 +61,7 @@ SCALE_HOME = bench/out/growth/$(lastword $(subst $(comma), ,$(GROWTH_SIZES)))
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/decode_accuracy.py $(SHARED)/data/chardet_tests
 	$(BIN)/python bench/extraction_quality.py $(SHARED)/data/article_extraction_dev
+	$(BIN)/python bench/extraction_quality.py $(SHARED)/data/extraction_more
 	$(BIN)/python bench/ner_quality.py $(SHARED)/data/conll2003
 	$(BIN)/python bench/date_quality.py $(SHARED)/data/gum_wikinews_ner
 	$(BIN)/python bench/ranking.py $(SHARED)/data/cranfield

@@ -1,9 +1,9 @@
 """Text → CleanText: the main content and metadata of a page, or the title/body of a plain file.
 
-HTML goes through trafilatura's main-content extraction (precision mode scored best on the
-article-extraction dev set, see bench/extraction_quality.py) with a beautifulsoup4 fallback for
-pages it gives up on; title, author and date come from the page's own meta tags and JSON-LD
-first, because those are what the publisher declared.
+HTML goes through indexer.extractors, which reads the main text with several extractors and keeps
+the one the others bear out (see bench/extraction_quality.py), never an empty text when any of
+them found one; title, author and date come from the page's own meta tags and JSON-LD first,
+because those are what the publisher declared.
 """
 
 from __future__ import annotations
@@ -14,32 +14,29 @@ import logging
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import trafilatura
-from bs4 import BeautifulSoup, PageElement, Tag
-from trafilatura.settings import Document
+from bs4 import BeautifulSoup, Tag
 
+from indexer.extractors import extract_article
+from indexer.extractors import invisible as _invisible
+from indexer.extractors import text_of as _text_of
+from indexer.markup import (  # noqa: F401 (cap_attributes and the limits are part of the API)
+    EXTRACTOR_MAX_ELEMENTS,
+    MAX_ATTRIBUTES,
+    MAX_ELEMENTS,
+    cap_attributes,
+    count_elements,
+)
 from search.errors import SkipDocument
 
 logger = logging.getLogger(__name__)
-# trafilatura logs a warning for every page it finds little in; the ingest report counts those.
-logging.getLogger("trafilatura").setLevel(logging.ERROR)
-logging.getLogger("htmldate").setLevel(logging.ERROR)
 
-# Below this many characters trafilatura's answer is treated as a miss and the fallback runs.
-MIN_BODY_CHARS = 80
 MAX_TITLE_CHARS = 200
-# Hostile-input bounds. trafilatura costs about 0.1-0.2 ms per element and beautifulsoup4 about
-# 40 microseconds and 2 KB: pages with more elements than the first get the beautifulsoup4
-# extraction alone, pages with more than the second are skipped (a big real page has 5,000).
-EXTRACTOR_MAX_ELEMENTS = 30_000
-MAX_ELEMENTS = 200_000
-_ELEMENT_RE = re.compile(r"<[A-Za-z]")
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 _HSPACE_RE = re.compile(r"[^\S\n]+")
@@ -49,19 +46,6 @@ _HTML_SNIFF_RE = re.compile(
     r"<(?:!doctype\s+html|html|head|body|title|meta|p|div|article|br|h[1-6]|table|a\s)[\s>/]",
     re.IGNORECASE,
 )
-# Markup that is never article text.
-_DROP_TAGS = (
-    "script style nav header footer aside form noscript iframe svg button template select".split()
-)
-_BOILERPLATE_RE = re.compile(
-    r"(?:^|[-_\s])(?:ads?|advert\w*|banner|cookie\w*|consent|share|sharing|social|related|"
-    r"newsletter|subscribe|comments?|promo|sponsor\w*|popup|modal|breadcrumbs?|sidebar|"
-    r"menu|footer|header|nav|navigation|navbar|contentinfo|complementary)(?:$|[-_\s])",
-    re.IGNORECASE,
-)
-# Elements whose content a reader never sees as text (an iframe's is raw markup for old browsers).
-_INVISIBLE_TAGS = frozenset("script style template iframe noscript noembed noframes".split())
-_BLOCK_TAGS = "p div li h1 h2 h3 h4 h5 h6 blockquote pre tr table section article br dd dt".split()
 _DATE_METAS = (
     "article:published_time",
     "og:published_time",
@@ -90,6 +74,8 @@ class CleanText:
         published_source: where `published` came from, e.g. "meta:article:published_time".
         links: absolute http(s) hrefs found in the page, in order, without fragments.
         language: the declared or detected language code, e.g. "en".
+        extractor: which extractor's reading of an HTML page was kept (see
+            indexer.extractors.METHODS); "" for plain text.
     """
 
     title: str
@@ -99,6 +85,7 @@ class CleanText:
     published_source: str = ""
     links: tuple[str, ...] = ()
     language: str = ""
+    extractor: str = ""
 
 
 def normalise_text(text: str) -> str:
@@ -260,14 +247,10 @@ def clean_html(html: str, *, url: str = "") -> CleanText:
         )
     soup = _parse(html)
     meta = _read_metadata(soup)
-    extracted = _run_trafilatura(html, url) if elements <= EXTRACTOR_MAX_ELEMENTS else None
-    # trafilatura puts one block per line; a blank line between blocks keeps paragraphs visible.
-    text = (extracted.text or "") if extracted is not None else ""
-    body = normalise_text(text.replace("\n", "\n\n"))
-    if len(body) < MIN_BODY_CHARS:
-        fallback = _fallback_body(soup)
-        if len(fallback) > len(body):
-            body = fallback
+    extraction = extract_article(html, url=url, soup=soup, elements=elements)
+    extracted = extraction.metadata
+    # extractors put one block per line; a blank line between blocks keeps paragraphs visible.
+    body = normalise_text(extraction.text.replace("\n", "\n\n"))
     if not body:
         raise SkipDocument("no text after cleaning", url)
     title, author, published, source = meta.title, meta.author, meta.published, meta.source
@@ -287,51 +270,8 @@ def clean_html(html: str, *, url: str = "") -> CleanText:
         published_source=source,
         links=_absolute_links(soup, url),
         language=language,
+        extractor=extraction.method,
     )
-
-
-# libxml2 checks each new attribute against the element's others, so an element with a million
-# attributes takes hours to parse; no real page comes close to this many on one element.
-MAX_ATTRIBUTES = 256
-# possessive (*+, ++): no backtracking state is kept, so a 20 MB tag costs no memory to match
-_START_TAG_RE = re.compile(r"""<[A-Za-z][^\s/>"']*+(?:[^>"']++|"[^"]*+"|'[^']*+')*+>?""")
-_ATTRIBUTE_RE = re.compile(r"""[^\s"'=<>/]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>]*+))?+""")
-
-
-def cap_attributes(html: str, limit: int = MAX_ATTRIBUTES) -> str:
-    """Keep at most `limit` attributes on each start tag, so no HTML parser goes quadratic.
-
-    Args:
-        html: markup from anywhere.
-        limit: attributes kept per element, in document order.
-
-    Returns:
-        `html` itself when no element has more (one linear scan of the start tags; a tag
-        shorter than 2 * limit characters is not even looked into), else a copy with the
-        extra attributes of those elements left out.
-    """
-    if len(html) < 2 * limit:
-        return html
-    pieces: list[str] = []
-    done = 0
-    for tag in _START_TAG_RE.finditer(html):
-        if tag.end() - tag.start() < 2 * limit:  # too short to hold that many attributes
-            continue
-        text = tag.group()
-        name_end = re.match(r"<[^\s/>\"']*", text)
-        start = name_end.end() if name_end else 1
-        cut = 0
-        for count, attribute in enumerate(_ATTRIBUTE_RE.finditer(text, start), start=1):
-            if count > limit:
-                cut = attribute.start()
-                break
-        if cut:
-            pieces += [html[done : tag.start()], text[:cut].rstrip(), ">"]
-            done = tag.end()
-    if not pieces:
-        return html
-    logger.debug("left out attributes beyond %d per element", limit)
-    return "".join([*pieces, html[done:]])
 
 
 _NON_WORD_RE = re.compile(r"[\W_]+")
@@ -365,13 +305,6 @@ def _compact(text: str) -> str:
     return _NON_WORD_RE.sub("", unicodedata.normalize("NFC", text).casefold())
 
 
-def count_elements(html: str) -> int:
-    """How many start tags a page has (an upper bound of its elements), counted cheaply."""
-    if html.count("<") <= EXTRACTOR_MAX_ELEMENTS:
-        return html.count("<")
-    return sum(1 for _ in _ELEMENT_RE.finditer(html))
-
-
 def check_text_length(clean: CleanText, limit: int, source: str = "") -> CleanText:
     """Refuse a cleaned document whose body is longer than `limit` characters.
 
@@ -395,27 +328,6 @@ def _parse(html: str) -> BeautifulSoup:
         # bs4 warns about input that looks like a URL or like XML; both are fine to parse here.
         warnings.simplefilter("ignore")
         return BeautifulSoup(html, "lxml")
-
-
-def _run_trafilatura(html: str, url: str) -> Document | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = trafilatura.bare_extraction(
-                html,
-                url=url or None,
-                favor_precision=True,
-                include_comments=False,
-                include_tables=True,
-                with_metadata=True,
-                date_extraction_params={"extensive_search": False, "original_date": True},
-            )
-    except Exception as exc:  # noqa: BLE001
-        # trafilatura/lxml raise assorted errors on hostile markup; a page they cannot read
-        # still gets the beautifulsoup4 fallback instead of failing the whole document.
-        logger.debug("trafilatura failed on %s: %r", url or "<page>", exc)
-        return None
-    return result if isinstance(result, Document) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -541,71 +453,3 @@ def _absolute_links(soup: BeautifulSoup, base_url: str) -> tuple[str, ...]:
         if scheme in ("http", "https"):
             links.setdefault(absolute, None)
     return tuple(links)
-
-
-def _fallback_body(soup: BeautifulSoup) -> str:
-    """Visible text of <article>, <main> or <body>, minus navigation and boilerplate blocks."""
-    return normalise_text(_text_of(_fallback_root(soup), _dropped, blocks=_BLOCK_TAGS))
-
-
-def _text_of(
-    root: Tag, skip: Callable[[Tag], bool], *, blocks: Collection[str] = (), sep: str = ""
-) -> str:
-    """The strings under `root` (those its get_text() would give), minus `skip`ped subtrees,
-    with a blank line around each element named in `blocks`.
-
-    Walks the tree with an explicit stack and leaves it unchanged: linear in the number of
-    nodes, so 100,000 nested elements cost no recursion and no quadratic re-walks.
-    """
-    wanted = root.interesting_string_types
-    parts: list[str] = []
-    stack: list[tuple[Iterator[PageElement], bool]] = [(iter(root.contents), False)]
-    while stack:
-        children, block = stack[-1]
-        node = next(children, None)
-        if node is None:
-            stack.pop()
-            if block:
-                parts.append("\n\n")
-        elif isinstance(node, Tag):
-            if not skip(node):
-                opens_block = node.name in blocks
-                if opens_block:
-                    parts.append("\n\n")
-                stack.append((iter(node.contents), opens_block))
-        elif type(node) is wanted if isinstance(wanted, type) else type(node) in wanted:
-            parts.append(str(node))
-    return sep.join(parts)
-
-
-def _invisible(tag: Tag) -> bool:
-    return tag.name in _INVISIBLE_TAGS
-
-
-def _fallback_root(soup: BeautifulSoup) -> Tag:
-    """The first <article> outside dropped markup, else the first <main>, else <body>."""
-    found: dict[str, Tag] = {}
-    stack: list[Iterator[PageElement]] = [iter(soup.contents)]
-    while stack and "article" not in found:
-        node = next(stack[-1], None)
-        if node is None:
-            stack.pop()
-        elif isinstance(node, Tag) and not _dropped(node):
-            if node.name in ("article", "main", "body"):
-                found.setdefault(node.name, node)
-            stack.append(iter(node.contents))
-    return found.get("article") or found.get("main") or found.get("body") or soup
-
-
-def _dropped(tag: Tag) -> bool:
-    return tag.name in _DROP_TAGS or _looks_like_boilerplate(tag)
-
-
-def _looks_like_boilerplate(tag: Tag) -> bool:
-    if tag.name in ("html", "body", "article", "main"):
-        return False
-    attrs = getattr(tag, "attrs", None) or {}
-    classes = attrs.get("class") or []
-    names = " ".join([*classes] if isinstance(classes, list) else [str(classes)])
-    names += " " + str(attrs.get("id") or "") + " " + str(attrs.get("role") or "")
-    return bool(names.strip()) and _BOILERPLATE_RE.search(names) is not None

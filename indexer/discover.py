@@ -15,7 +15,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 
-from indexer.clean import cap_attributes
+from indexer.markup import cap_attributes
 from indexer.urls import canonicalize
 from search.errors import SkipDocument
 

@@ -423,6 +423,7 @@ class Pipeline:
             published_source=published_source if published else "",
             encoding=decoded.encoding,
             decode_method=decoded.method,
+            extract_method=clean.extractor,
             content_type=content_type,
             content_hash=item.content_hash,
             ingested_at=dt.datetime.now(dt.UTC),

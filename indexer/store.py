@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS documents (
     places TEXT NOT NULL DEFAULT '[]',
     encoding TEXT NOT NULL DEFAULT '',
     decode_method TEXT NOT NULL DEFAULT '',
+    extract_method TEXT NOT NULL DEFAULT '',
     content_type TEXT NOT NULL DEFAULT '',
     content_hash TEXT NOT NULL,
     extra TEXT NOT NULL DEFAULT '{}',
@@ -96,7 +97,10 @@ CREATE TABLE IF NOT EXISTS line_analyses (key INTEGER PRIMARY KEY, spans TEXT NO
 """
 
 # columns added after version 1, for stores created by an earlier docsift
-_MIGRATIONS = {"mentions": "ALTER TABLE documents ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]'"}
+_MIGRATIONS = {
+    "mentions": "ALTER TABLE documents ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]'",
+    "extract_method": "ALTER TABLE documents ADD COLUMN extract_method TEXT NOT NULL DEFAULT ''",
+}
 
 _COLUMNS = (
     "doc_id",
@@ -112,6 +116,7 @@ _COLUMNS = (
     "places",
     "encoding",
     "decode_method",
+    "extract_method",
     "content_type",
     "content_hash",
     "extra",
@@ -174,6 +179,7 @@ def _row_values(doc: Document, now: str) -> tuple[Any, ...]:
         json.dumps(list(doc.places)),
         doc.encoding,
         doc.decode_method,
+        doc.extract_method,
         doc.content_type,
         doc.content_hash,
         json.dumps(dict(doc.extra)),
@@ -197,6 +203,7 @@ def _document(row: sqlite3.Row) -> Document:
         places=tuple(json.loads(row["places"])),
         encoding=row["encoding"],
         decode_method=row["decode_method"],
+        extract_method=row["extract_method"],
         content_type=row["content_type"],
         content_hash=row["content_hash"],
         ingested_at=dt.datetime.fromisoformat(row["ingested_at"]),

@@ -85,6 +85,7 @@ class Document:
     places: tuple[str, ...] = ()
     encoding: str = ""
     decode_method: str = ""
+    extract_method: str = ""
     content_type: str = ""
     content_hash: str = ""
     ingested_at: dt.datetime | None = None
@@ -110,6 +111,7 @@ class Document:
                 "published_source": self.published_source,
                 "encoding": self.encoding,
                 "decode_method": self.decode_method,
+                "extract_method": self.extract_method,
                 "content_type": self.content_type,
                 "content_hash": self.content_hash,
                 "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
@@ -139,6 +141,7 @@ class Document:
             "places": list(self.places),
             "encoding": self.encoding,
             "decode_method": self.decode_method,
+            "extract_method": self.extract_method,
             "content_type": self.content_type,
             "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
             "text": self.body,
@@ -160,6 +163,7 @@ def meta_fields(meta: Mapping[str, Any]) -> dict[str, Any]:
         "published_source": meta.get("published_source", ""),
         "encoding": meta.get("encoding", ""),
         "decode_method": meta.get("decode_method", ""),
+        "extract_method": meta.get("extract_method", ""),
         "content_type": meta.get("content_type", ""),
         "content_hash": meta.get("content_hash", ""),
         "ingested_at": dt.datetime.fromisoformat(ingested) if ingested else None,

@@ -203,6 +203,12 @@ def _schemas() -> dict[str, Any]:
                 "places": _strings(),
                 "encoding": {"type": "string"},
                 "decode_method": {"type": "string"},
+                "extract_method": {
+                    "type": "string",
+                    "description": "the extractor whose reading of an HTML page was kept "
+                    "(trafilatura, readability, trafilatura-recall, justext, boilerpy3, "
+                    "beautifulsoup); empty for other formats",
+                },
                 "content_type": {"type": "string"},
                 "ingested_at": {"type": ["string", "null"], "description": "ISO 8601"},
                 "text": {"type": "string", "description": "the cleaned body, plain text"},
