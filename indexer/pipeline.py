@@ -29,7 +29,7 @@ from indexer.clean import (
     normalise_text,
     unwrap_lines,
 )
-from indexer.dates import choose_published, parse_date_value
+from indexer.dates import choose_published, parse_date_value, plausible_published
 from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
 from indexer.dedup import refresh_signatures, update_stories
 from indexer.enrich import Enriched, Enricher
@@ -409,7 +409,8 @@ class Pipeline:
         check_text_length(clean, self.settings.max_text_chars, item.source)
         if published is None and clean.published is not None:
             published, published_source = clean.published, clean.published_source or "metadata"
-        if published is None:
+        if published is None or not plausible_published(published):
+            # a record's `date` of 0001-01-01 or 2099 is a placeholder: the URL or text decides
             published, published_source = choose_published(metadata=None, url=url, text=clean.body)
         title = clean.title.strip()[:MAX_TITLE_CHARS] or Path(item.source).stem or item.doc_id
         return Document(

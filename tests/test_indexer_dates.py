@@ -297,13 +297,19 @@ def test_bylines_and_datelines(text: str, expected: dt.date) -> None:
         "Budget\nThe council met on 3 June 2024 to vote.\n\nMore text.",  # a sentence
         "Budget\n\nThe budget passed.\n\n© 2008–2024 Acme News. All rights reserved.",
         "Budget\n\nThe budget passed.\n\nCopyright 3 June 2024",
-        "Budget\nUpdated 5 June 2024\n\nThe budget passed.",  # not the publication date
         "Budget\n\nThe budget passed on Tuesday.",
         "",
     ],
 )
 def test_no_publication_date_is_guessed(text: str) -> None:
     assert choose_published(metadata=None, url="", text=text) == (None, "")
+
+
+def test_an_updated_stamp_is_taken_only_when_nothing_states_the_publication() -> None:
+    text = "Budget\nUpdated 5 June 2024\n\nThe budget passed."
+    assert choose_published(metadata=None, url="", text=text) == (dt.date(2024, 6, 5), "updated")
+    text = "Budget\nUpdated 5 June 2024\nPublished 3 June 2024\n\nThe budget passed."
+    assert choose_published(metadata=None, url="", text=text) == (dt.date(2024, 6, 3), "byline")
 
 
 def test_a_standalone_dateline_further_in_counts_as_text() -> None:
