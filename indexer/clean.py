@@ -74,6 +74,7 @@ class CleanText:
         author: the declared author(s), comma-separated.
         published: the publication date, if the page declares one.
         published_source: where `published` came from, e.g. "meta:article:published_time".
+        published_precision: "day", or "month"/"year" when the page gives no more.
         links: absolute http(s) hrefs found in the page, in order, without fragments.
         language: the declared or detected language code, e.g. "en".
     """
@@ -84,6 +85,7 @@ class CleanText:
     published: datetime.date | None = None
     published_source: str = ""
     links: tuple[str, ...] = ()
+    published_precision: str = "day"
     language: str = ""
 
 
@@ -269,6 +271,7 @@ def clean_html(html: str, *, url: str = "") -> CleanText:
         author=author,
         published=dated.value,
         published_source=dated.source,
+        published_precision=dated.precision,
         links=_absolute_links(soup, url),
         language=language,
     )

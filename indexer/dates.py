@@ -84,8 +84,9 @@ _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _YMD = re.compile(r"(?<![\d/.])(\d{4})/(\d{1,2})/(\d{1,2})(?![\d/.])")
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[ -](?:of )?{_MONTH}[ ,-]+(\d{{4}})\b", re.I)
 _MDY = re.compile(rf"\b{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b", re.I)
-_NUMERIC = re.compile(r"(?<![\d/.])(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?![\d/.])")
+_NUMERIC = re.compile(r"(?<![\d/.])(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?![\d/]|\.\d)")
 _URL = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_.])")
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(?!\d{1,2}(?:/|$|[-_.]))")
 # an ISO date with an optional time of day and zone: "2024-03-14T23:30:00Z", "... -05:00"
 _STAMP = re.compile(
     r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
@@ -230,6 +231,13 @@ def plausible_published(value: dt.date, today: dt.date | None = None) -> bool:
 def date_from_url(url: str) -> dt.date | None:
     match = _URL.search(url)
     return _make(int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
+
+
+def month_from_url(url: str) -> dt.date | None:
+    """The first day of the month a URL path such as /2024/03/budget-vote names, when it names
+    no day (a permalink scheme many blogs use)."""
+    match = _URL_MONTH.search(url)
+    return _make(int(match.group(1)), int(match.group(2)), 1) if match else None
 
 
 # -- the day/month order of numeric dates ------------------------------------------------

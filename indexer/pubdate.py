@@ -43,6 +43,7 @@ from indexer.dates import (
     TextDate,
     date_from_url,
     line_date,
+    month_from_url,
     order_from_dates,
     order_from_host,
     order_from_locale,
@@ -100,6 +101,7 @@ _DATE_CLASS = re.compile(
 )
 HEAD_BEFORE = 4  # lines above the headline (inside the article) that may hold its date
 HEAD_AFTER = 20  # lines below the headline that may hold the byline or dateline
+PROSE_CHARS = 100  # a line this long is a paragraph of the article's text
 MAX_LINES = 5000  # lines of a page read at most (a date line is near the top of an article)
 NEAR_DAYS = 7  # an ambiguous numeric date takes the reading this close to another page date
 LIST_DATES = 3  # date elements of one class with this many different dates list other pages
@@ -111,6 +113,7 @@ class PageDate:
 
     value: dt.date | None
     source: str
+    precision: str = "day"  # "month" (a /2024/03/ URL) or "year" (11/04/2008, order unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +172,8 @@ def page_published(
     body_dates = [(d, s) for d, s in text_dates(body, order) if d.value is None or ok(d.value)]
     anchors = [s.value for s, _ in strong + weak] + url_dates
     anchors += [d.value for d, _ in shown + body_dates if d.value is not None]
+    months = [m for u in urls if (m := month_from_url(u)) and ok(m)]
+    anchors += months  # a month the URL names: a reading in it agrees (see _agrees)
 
     if strong:
         return _local_date(*strong[0], shown + body_dates)
@@ -180,9 +185,21 @@ def page_published(
         return _local_date(*weak[0], shown + body_dates)
     return (
         _published(body_dates, anchors, "published")
+        or (PageDate(months[0], "url", "month") if months else None)
         or _published(shown + body_dates, anchors, "updated")
+        or _year_only(shown + body_dates)
         or PageDate(None, "")
     )
+
+
+def _year_only(found: list[tuple[TextDate, str]]) -> PageDate | None:
+    """The year of a published numeric date nothing on its page reads one way or the other:
+    11/04/2008 is 4 November or 11 April, both in 2008."""
+    for item, source in found:
+        if item.kind == "published" and item.value is None and item.readings:
+            if len({r.year for r in item.readings}) == 1:
+                return PageDate(item.readings[0].replace(month=1, day=1), source, "year")
+    return None
 
 
 def _published(
@@ -209,9 +226,15 @@ def _local_date(stamp: Stamp, source: str, shown: list[tuple[TextDate, str]]) ->
 
 def _resolve(readings: tuple[dt.date, ...], anchors: list[dt.date]) -> dt.date | None:
     """The one reading of an ambiguous numeric date within NEAR_DAYS of a date the page states
-    elsewhere, else None."""
-    near = [r for r in readings if any(abs((r - a).days) <= NEAR_DAYS for a in anchors)]
+    elsewhere (or in a month its URL names), else None."""
+    near = [r for r in readings if any(_agrees(r, a) for a in anchors)]
     return near[0] if len(near) == 1 else None
+
+
+def _agrees(reading: dt.date, anchor: dt.date) -> bool:
+    """Within NEAR_DAYS of another date, or in the month a URL names (its first day)."""
+    same_month = anchor.day == 1 and (reading.year, reading.month) == (anchor.year, anchor.month)
+    return same_month or abs((reading - anchor).days) <= NEAR_DAYS
 
 
 # -- what the page declares ----------------------------------------------------------------
@@ -491,10 +514,22 @@ def _shown_dates(
         else:  # no article element: only what sits right above the headline
             before = [i for i in range(max(headline - 2, 0), headline) if not lines[i].furniture]
         after = [i for i in range(headline, len(lines)) if not lines[i].furniture]
-        # further down the article, a line that says it is a byline ("Posted by ... on ...")
-        further = [i for i in after[HEAD_AFTER + 1 :] if lines[i].in_article]
-        further = [i for i in further if _BYLINE_WORDS.search(lines[i].text)]
-        for i in before + after[: HEAD_AFTER + 1] + further:
+        # the byline sits between the headline and the article's text: once two paragraphs
+        # of prose have passed, only a line that says it is a byline ("Posted by ... on ...")
+        # inside the article counts (below the text come teasers, comments, other stories)
+        window: list[int] = []
+        prose = 0
+        for i in after[: HEAD_AFTER + 1]:
+            if prose >= 2:
+                break
+            window.append(i)
+            prose += len(lines[i].text) > PROSE_CHARS
+        further = [
+            i
+            for i in after[len(window) :]
+            if lines[i].in_article and _BYLINE_WORDS.search(lines[i].text)
+        ]
+        for i in before + window + further:
             text = lines[i].text
             if i == headline and page.headline is not None:
                 # "Liverpool preview 20 August, 2011": a date set inside the headline element
