@@ -116,18 +116,79 @@ class PageDate:
     precision: str = "day"  # "month" (a /2024/03/ URL) or "year" (11/04/2008, order unknown)
 
 
+@dataclass(slots=True)
+class _Scan:
+    """The elements the date rules read, found in one pass over the page."""
+
+    metas: dict[str, str]  # property, name or itemprop (lower case) -> content, first wins
+    locales: list[str]  # lang attributes and og:locale / Content-Language values
+    links: list[str]  # canonical URL and og:url
+    times: list[Tag]  # <time datetime=...>
+    headings: list[Tag]  # h1-h3
+    ld_scripts: list[str]  # JSON-LD that mentions datePublished
+    date_named: list[Tag]  # elements whose class, id or itemprop names a date
+    title: str  # <title>
+
+    @classmethod
+    def of(cls, soup: BeautifulSoup) -> _Scan:
+        scan = cls({}, [], [], [], [], [], [], "")
+        for tag in soup.descendants:
+            if not isinstance(tag, Tag):
+                continue
+            name = tag.name
+            if name == "meta":
+                scan._meta(tag)
+            elif name == "link":
+                rel = tag.get("rel") or []
+                if "canonical" in [str(r).lower() for r in rel] and tag.get("href"):
+                    scan.links.append(str(tag.get("href")))
+            elif name == "time" and isinstance(tag.get("datetime"), str):
+                scan.times.append(tag)
+            elif name in ("h1", "h2", "h3") and len(scan.headings) < 80:
+                scan.headings.append(tag)
+            elif name == "script":
+                text = tag.string or ""
+                if "ld+json" in str(tag.get("type") or "").lower() and "datePublished" in text:
+                    scan.ld_scripts.append(text)
+            elif name == "title" and not scan.title:
+                scan.title = tag.get_text(" ")
+            elif name == "html":
+                scan.locales.extend([str(tag.get("lang") or ""), str(tag.get("xml:lang") or "")])
+            if name not in _INVISIBLE and len(scan.date_named) < 300:
+                names = _names(tag)
+                if names and _DATE_CLASS.search(names):
+                    scan.date_named.append(tag)
+        return scan
+
+    def _meta(self, tag: Tag) -> None:
+        key = tag.get("property") or tag.get("name") or tag.get("itemprop")
+        content = tag.get("content")
+        if not isinstance(content, str) or not content.strip():
+            return
+        if isinstance(key, str):
+            self.metas.setdefault(key.strip().lower(), content)
+            if key.lower() in ("og:locale", "language", "dc.language", "content-language"):
+                self.locales.append(content)
+            if key.lower() == "og:url":
+                self.links.append(content)
+        if str(tag.get("http-equiv") or "").lower() == "content-language":
+            self.locales.append(content)
+
+
 @dataclass(frozen=True, slots=True)
 class _Page:
     soup: BeautifulSoup
+    scan: _Scan
     headline: Tag | None  # the element holding the page's headline
     container: Tag | None  # the article element around it
     holds_headline: frozenset[int]  # id() of the headline's ancestors
 
     @classmethod
     def of(cls, soup: BeautifulSoup, title: str) -> _Page:
-        headline = _find_headline(soup, title)
+        scan = _Scan.of(soup)
+        headline = _find_headline(scan, title)
         chain = frozenset(id(a) for a in headline.parents) if headline is not None else frozenset()
-        return cls(soup, headline, _container(headline), chain)
+        return cls(soup, scan, headline, _container(headline), chain)
 
 
 def page_published(
@@ -151,7 +212,7 @@ def page_published(
     lines, headline_line = _read_lines(page)
     order = (
         order_from_dates("\n".join(line.text for line in lines))
-        or order_from_locale(*_locale_tags(soup))
+        or order_from_locale(*page.scan.locales)
         or order_from_host(urlsplit(url).hostname or "" if url else "")
     )
 
@@ -162,7 +223,7 @@ def page_published(
     for stamp, source, declares in _metadata_stamps(page, order):
         if ok(stamp.value):
             (strong if declares else weak).append((stamp, source))
-    urls = [url, *_canonical_urls(soup)] if url else _canonical_urls(soup)
+    urls = [url, *page.scan.links] if url else page.scan.links
     url_dates = [d for u in urls if ok(d := date_from_url(u))]
     shown = [
         (d, s)
@@ -242,20 +303,14 @@ def _agrees(reading: dt.date, anchor: dt.date) -> bool:
 
 def _metadata_stamps(page: _Page, order: str) -> Iterator[tuple[Stamp, str, bool]]:
     """Declared dates, best first, each with whether it declares the publication itself."""
-    metas: dict[str, str] = {}
-    for tag in page.soup.find_all("meta"):
-        key = tag.get("property") or tag.get("name") or tag.get("itemprop")
-        content = tag.get("content")
-        if isinstance(key, str) and isinstance(content, str) and content.strip():
-            metas.setdefault(key.strip().lower(), content)
+    metas = page.scan.metas
     for key in PUBLISHED_METAS:
         if key in metas and (stamp := parse_stamp(metas[key], order)):
             yield stamp, f"meta:{key}", True
-    for value in _json_ld_dates(page.soup):
+    for value in _json_ld_dates(page.scan.ld_scripts):
         if stamp := parse_stamp(value, order):
             yield stamp, "json-ld", True
-    times = [t for t in page.soup.find_all("time") if isinstance(t.get("datetime"), str)]
-    times = [t for t in times if not _is_furniture(t, page)]
+    times = [t for t in page.scan.times if not _is_furniture(t, page)]
     for time_tag in times:
         if _declares_publication(time_tag) and (stamp := parse_stamp(time_tag["datetime"], order)):
             yield stamp, "time", True
@@ -271,23 +326,23 @@ def _metadata_stamps(page: _Page, order: str) -> Iterator[tuple[Stamp, str, bool
 def _declares_publication(tag: Tag) -> bool:
     if tag.has_attr("pubdate") or str(tag.get("itemprop") or "").lower() == "datepublished":
         return True
-    names = " ".join(_names(tag))
+    names = _names(tag)
     return bool(re.search(r"publish|posted|entry-date|dateline", names, re.I)) and not (
         _says_updated(tag)
     )
 
 
 def _says_updated(tag: Tag) -> bool:
-    return bool(re.search(r"updated|modified", " ".join(_names(tag)), re.I))
+    return bool(re.search(r"updated|modified", _names(tag), re.I))
 
 
-def _json_ld_dates(soup: BeautifulSoup) -> list[str]:
+def _json_ld_dates(scripts: list[str]) -> list[str]:
     """`datePublished` of the JSON-LD objects, articles first."""
     articles: list[str] = []
     others: list[str] = []
-    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
+    for script in scripts:
         try:
-            data = json.loads(script.string or "")
+            data = json.loads(script)
         except (ValueError, RecursionError):
             continue
         for obj in _walk_ld(data):
@@ -315,40 +370,17 @@ def _walk_ld(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
                 yield from _walk_ld(data[key], depth + 1)
 
 
-def _canonical_urls(soup: BeautifulSoup) -> list[str]:
-    """The URLs the page gives for itself (a saved page's file name holds no date)."""
-    found = [
-        str(link.get("href") or "")
-        for link in soup.find_all("link", href=True)
-        if "canonical" in [str(r).lower() for r in (link.get("rel") or [])]
-    ]
-    found += [
-        str(meta.get("content") or "")
-        for meta in soup.find_all("meta", property=re.compile(r"^og:url$", re.I))
-    ]
-    return [u for u in found if u]
-
-
-def _locale_tags(soup: BeautifulSoup) -> list[str]:
-    tags: list[str] = []
-    html = soup.find("html")
-    if isinstance(html, Tag):
-        tags += [str(html.get("lang") or ""), str(html.get("xml:lang") or "")]
-    for meta in soup.find_all("meta"):
-        key = str(meta.get("property") or meta.get("name") or meta.get("http-equiv") or "")
-        if key.lower() in ("og:locale", "content-language", "language", "dc.language"):
-            tags.append(str(meta.get("content") or ""))
-    return tags
-
-
 # -- what the page shows -------------------------------------------------------------------
 
 
-def _names(tag: Tag) -> list[str]:
-    attrs = getattr(tag, "attrs", None) or {}
+def _names(tag: Tag) -> str:
+    """An element's class words, id and itemprop, space-separated ("" for none)."""
+    attrs = tag.attrs
+    if not attrs:
+        return ""
     classes = attrs.get("class") or []
     names = [str(c) for c in classes] if isinstance(classes, list) else [str(classes)]
-    return [*names, str(attrs.get("id") or ""), str(attrs.get("itemprop") or "")]
+    return " ".join([*names, str(attrs.get("id") or ""), str(attrs.get("itemprop") or "")]).strip()
 
 
 def _furniture(tag: Tag, in_article: bool, in_main: bool, page: _Page) -> bool:
@@ -364,10 +396,12 @@ def _furniture(tag: Tag, in_article: bool, in_main: bool, page: _Page) -> bool:
         return not in_main  # an article's own header, footer or aside holds its byline
     if tag.name in _FURNITURE_TAGS or role in _FURNITURE_ROLES:
         return True
-    names = [name for name in _names(tag) if name]
-    if any(_FURNITURE.search(name) for name in names):
+    names = _names(tag)
+    if not names:
+        return False
+    if _FURNITURE.search(names):
         return True
-    return not in_article and any(_SITE_FURNITURE.search(name) for name in names)
+    return not in_article and _SITE_FURNITURE.search(names) is not None
 
 
 def _is_furniture(tag: Tag, page: _Page) -> bool:
@@ -379,7 +413,7 @@ def _is_furniture(tag: Tag, page: _Page) -> bool:
         node = node.parent
     for i, node in enumerate(chain):
         above = chain[i + 1 :]
-        in_article = page.container is not None and page.container in above
+        in_article = page.container is not None and any(a is page.container for a in above)
         in_main = any(a.name in ("article", "main") for a in above)
         if _furniture(node, in_article or node is page.container, in_main, page):
             return True
@@ -443,21 +477,16 @@ def _read_lines(page: _Page) -> tuple[list[_Line], int]:
     return lines, headline_line
 
 
-def _find_headline(soup: BeautifulSoup, title: str) -> Tag | None:
+def _find_headline(scan: _Scan, title: str) -> Tag | None:
     """The heading that holds the page's title (as found, or in <title> or og:title), else
     the first h1 with text; never the site's name or logo."""
-    site = {
-        _compact(str(m.get("content") or ""))
-        for m in soup.find_all("meta", property="og:site_name")
-    }
+    site = _compact(scan.metas.get("og:site_name", ""))
     candidates = [
         tag
-        for tag in soup.find_all(["h1", "h2", "h3"], limit=80)
-        if (text := _compact(tag.get_text(" "))) and text not in site and not _site_name(tag)
+        for tag in scan.headings
+        if (text := _compact(tag.get_text(" "))) and text != site and not _site_name(tag)
     ]
-    og_title = soup.find("meta", property="og:title")
-    titles = [title, soup.title.get_text(" ") if soup.title else ""]
-    titles.append(str(og_title.get("content") or "") if isinstance(og_title, Tag) else "")
+    titles = [title, scan.title, scan.metas.get("og:title", "")]
     best: tuple[int, int, Tag] | None = None
     for wanted in {_compact(t) for t in titles if _compact(t)}:
         for i, tag in enumerate(candidates):
@@ -475,7 +504,7 @@ def _find_headline(soup: BeautifulSoup, title: str) -> Tag | None:
 def _site_name(tag: Tag) -> bool:
     """A heading that holds the site's name or logo."""
     for node in [tag, *list(tag.parents)[:3]]:
-        names = " ".join(_names(node)) if isinstance(node, Tag) else ""
+        names = _names(node) if isinstance(node, Tag) else ""
         if re.search(
             r"logo|site-?(?:title|name)|blog-?(?:title|name)|branding|masthead", names, re.I
         ):
@@ -489,9 +518,7 @@ def _container(headline: Tag | None) -> Tag | None:
     for _ in range(30):
         if node is None or node.name in ("body", "html", "[document]"):
             return None
-        if node.name in ("article", "main") or any(
-            _CONTAINER.search(name) for name in _names(node) if name
-        ):
+        if node.name in ("article", "main") or _CONTAINER.search(_names(node)):
             return node
         node = node.parent
     return None
@@ -539,11 +566,11 @@ def _shown_dates(
                 found.append((value, "byline"))
     # (inside the article, class) -> dates of elements named for a date
     named: dict[tuple[bool, str], list[TextDate]] = {}
-    for tag in page.soup.find_all(_date_named, limit=300):
+    for tag in page.scan.date_named:
         if _is_furniture(tag, page):
             continue
         within = page.container is not None and id(page.container) in {id(p) for p in tag.parents}
-        kind = f"{tag.name}.{'.'.join(_names(tag))}"
+        kind = f"{tag.name}.{_names(tag)}"
         # the element's text, else one of its children's ("<div class=meta"><div>date</div>")
         for part in [tag, *(c for c in tag.children if isinstance(c, Tag))][:20]:
             text = " ".join(part.get_text(" ").split())
@@ -564,9 +591,3 @@ def _after_text(headline: Tag) -> str:
     texts = [c if isinstance(c, str) else c.get_text(" ") for c in headline.children]
     texts = [t for t in texts if t.strip()]
     return " ".join(" ".join(texts[1:]).split())
-
-
-def _date_named(tag: Tag) -> bool:
-    return tag.name not in _INVISIBLE and any(
-        _DATE_CLASS.search(name) for name in _names(tag) if name
-    )
