@@ -279,9 +279,11 @@ def _local_date(stamp: Stamp, source: str, shown: list[tuple[TextDate, str]]) ->
         first = next((item for item in shown if item[0].kind == "published"), None)
         if first is not None:
             item, where = first
-            for reading in (item.value,) if item.value else item.readings:
-                if abs((reading - stamp.value).days) == 1:
-                    return PageDate(reading, where)
+            readings = (item.value,) if item.value else item.readings
+            if stamp.value not in readings:
+                for reading in readings:
+                    if abs((reading - stamp.value).days) == 1:
+                        return PageDate(reading, where)
     return PageDate(stamp.value, source)
 
 
