@@ -13,6 +13,13 @@
    Written alongside the rules, so also a tuned figure: it checks that each documented rule
    holds across layouts, not that the rules generalise (the held-out sets do that).
 
+1c. Real pages without gold dates (`--html DIR`, repeatable: a folder laid out like
+   ../shared/data/article_extraction_dev, html/*.html): how many pages get a date, from which
+   source and at which precision; and, on the pages whose canonical URL or og:url holds a
+   date, the date found with those tags removed against the URL's date (a silver check: a
+   URL date is the print date on some sites). Per hash fold of the page id. These pages were
+   read while the rules were written: tuned figures too.
+
 Generalisation discipline: split every dev set you tune on into folds, report the fold you
 did not tune on beside the one you did; a change that raises one and lowers the other is not
 an improvement.
@@ -25,6 +32,7 @@ an improvement.
 3. A sample of 20 matched gold spans, text -> our value, for a human to judge.
 
 Usage: python bench/date_quality.py [DIR] [--seed N] [--pages N] [--pages-seed N] [--no-mentions]
+       [--html DIR ...]
 (default ../shared/data/gum_wikinews_ner, next to the repository).
 """
 
@@ -36,6 +44,7 @@ import datetime as dt
 import hashlib
 import json
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -51,8 +60,15 @@ from common import record  # noqa: E402
 from date_pages import generate  # noqa: E402
 
 from indexer.clean import clean_html  # noqa: E402
-from indexer.dates import choose_published, date_mentions, normalise_date  # noqa: E402
+from indexer.dates import (  # noqa: E402
+    choose_published,
+    date_from_url,
+    date_mentions,
+    normalise_date,
+)
+from indexer.decode import decode_bytes  # noqa: E402
 from search.documents import Mention, iso_at  # noqa: E402
+from search.errors import SkipDocument  # noqa: E402
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -233,6 +249,65 @@ def mentions(docs: list[dict[str, Any]], seed: int) -> dict[str, float | int]:
     return figures
 
 
+_SELF_URL = re.compile(
+    r"<link\b[^>]*\bcanonical\b[^>]*>|<meta\b[^>]*\bog:url\b[^>]*>", re.IGNORECASE
+)
+_HREF = re.compile(r"""(?:href|content)\s*=\s*["']([^"']+)""", re.IGNORECASE)
+
+
+def real_pages(directories: list[Path]) -> dict[str, float]:
+    """Coverage on real pages, and agreement with their own dated URLs (hidden), printed."""
+    sources: collections.Counter[str] = collections.Counter()
+    precisions: collections.Counter[str] = collections.Counter()
+    silver: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    total = 0
+    for directory in directories:
+        for path in sorted((directory / "html").glob("*.html")):
+            html = decode_bytes(path.read_bytes(), html=True).text
+            try:
+                cleaned = clean_html(html)
+            except SkipDocument:
+                continue
+            total += 1
+            sources[cleaned.published_source.split(":")[0] or "undated"] += 1
+            if cleaned.published:
+                precisions[cleaned.published_precision] += 1
+            own = [m.group(1) for tag in _SELF_URL.findall(html) if (m := _HREF.search(tag))]
+            url_date = next((d for u in own if (d := date_from_url(u))), None)
+            if url_date is None:
+                continue
+            hidden = clean_html(_SELF_URL.sub("", html))
+            if hidden.published is None:
+                outcome = "undated"
+            elif hidden.published_precision != "day":
+                outcome = "coarser"
+            else:
+                outcome = "same day" if hidden.published == url_date else "other day"
+            for fold in ("all", hash_fold(path.stem)):
+                silver[fold][outcome] += 1
+    dated = total - sources["undated"]
+    print(f"\nReal pages ({total} from {', '.join(str(d) for d in directories)})")
+    print(
+        f"  dated {dated}/{total} = {dated / total:.3f}; by source: "
+        + ", ".join(f"{name} {count}" for name, count in sources.most_common())
+    )
+    print("  by precision: " + ", ".join(f"{k} {v}" for k, v in precisions.most_common()))
+    figures: dict[str, float] = {"real_pages": total, "real_dated": round(dated / total, 4)}
+    for fold in ("all", "hash-A", "hash-B"):
+        counts = silver[fold]
+        n = sum(counts.values())
+        if not n:
+            continue
+        agree = counts["same day"] / (n - counts["undated"]) if n > counts["undated"] else 0.0
+        print(
+            f"  {fold:6} pages with a dated own URL, URL hidden: {n}; same day "
+            f"{counts['same day']}, other day {counts['other day']}, coarser "
+            f"{counts['coarser']}, undated {counts['undated']} (same day when dated {agree:.3f})"
+        )
+        figures[f"real_url_agree_{fold}"] = round(agree, 4)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)
@@ -240,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=40, help="generated pages per case")
     parser.add_argument("--pages-seed", type=int, default=0)
     parser.add_argument("--no-mentions", action="store_true", help="skip the spaCy part")
+    parser.add_argument(
+        "--html", type=Path, action="append", default=[], help="a folder of real pages (html/)"
+    )
     args = parser.parse_args(argv)
     path = args.directory / "documents.jsonl"
     if not path.is_file():
@@ -264,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    miss {miss}")
     figures |= folds(docs)
     figures |= own_pages(args.pages, args.pages_seed)
+    if args.html:
+        figures |= real_pages(args.html)
     if args.no_mentions:
         return 0
     figures |= mentions(docs, args.seed)
@@ -279,7 +359,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{figures['published_fold_interview']:.3f}, hash folds "
             f"{figures['published_fold_hash-A']:.3f} / {figures['published_fold_hash-B']:.3f}. "
             f"Pages written by code ({figures['own_pages']}): "
-            f"**{figures['own_pages_accuracy']:.3f}** right.",
+            f"**{figures['own_pages_accuracy']:.3f}** right."
+            + (
+                f" Real pages ({figures['real_pages']}): dated {figures['real_dated']:.3f}; with "
+                f"their own dated URL hidden, same day when dated "
+                f"{figures['real_url_agree_all']:.3f} (hash folds "
+                f"{figures['real_url_agree_hash-A']:.3f} / {figures['real_url_agree_hash-B']:.3f})."
+                if "real_pages" in figures
+                else ""
+            ),
             f"Mentioned dates from spaCy DATE spans vs gold date-like TIME spans (overlap): "
             f"F1 **{figures['date_f1']:.3f}** (precision {figures['date_precision']:.3f}, "
             f"recall {figures['date_recall']:.3f}; {figures['date_recall_point']:.3f} on "
