@@ -63,7 +63,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/extraction_quality.py $(SHARED)/data/article_extraction_dev
 	$(BIN)/python bench/extraction_quality.py $(SHARED)/data/extraction_more
 	$(BIN)/python bench/ner_quality.py $(SHARED)/data/conll2003
-	$(BIN)/python bench/date_quality.py $(SHARED)/data/gum_wikinews_ner
+	$(BIN)/python bench/date_quality.py $(SHARED)/data/gum_wikinews_ner --html $(SHARED)/data/article_extraction_dev --html $(SHARED)/data/extraction_more
 	$(BIN)/python bench/ranking.py $(SHARED)/data/cranfield
 	$(BIN)/python bench/ingest.py $(SHARED)/data/reuters21578/reuters.jsonl --keep bench/out/reuters --rounds 3 --rerun --plain-blas --record ingest
 	$(BIN)/python bench/facets.py --home bench/out/reuters --record facets-21k

@@ -32,6 +32,7 @@ from indexer.markup import (  # noqa: F401 (cap_attributes and the limits are pa
     cap_attributes,
     count_elements,
 )
+from indexer.pubdate import page_published
 from search.errors import SkipDocument
 
 logger = logging.getLogger(__name__)
@@ -41,24 +42,9 @@ MAX_TITLE_CHARS = 200
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
 _HSPACE_RE = re.compile(r"[^\S\n]+")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
-_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _HTML_SNIFF_RE = re.compile(
     r"<(?:!doctype\s+html|html|head|body|title|meta|p|div|article|br|h[1-6]|table|a\s)[\s>/]",
     re.IGNORECASE,
-)
-_DATE_METAS = (
-    "article:published_time",
-    "og:published_time",
-    "datepublished",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "date",
-    "dc.date.issued",
-    "dc.date",
-    "dcterms.created",
-    "sailthru.date",
-    "parsely-pub-date",
 )
 
 
@@ -72,6 +58,7 @@ class CleanText:
         author: the declared author(s), comma-separated.
         published: the publication date, if the page declares one.
         published_source: where `published` came from, e.g. "meta:article:published_time".
+        published_precision: "day", or "month"/"year" when the page gives no more.
         links: absolute http(s) hrefs found in the page, in order, without fragments.
         language: the declared or detected language code, e.g. "en".
         extractor: which extractor's reading of an HTML page was kept (see
@@ -84,6 +71,7 @@ class CleanText:
     published: datetime.date | None = None
     published_source: str = ""
     links: tuple[str, ...] = ()
+    published_precision: str = "day"
     language: str = ""
     extractor: str = ""
 
@@ -253,21 +241,20 @@ def clean_html(html: str, *, url: str = "") -> CleanText:
     body = normalise_text(extraction.text.replace("\n", "\n\n"))
     if not body:
         raise SkipDocument("no text after cleaning", url)
-    title, author, published, source = meta.title, meta.author, meta.published, meta.source
+    title, author = meta.title, meta.author
     if extracted is not None:
         page_text = _PageText(soup)
         title = title or page_text.checked(normalise_text(extracted.title or ""))
         author = author or page_text.checked(normalise_text(extracted.author or ""))
-        if published is None and extracted.date:
-            published = _parse_date(str(extracted.date))
-            source = "trafilatura" if published else ""
+    dated = page_published(soup, url=url, body=body, title=title or meta.fallback_title)
     language = meta.language or (extracted.language or "" if extracted is not None else "")
     return CleanText(
         title=title or meta.fallback_title or _first_words(body),
         body=body,
         author=author,
-        published=published,
-        published_source=source,
+        published=dated.value,
+        published_source=dated.source,
+        published_precision=dated.precision,
         links=_absolute_links(soup, url),
         language=language,
         extractor=extraction.method,
@@ -335,8 +322,6 @@ class _PageMetadata:
     title: str = ""
     fallback_title: str = ""
     author: str = ""
-    published: datetime.date | None = None
-    source: str = ""
     language: str = ""
 
 
@@ -353,26 +338,12 @@ def _read_metadata(soup: BeautifulSoup) -> _PageMetadata:
     author = metas.get("author") or _ld_author(ld.get("author"))
     if not author and not metas.get("article:author", "").startswith("http"):
         author = metas.get("article:author", "")
-    published, source = None, ""
-    for key in _DATE_METAS:
-        if key in metas and (published := _parse_date(metas[key])):
-            source = f"meta:{key}"
-            break
-    if published is None and (published := _parse_date(_ld_text(ld.get("datePublished")))):
-        source = "json-ld"
-    if published is None:
-        for time_tag in soup.find_all("time", datetime=True):
-            if published := _parse_date(str(time_tag.get("datetime"))):
-                source = "time"
-                break
     html_tag = soup.find("html")
     lang = html_tag.get("lang") if isinstance(html_tag, Tag) else None
     return _PageMetadata(
         title=normalise_text(title),
         fallback_title=fallback_title,
         author=author,
-        published=published,
-        source=source,
         language=lang.strip().lower() if isinstance(lang, str) else "",
     )
 
@@ -427,16 +398,6 @@ def _ld_author(value: Any) -> str:
 
 def _tag_text(tag: object) -> str:
     return normalise_text(_text_of(tag, _invisible, sep=" ")) if isinstance(tag, Tag) else ""
-
-
-def _parse_date(value: str | None) -> datetime.date | None:
-    match = _DATE_RE.search(value or "")
-    if not match:
-        return None
-    try:
-        return datetime.date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
 
 
 def _absolute_links(soup: BeautifulSoup, base_url: str) -> tuple[str, ...]:

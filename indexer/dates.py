@@ -80,17 +80,27 @@ _WEEKDAYS = {
 _WEEKDAY = (
     r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 )
-_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_YMD = re.compile(r"(?<![\d/.])(\d{4})/(\d{1,2})/(\d{1,2})(?![\d/.])")
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[ -](?:of )?{_MONTH}[ ,-]+(\d{{4}})\b", re.I)
 _MDY = re.compile(rf"\b{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b", re.I)
-_NUMERIC = re.compile(r"(?<![\d/.])(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?![\d/.])")
-_URL = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_])")
+_NUMERIC = re.compile(r"(?<![\d/.])(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?![\d/]|\.\d)")
+_URL = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_.])")
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(?!\d{1,2}(?:/|$|[-_.]))")
+# an ISO date with an optional time of day and zone: "2024-03-14T23:30:00Z", "... -05:00"
+_STAMP = re.compile(
+    r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+    r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?",
+    re.I,
+)
 MIN_YEAR, MAX_YEAR = 1800, 2100
+EARLIEST_PUBLISHED = dt.date(1900, 1, 1)  # before this a "publication date" is a placeholder
 HEAD_CHARS = 400  # kept for callers; the byline search uses HEAD_LINES / HEAD_LIMIT
 HEAD_LINES = 8  # non-empty lines that count as "the top" (title, standfirst, byline)
 HEAD_LIMIT = 1000  # ... and never further in than this many characters
 TEXT_LIMIT = 3000  # a standalone dateline line further in is only looked for this far
 NEAR_DAYS = 183  # a month-day without a year is resolved only this close to publication
+MDY, DMY = "mdy", "dmy"  # the two orders of a numeric date such as 11/04/2008
 
 
 def _make(year: int, month: int, day: int) -> dt.date | None:
@@ -102,20 +112,29 @@ def _make(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def _numeric(first: int, second: int, year: int) -> dt.date | None:
-    """d/m/y or m/d/y, only when the reading is unambiguous (one part > 12, or both equal)."""
-    if first == second or second > 12:
+def _readings(first: int, second: int, year: int) -> tuple[dt.date, ...]:
+    """The valid readings of a numeric date, month/day first, then day/month."""
+    found = [d for d in (_make(year, first, second), _make(year, second, first)) if d]
+    return tuple(dict.fromkeys(found))
+
+
+def _numeric(first: int, second: int, year: int, order: str = "") -> dt.date | None:
+    """d/m/y or m/d/y: the only valid reading, else the one `order` ("mdy"/"dmy") gives."""
+    readings = _readings(first, second, year)
+    if len(readings) == 1:
+        return readings[0]
+    if order == MDY:
         return _make(year, first, second)
-    if first > 12:
+    if order == DMY:
         return _make(year, second, first)
     return None
 
 
-def _from_match(pattern: re.Pattern[str], match: re.Match[str]) -> dt.date | None:
-    if pattern is _ISO:
+def _from_match(pattern: re.Pattern[str], match: re.Match[str], order: str = "") -> dt.date | None:
+    if pattern is _ISO or pattern is _YMD:
         return _make(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     if pattern is _NUMERIC:
-        return _numeric(int(match.group(1)), int(match.group(3)), int(match.group(4)))
+        return _numeric(int(match.group(1)), int(match.group(3)), int(match.group(4)), order)
     if pattern is _DMY:
         return _make(
             int(match.group(3)), _MONTHS[match.group(2).lower().rstrip(".")], int(match.group(1))
@@ -125,18 +144,30 @@ def _from_match(pattern: re.Pattern[str], match: re.Match[str]) -> dt.date | Non
     )
 
 
-def _full_dates(text: str) -> list[tuple[int, int, dt.date]]:
-    """Every explicit full date in `text` as (start, end, date), in order of position."""
-    found: list[tuple[int, int, dt.date]] = []
-    for pattern in (_ISO, _DMY, _MDY, _NUMERIC):
+@dataclass(frozen=True, slots=True)
+class _Found:
+    start: int
+    end: int
+    value: dt.date | None  # None: a numeric date whose day/month order is not known
+    readings: tuple[dt.date, ...]
+
+
+def _full_dates(text: str, order: str = "") -> list[_Found]:
+    """Every explicit full date in `text`, in order of position; a numeric date that reads
+    both ways and `order` does not settle is kept with value None and both readings."""
+    found: list[_Found] = []
+    for pattern in (_ISO, _YMD, _DMY, _MDY, _NUMERIC):
         for match in pattern.finditer(text):
-            value = _from_match(pattern, match)
-            if value is not None:
-                found.append((match.start(), match.end(), value))
-    found.sort(key=lambda f: (f[0], -f[1]))
-    kept: list[tuple[int, int, dt.date]] = []
+            value = _from_match(pattern, match, order)
+            readings: tuple[dt.date, ...] = (value,) if value else ()
+            if value is None and pattern is _NUMERIC:
+                readings = _readings(int(match[1]), int(match[3]), int(match[4]))
+            if readings:
+                found.append(_Found(match.start(), match.end(), value, readings))
+    found.sort(key=lambda f: (f.start, -f.end))
+    kept: list[_Found] = []
     for item in found:
-        if not kept or item[0] >= kept[-1][1]:
+        if not kept or item.start >= kept[-1].end:
             kept.append(item)
     return kept
 
@@ -155,81 +186,270 @@ def parse_date_value(value: str) -> dt.date | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """A date a page's metadata declares, and whether it was stated as a UTC time of day (then
+    the page's own local date may be a day either side of it)."""
+
+    value: dt.date
+    utc: bool = False
+
+
+def parse_stamp(value: str, order: str = "") -> Stamp | None:
+    """A metadata date or timestamp. A timestamp with an offset keeps its own (local) date: the
+    date as written, never converted to UTC; "Z", "UTC" or "+00:00" marks the stamp as UTC.
+    Written-out and numeric dates are read too (numeric ones in `order`, see `_numeric`)."""
+    value = value.strip()[:200]
+    match = _STAMP.search(value)
+    if match:
+        day = _make(int(match[1]), int(match[2]), int(match[3]))
+        if day is None:
+            return None
+        zone = (match[4] or "").upper().replace(":", "")
+        return Stamp(day, zone in ("Z", "UTC", "GMT", "+00", "+0000", "-00", "-0000"))
+    found = _full_dates(value, order)
+    if found:
+        return Stamp(found[0].value) if found[0].value else None
+    if re.fullmatch(r"\d{8}", value):
+        day = _make(int(value[:4]), int(value[4:6]), int(value[6:]))
+        return Stamp(day) if day else None
+    return None
+
+
+def latest_published(today: dt.date | None = None) -> dt.date:
+    """The latest plausible publication date: tomorrow, since a page in a zone ahead of UTC may
+    already be dated tomorrow. `today` defaults to today's UTC date (the one clock read)."""
+    return (today or dt.datetime.now(dt.UTC).date()) + dt.timedelta(days=1)
+
+
+def plausible_published(value: dt.date, today: dt.date | None = None) -> bool:
+    """A publication date before 1900 is a placeholder (JSON-LD "0001-01-01") and one after
+    tomorrow is an error or an event date; neither is the day the page was published."""
+    return EARLIEST_PUBLISHED <= value <= latest_published(today)
+
+
 def date_from_url(url: str) -> dt.date | None:
     match = _URL.search(url)
     return _make(int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
 
 
+def month_from_url(url: str) -> dt.date | None:
+    """The first day of the month a URL path such as /2024/03/budget-vote names, when it names
+    no day (a permalink scheme many blogs use)."""
+    match = _URL_MONTH.search(url)
+    return _make(int(match.group(1)), int(match.group(2)), 1) if match else None
+
+
+# -- the day/month order of numeric dates ------------------------------------------------
+
+# regions that write the month first (11/04/2008 = 4 November); everywhere else writes the day
+# first, except where dates are written year first and a d/m/y date says nothing of the order
+_MDY_REGIONS = frozenset("us ph pr gu as vi mp um fm mh pw".split())
+_NO_ORDER_REGIONS = frozenset("ca cn jp kr tw hu lt mn ir".split())
+_YEAR_FIRST_LANGUAGES = frozenset("zh ja ko hu lt mn".split())
+# country-code domains that sites anywhere register for the name, so they say nothing
+_VANITY_TLDS = frozenset(
+    "io co tv me ly fm ai gg to cc ws la am so sh ac nu tk ml ga cf gq".split()
+)
+
+
+def order_from_locale(*tags: str) -> str:
+    """ "mdy", "dmy" or "" from language tags ("en-US", "en_GB", "de"), the first that says:
+    a region decides (US and a few others month first); a language without a region decides
+    unless it is English (written both ways) or a year-first language."""
+    for tag in tags:
+        parts = [p for p in re.split(r"[-_\s]+", (tag or "").strip().lower()) if p]
+        if not parts or not parts[0].isalpha() or len(parts[0]) > 3:
+            continue
+        language = parts[0]
+        region = next((p for p in parts[1:] if len(p) == 2 and p.isalpha()), "")
+        if region:
+            if region in _MDY_REGIONS:
+                return MDY
+            if region in _NO_ORDER_REGIONS or language in _YEAR_FIRST_LANGUAGES:
+                continue
+            return DMY
+        if language in ("en", "und") or language in _YEAR_FIRST_LANGUAGES:
+            continue
+        return DMY
+    return ""
+
+
+def order_from_host(host: str) -> str:
+    """ "mdy", "dmy" or "" from a site's country-code domain (.us month first, .uk day first);
+    generic domains (.com, .org) and ones registered for the name (.io, .tv) say nothing."""
+    tld = host.rstrip(".").rsplit(".", 1)[-1].lower()
+    if len(tld) != 2 or not tld.isalpha() or tld in _VANITY_TLDS or tld in _NO_ORDER_REGIONS:
+        return ""
+    return MDY if tld in _MDY_REGIONS else DMY
+
+
+def order_from_dates(text: str) -> str:
+    """ "mdy" or "dmy" when most of the unambiguous numeric dates in `text` (12/25/2024 or
+    25/12/2024) read one way, else ""."""
+    month_first = day_first = 0
+    for match in _NUMERIC.finditer(text):
+        first, second = int(match[1]), int(match[3])
+        if 1 <= first <= 12 < second <= 31:
+            month_first += 1
+        elif 1 <= second <= 12 < first <= 31:
+            day_first += 1
+    return MDY if month_first > day_first else DMY if day_first > month_first else ""
+
+
 # -- publication date from the text ----------------------------------------------------
 
-_SEGMENT_SPLIT = re.compile(r"\s+[|·•]\s+|\s*[|·•]\s*|\s+[-–—]\s+")
+_SEGMENT_SPLIT = re.compile(r"\s+[|·•/]\s+|\s*[|·•]\s*|\s+[-–—]\s+")
 _TIME = re.compile(
     r"\b\d{1,2}(?:[:.]\d{2}){1,2}\s*(?:[ap]\.?m\.?)?|\b\d{1,2}\s*[ap]\.?m\.?|"
-    r"\b(?:gmt|utc|bst|cet|cest|est|edt|cst|cdt|pst|pdt|et|pt|ist|aest|aedt)\b(?:[+-]\d{1,2})?",
+    r"\b(?:gmt|utc|bst|cet|cest|est|edt|cst|cdt|mst|mdt|pst|pdt|et|pt|ist|aest|aedt|jst|hkt|"
+    r"sgt)\b(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?|(?<![\w+-])[+-]\d{2}:?\d{2}\b",
     re.I,
 )
 _LEAD_WORDS = re.compile(
-    r"^(?:(?:first\s+)?published|posted|date|dated|created|issued|released|on|at)\b[\s:]*",
+    r"^(?:(?:(?:first|originally)\s+)?(?:published|posted)|publication\s+date|pub\.?\s+date|"
+    r"date|dated|created|issued|released|filed|written|(?:for\s+immediate\s+)?release(?:\s+date)?|"
+    r"(?:last\s+)?(?:updated|modified|revised|edited)|on|at)\b[\s:]*",
     re.I,
 )
-_NOT_PUBLISHED = re.compile(
-    r"\b(?:updated|modified|revised|edited|accessed|retrieved|archived)\b|©|\(c\)|copyright|"
-    r"all rights reserved",
+_UPDATED = re.compile(r"\b(?:updated|modified|revised|edited)\b", re.I)
+_NEVER = re.compile(
+    r"©|\(c\)|copyright|all rights reserved|\b(?:accessed|retrieved|archived|printed|today)\b",
     re.I,
 )
-_BY = re.compile(r"^by\s+\S", re.I)
+_BY = re.compile(
+    r"^(?:(?:posted|written|published|submitted|filed|story|words|reported|text)\s+)?by\s+\S",
+    re.I,
+)
+# "By Jane Doe and John Roe, Associated Press " up to a date: capitalised words and particles,
+# or one user name ("Posted by admin on ...")
+_BY_NAMES = re.compile(
+    r"(?:(?:[Pp]osted|[Ww]ritten|[Pp]ublished|[Ss]ubmitted|[Ff]iled|[Ss]tory|[Ww]ords|"
+    r"[Rr]eported|[Tt]ext)\s+)?(?:by|By|BY)\s+"
+    r"(?:(?:(?:[A-Z][\w'’.-]*|and|&|de|da|di|du|van|von|der|den|la|le|del|bin|al)[\s,]+){1,8}"
+    r"|[\w.@-]+[\s,]+)(?:in\s+[\w &'’-]{1,40}?\s+(?=on\b))?(?:(?:on|at|[-–—:|])\s*)?"
+)
+# "... on August 9, 2012 in Uncategorized": the post's category after its date
+_IN_CATEGORY = re.compile(r",?\s+(?:in|under|filed under)\s+[\w &,.'’-]{1,60}$")
+_STAMP_WORD = re.compile(
+    r"\b(?:(?:first|originally)\s+)?(?:published|posted|updated|last updated)\b", re.I
+)
+# the start of a range ("8 November - ", "March 3 - ", "3-") before a date
+_RANGE = re.compile(
+    rf"(\b\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}|\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?|"
+    rf"(?<![:.\d])\d{{1,2}})\s*[-–—]\s*(?=\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}|{_MONTH} \d)",
+    re.I,
+)
+_NAMES = r"(?:[A-Z][\w'’.-]*|and|&|de|da|di|du|van|von|der|den|la|le|del|bin|al)"
+# what may stand around a date in a date line: "Posted in News on DATE", "Jane Doe on DATE",
+# "DATE by Jane Doe", "DATE in Uncategorized"
+_AROUND_DATE = (
+    re.compile(
+        r"^(?:posted|filed|published)\s+(?:in|to|under|as)\s+[\w &'’-]{1,40}?\s+on\s+", re.I
+    ),
+    re.compile(rf"^{_NAMES}(?:\s+{_NAMES}){{0,3}}\s+on\s+"),
+    _IN_CATEGORY,
+    re.compile(rf",?\s+(?:by|By|BY)\s+{_NAMES}(?:\s+{_NAMES}){{0,4}},?$"),
+)
 _DATELINE = re.compile(r"^[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][A-Za-z.'’ -]{1,40})?\s*,\s*")
 _WEEKDAY_RE = re.compile(rf"\b(?:{_WEEKDAY})\b,?", re.I)
+_STRIP = " \t,.;:()[]-–—/@"
 
 
-def _date_only(segment: str) -> dt.date | None:
+@dataclass(frozen=True, slots=True)
+class TextDate:
+    """A date a line of text states as the page's own: "published" (a byline, a dateline, a
+    "Published ..." stamp or a line that is only a date) or "updated" ("Updated ...").
+    `value` is None when the date is numeric and its day/month order is not known; then
+    `readings` holds both ways of reading it."""
+
+    value: dt.date | None
+    kind: str
+    readings: tuple[dt.date, ...] = ()
+
+
+def _date_only(segment: str, order: str = "") -> TextDate | None:
     """The date when `segment` is nothing but a date (plus weekday, time, "Published" ...)."""
-    if _NOT_PUBLISHED.search(segment):
+    if _NEVER.search(segment):
         return None
-    found = _full_dates(segment)
+    found = _full_dates(segment, order)
     if len(found) != 1:
         return None
-    start, end, value = found[0]
-    rest = segment[:start] + " " + segment[end:]
+    only = found[0]
+    rest = segment[: only.start] + " " + segment[only.end :]
     rest = _TIME.sub(" ", rest)
     rest = _WEEKDAY_RE.sub(" ", rest)
-    rest = rest.strip(" \t,.;:()[]-–—")
+    rest = rest.strip(_STRIP)
     while True:
-        stripped = _LEAD_WORDS.sub("", rest).strip(" \t,.;:()[]-–—")
+        stripped = _LEAD_WORDS.sub("", rest).strip(_STRIP)
         if stripped == rest:
             break
         rest = stripped
-    return value if not rest else None
+    if rest:
+        return None
+    kind = "updated" if _UPDATED.search(segment) else "published"
+    return TextDate(only.value, kind, only.readings)
 
 
-def _byline_line(line: str) -> dt.date | None:
-    """The publication date a byline, date line or dateline states, if the line is one."""
+def _first(found: list[TextDate]) -> TextDate | None:
+    """A published date before an updated one, a known one before an ambiguous one."""
+    for wanted in ((True, "published"), (False, "published"), (True, "updated")):
+        for item in found:
+            if (item.value is not None) == wanted[0] and item.kind == wanted[1]:
+                return item
+    return next((item for item in found if item.kind == "updated"), None)
+
+
+def line_date(line: str, order: str = "") -> TextDate | None:
+    """The date a byline, date line or dateline states, if the line is one.
+
+    Takes "By Jane Doe | 14 March 2024", "Published: 3 June 2024 | Updated: 5 June 2024"
+    (the published one), "Monday, 3 June 2024", "LONDON, 14 March 2024 (Reuters) - The ...";
+    refuses a date inside a sentence, a copyright line or a "today" widget."""
     line = line.strip()
     if not line or len(line) > 200:
         return None
+    # "8 November - 27 January, 2013" is a range (an exhibition), not a date line
+    line = _RANGE.sub(r"\1 to ", line)
     if _BY.match(line):
-        for segment in _SEGMENT_SPLIT.split(line)[1:]:
-            value = _date_only(segment)
-            if value is not None:
-                return value
-        # "By Jane Doe, March 14, 2024": a comma-separated trailing date
-        if not _NOT_PUBLISHED.search(line):
-            found = _full_dates(line)
-            if len(found) == 1 and _date_only(line[line.rfind(",", 0, found[0][0]) + 1 :]):
-                return found[0][2]
-        return None
+        segments = _SEGMENT_SPLIT.split(line)
+        found = [d for segment in segments[1:] if (d := _date_only(segment, order))]
+        if found:
+            return _first(found)
+        # "By Jane Doe, March 14, 2024", "by Jane Doe on 10/18/2012": the date after the names
+        dates = _full_dates(segments[0], order)
+        if dates and _BY_NAMES.fullmatch(segments[0][: dates[0].start]):
+            return _date_only(_IN_CATEGORY.sub("", segments[0][dates[0].start :]), order)
+        # "By New Statesman Published 09 November 2012 17:39"
+        stamp = _STAMP_WORD.search(segments[0])
+        return _date_only(segments[0][stamp.start() :], order) if stamp else None
+    found = []
+    context = "published"  # "Updated 10:31 | 5 June 2024": a keyword covers what follows it
     for segment in _SEGMENT_SPLIT.split(line):
-        value = _date_only(segment)
-        if value is not None:
-            return value
+        if keyword := _STAMP_WORD.search(segment):
+            context = "updated" if _UPDATED.search(keyword.group()) else "published"
+        if d := _date_only(segment, order):
+            found.append(replace(d, kind=context) if keyword is None else d)
+    if not found:
+        for segment in _SEGMENT_SPLIT.split(line):
+            for pattern in _AROUND_DATE:
+                segment = pattern.sub("", segment)
+            if d := _date_only(segment, order):
+                found.append(d)
+    if found:
+        return _first(found)
     # "LONDON, 14 March 2024 (Reuters) - The ..." - a wire dateline opening the story
     dateline = _DATELINE.match(line)
     if dateline:
-        found = _full_dates(line)
-        if found and found[0][0] == dateline.end():
-            after = line[found[0][1] :]
+        dates = _full_dates(line, order)
+        if dates and dates[0].start == dateline.end():
+            after = line[dates[0].end :]
             if re.match(r"\s*(?:\([^)]{1,40}\))?\s*[-–—:]", after):
-                return found[0][2]
+                return TextDate(dates[0].value, "published", dates[0].readings)
+    # "Feb. 23, 2015 -- Life-threatening peanut allergies ...": a dated lead paragraph
+    dates = _full_dates(line[:40], order)
+    if dates and dates[0].start == 0 and re.match(r"\s*(?:--|—|–)\s*\w", line[dates[0].end :]):
+        return TextDate(dates[0].value, "published", dates[0].readings)
     return None
 
 
@@ -238,49 +458,70 @@ def _head_lines(text: str) -> list[str]:
     return lines[:HEAD_LINES]
 
 
+def text_dates(text: str, order: str = "") -> list[tuple[TextDate, str]]:
+    """The dates the top of a text states as its own, each with where: "byline" (one of the
+    first lines) or "text" (a line further in that is nothing but a date), in reading order."""
+    found: list[tuple[TextDate, str]] = []
+    lines = _head_lines(text)
+    for line in lines:
+        if (value := line_date(line, order)) is not None:
+            found.append((value, "byline"))
+    head_end = text.find(lines[-1]) + len(lines[-1]) if lines else 0
+    for line in text[head_end:TEXT_LIMIT].splitlines():
+        segment = line.strip()
+        if segment and len(segment) <= 80 and (value := _date_only(segment, order)):
+            found.append((value, "text"))
+    return found
+
+
+def pick_text_date(
+    found: list[tuple[TextDate, str]], today: dt.date | None = None
+) -> tuple[dt.date | None, str]:
+    """The publication date among `text_dates`: the first published date, else the first
+    "Updated" one (source "updated"); implausible dates (before 1900, after tomorrow) skipped."""
+    usable = [(d, s) for d, s in found if d.value is None or plausible_published(d.value, today)]
+    chosen = _first([d for d, _ in usable])
+    if chosen is None or chosen.value is None:
+        return None, ""
+    source = next(s for d, s in usable if d is chosen)
+    return chosen.value, "updated" if chosen.kind == "updated" else source
+
+
 def date_from_byline(text: str) -> dt.date | None:
     """The date a byline or dateline near the top states (or, failing that, a standalone
     dateline line further in); a date inside a sentence is not a publication date."""
-    value, _ = _published_from_text(text)
+    value, _ = pick_text_date(text_dates(text, order_from_dates(text)))
     return value
 
 
-def _published_from_text(text: str) -> tuple[dt.date | None, str]:
-    for line in _head_lines(text):
-        value = _byline_line(line)
-        if value is not None:
-            return value, "byline"
-    head_end = 0
-    lines = _head_lines(text)
-    if lines:
-        head_end = text.find(lines[-1]) + len(lines[-1])
-    for line in text[head_end:TEXT_LIMIT].splitlines():
-        segment = line.strip()
-        if segment and len(segment) <= 80:
-            value = _date_only(segment)
-            if value is not None:
-                return value, "text"
-    return None, ""
-
-
 def choose_published(
-    *, metadata: dt.date | None, url: str, text: str
+    *,
+    metadata: dt.date | None,
+    url: str,
+    text: str,
+    order: str = "",
+    today: dt.date | None = None,
 ) -> tuple[dt.date | None, str]:
-    """The publication date and where it came from: "metadata", "url", "byline" or "text".
+    """The publication date and where it came from: "metadata", "url", "byline", "text" or
+    "updated" (an "Updated ..." stamp, only when nothing states the publication).
 
-    `metadata` is a date the caller already parsed from the document's own fields. Returns
-    (None, "") when nothing states the date explicitly.
+    `metadata` is a date the caller already parsed from the document's own fields; it is
+    skipped when implausible (before 1900, after tomorrow: see `plausible_published`), and so
+    is a URL date. `order` ("mdy"/"dmy") reads numeric dates such as 11/04/2008; without it
+    the text's own unambiguous numeric dates decide, and a date still ambiguous is not taken.
+    Returns (None, "") when nothing states the date explicitly.
     """
     if metadata is not None:
         if isinstance(metadata, dt.datetime):
             metadata = metadata.date()
-        return metadata, "metadata"
+        if plausible_published(metadata, today):
+            return metadata, "metadata"
     if url:
         value = date_from_url(url)
-        if value is not None:
+        if value is not None and plausible_published(value, today):
             return value, "url"
     if text:
-        return _published_from_text(text)
+        return pick_text_date(text_dates(text, order or order_from_dates(text)), today)
     return None, ""
 
 

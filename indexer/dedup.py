@@ -40,7 +40,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from indexer.aliases import mark_weak_names
 from indexer.store import DocumentStore, SignatureRow, StoryEdge
 from search.compare import FLAGS_VERSION, change_flags, shown_mentions
-from search.documents import Document
+from search.documents import Document, parse_iso_at
 from search.names import NameTable
 from search.stories import StoryTable, VersionChanges
 
@@ -194,6 +194,13 @@ class _Facts:
     published: dt.date | None
 
 
+def _day(published: str | None) -> dt.date | None:
+    """A stored publication date known to the day; a month or a year says too little to tell
+    whether two versions were published within REWRITE_DAYS of each other."""
+    found = parse_iso_at(published)
+    return found[0] if found and found[1] == "day" else None
+
+
 class _Verifier:
     def __init__(self, store: DocumentStore, names: NameTable) -> None:
         self.store, self.names = store, names
@@ -213,7 +220,7 @@ class _Verifier:
             self.facts[doc_id] = _Facts(
                 term_weights(Counter(content_words(f"{title}\n{body}"))),
                 dict(shown),
-                dt.date.fromisoformat(published[:10]) if published else None,
+                _day(published),
             )
 
     def related(self, a: str, b: str) -> bool:

@@ -49,7 +49,9 @@ def enrich_document(document: Document, raw_mentions: Iterable[Mention]) -> Enri
     text = f"{document.title}\n{document.body}"
     raw = [_person_if_titled(m, text) for m in raw_mentions]
     names = resolve_document([m for m in raw if m.label != "date"])
-    dates = date_mentions([m for m in raw if m.label == "date"], document.published)
+    # "yesterday" needs the day of publication; a month or a year is not enough to resolve it
+    published = document.published if document.published_precision == "day" else None
+    dates = date_mentions([m for m in raw if m.label == "date"], published)
     mentions = tuple(sorted((*names, *dates), key=lambda m: (m.field != "title", m.start)))
     enriched = replace(
         document,

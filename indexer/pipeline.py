@@ -29,7 +29,7 @@ from indexer.clean import (
     normalise_text,
     unwrap_lines,
 )
-from indexer.dates import choose_published, parse_date_value
+from indexer.dates import choose_published, parse_date_value, plausible_published
 from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
 from indexer.dedup import refresh_signatures, update_stories
 from indexer.enrich import Enriched, Enricher
@@ -37,7 +37,7 @@ from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
 from search.backend import Backend, open_backend
-from search.documents import Document, make_doc_id
+from search.documents import Document, make_doc_id, parse_iso_at
 from search.errors import IngestError, SkipDocument
 from search.faults import fault_point
 from search.index import (
@@ -231,6 +231,16 @@ class _IndexFeed:
                 self._writer.cancel()
 
 
+def _record_date(value: object) -> tuple[dt.date | None, str]:
+    """An export's `date` field and its precision: a full date, or "2024-03" / "2024"."""
+    if not isinstance(value, str):
+        return None, "day"
+    if (day := parse_date_value(value)) is not None:
+        return day, "day"
+    found = parse_iso_at(value.strip())
+    return found if found else (None, "day")
+
+
 class Pipeline:
     """Runs sources through every stage; one bad source is reported, never fatal."""
 
@@ -370,9 +380,7 @@ class Pipeline:
                 raise SkipDocument("no text, body or title field", item.source)
             text = ""  # a headline-only item (wire flashes, briefs) is still a document
         url = record.get("url") if isinstance(record.get("url"), str) else ""
-        published = (
-            parse_date_value(record["date"]) if isinstance(record.get("date"), str) else None
-        )
+        published, precision = _record_date(record.get("date"))
         if looks_like_html(text[:1024]):
             clean = clean_html(text, url=url)
         elif title.strip():
@@ -393,6 +401,7 @@ class Pipeline:
             content_type="application/jsonl",
             published=published,
             published_source="field:date",
+            published_precision=precision,
         )
 
     def _make(
@@ -405,12 +414,16 @@ class Pipeline:
         content_type: str,
         published: dt.date | None = None,
         published_source: str = "",
+        published_precision: str = "day",
     ) -> Document:
         check_text_length(clean, self.settings.max_text_chars, item.source)
         if published is None and clean.published is not None:
             published, published_source = clean.published, clean.published_source or "metadata"
-        if published is None:
+            published_precision = clean.published_precision
+        if published is None or not plausible_published(published):
+            # a record's `date` of 0001-01-01 or 2099 is a placeholder: the URL or text decides
             published, published_source = choose_published(metadata=None, url=url, text=clean.body)
+            published_precision = "day"
         title = clean.title.strip()[:MAX_TITLE_CHARS] or Path(item.source).stem or item.doc_id
         return Document(
             doc_id=item.doc_id,
@@ -421,6 +434,7 @@ class Pipeline:
             author=clean.author,
             published=published,
             published_source=published_source if published else "",
+            published_precision=published_precision,
             encoding=decoded.encoding,
             decode_method=decoded.method,
             extract_method=clean.extractor,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search.documents import ENTITY_LABELS, Document, Mention
+from search.documents import ENTITY_LABELS, Document, Mention, parse_iso_at
 from search.errors import StoreError
 
 STORE_VERSION = 2
@@ -172,7 +172,7 @@ def _row_values(doc: Document, now: str) -> tuple[Any, ...]:
         doc.title,
         doc.body,
         doc.author,
-        doc.published.isoformat() if doc.published else None,
+        doc.published_iso,
         doc.published_source,
         json.dumps(list(doc.people)),
         json.dumps(list(doc.orgs)),
@@ -196,8 +196,9 @@ def _document(row: sqlite3.Row) -> Document:
         source=row["source"],
         url=row["url"],
         author=row["author"],
-        published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
+        published=published[0] if (published := parse_iso_at(row["published"])) else None,
         published_source=row["published_source"],
+        published_precision=published[1] if published else "day",
         people=tuple(json.loads(row["people"])),
         orgs=tuple(json.loads(row["orgs"])),
         places=tuple(json.loads(row["places"])),

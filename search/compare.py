@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from search.analysis import cached_stem
-from search.documents import Document, Mention
+from search.documents import Document, Mention, iso_at
 from search.errors import QueryError
 from search.names import NameTable
 
@@ -287,12 +287,13 @@ class Version:
     quotes: tuple[Quote, ...]
     # the body's person, organisation and place mentions, for marking names in sentences
     mentions: tuple[Mention, ...] = ()
+    date_precision: str = "day"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.doc_id,
             "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
+            "date": iso_at(self.date, self.date_precision) if self.date else None,
             "sentences": [s.text for s in self.sentences],
             "quotes": len(self.quotes),
         }
@@ -1170,6 +1171,7 @@ def version_of(doc: Document) -> Version:
         doc_id=doc.doc_id,
         title=doc.title or "(untitled)",
         date=doc.published,
+        date_precision=doc.published_precision,
         sentences=sentences,
         quotes=extract_quotes(doc.body, sentences, doc.mentions),
         mentions=tuple(m for m in doc.mentions if m.field == "body" and m.label in LABELS),

@@ -24,6 +24,29 @@ def _clean_value(value: str) -> str:
     return " ".join(value.replace(",", " ").split())
 
 
+# how much of a publication date is known: a URL such as /2024/03/slug gives the month only,
+# and 11/04/2008 that nothing on its page reads one way or the other gives the year only
+PUBLISHED_PRECISIONS = ("day", "month", "year")
+_ISO_LENGTH = {"day": 10, "month": 7, "year": 4}
+
+
+def iso_at(day: dt.date, precision: str = "day") -> str:
+    """A date as ISO at its precision: "2024-03-14", "2024-03" or "2024"."""
+    return day.isoformat()[: _ISO_LENGTH.get(precision, 10)]
+
+
+def parse_iso_at(value: str | None) -> tuple[dt.date, str] | None:
+    """An ISO date at its precision ("2024-03-14", "2024-03", "2024") as (first day it covers,
+    precision), or None."""
+    precision = {10: "day", 7: "month", 4: "year"}.get(len(value or ""))
+    if not value or precision is None:
+        return None
+    try:
+        return dt.date.fromisoformat((value + "-01-01")[:10]), precision
+    except ValueError:
+        return None
+
+
 ENTITY_LABELS = ("person", "org", "place")
 MENTION_LABELS = (*ENTITY_LABELS, "date")
 
@@ -78,8 +101,9 @@ class Document:
     source: str = ""
     url: str = ""
     author: str = ""
-    published: dt.date | None = None
+    published: dt.date | None = None  # the first day of the month or year at those precisions
     published_source: str = ""
+    published_precision: str = "day"  # one of PUBLISHED_PRECISIONS
     people: tuple[str, ...] = ()
     orgs: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
@@ -91,6 +115,11 @@ class Document:
     ingested_at: dt.datetime | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     mentions: tuple[Mention, ...] = ()
+
+    @property
+    def published_iso(self) -> str | None:
+        """The publication date as ISO at its precision, or None."""
+        return iso_at(self.published, self.published_precision) if self.published else None
 
     def to_fields(self) -> dict[str, Any]:
         """Field values for the Whoosh schema in search/schema.py."""
@@ -109,6 +138,7 @@ class Document:
             ),
             "meta": {
                 "published_source": self.published_source,
+                "published_precision": self.published_precision,
                 "encoding": self.encoding,
                 "decode_method": self.decode_method,
                 "extract_method": self.extract_method,
@@ -123,7 +153,8 @@ class Document:
             fields["date"] = dt.datetime.combine(self.published, dt.time())
             fields["year"] = str(self.published.year)
             fields["month"] = self.published.strftime("%Y-%m")
-            fields["day"] = self.published.isoformat()
+            # a month or a year is searched and counted as the interval it is
+            fields["day"] = self.published_iso
         return fields
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,7 +165,8 @@ class Document:
             "url": self.url,
             "source": self.source,
             "author": self.author,
-            "date": self.published.isoformat() if self.published else None,
+            "date": self.published_iso,
+            "date_precision": self.published_precision if self.published else None,
             "date_source": self.published_source or None,
             "people": list(self.people),
             "orgs": list(self.orgs),
@@ -161,6 +193,7 @@ def meta_fields(meta: Mapping[str, Any]) -> dict[str, Any]:
     ingested = meta.get("ingested_at")
     return {
         "published_source": meta.get("published_source", ""),
+        "published_precision": meta.get("published_precision") or "day",
         "encoding": meta.get("encoding", ""),
         "decode_method": meta.get("decode_method", ""),
         "extract_method": meta.get("extract_method", ""),

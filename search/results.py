@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from search.documents import iso_at
 from search.query import SearchRequest
 
 
@@ -26,6 +27,7 @@ class Hit:
     story_id: str = ""
     versions: int = 1  # versions of this story that match the request, this one included
     version_ids: tuple[str, ...] = ()
+    date_precision: str = "day"  # "month" or "year" when the page gives no more
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -33,7 +35,7 @@ class Hit:
             "title": self.title,
             "url": self.url,
             "source": self.source,
-            "date": self.date.isoformat() if self.date else None,
+            "date": iso_at(self.date, self.date_precision) if self.date else None,
             "snippet": self.snippet,
             "score": None if self.score is None else round(self.score, 4),
             "people": list(self.people),
@@ -53,12 +55,13 @@ class StoryLink:
     title: str
     date: dt.date | None
     reason: str
+    date_precision: str = "day"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.doc_id,
             "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
+            "date": iso_at(self.date, self.date_precision) if self.date else None,
             "reason": self.reason,
         }
 

@@ -21,7 +21,7 @@ from whoosh.searching import Searcher
 
 from search.analysis import NewsAnalyzer
 from search.compare import Comparison, compare_documents
-from search.documents import Document, document_from_stored, split_values
+from search.documents import Document, document_from_stored, parse_iso_at, split_values
 from search.errors import DocumentNotFound, EntityNotFound, IndexUnavailable, QueryError
 from search.facets import (
     FacetCounts,
@@ -580,6 +580,7 @@ class SearchService:
                     url=hit.get("url", ""),
                     source=hit.get("source", ""),
                     date=date_value.date() if isinstance(date_value, dt.datetime) else None,
+                    date_precision=_precision(hit.get("day")),
                     snippet=snippet,
                     score=score if sort == "relevance" and request.q else None,
                     **shown_entities(
@@ -801,7 +802,13 @@ class SearchService:
                 raise DocumentNotFound(doc_id)
             found = [(o, self.backend.get(o)) for o in table.versions(doc_id) if o != doc_id]
             return tuple(
-                StoryLink(o, d.title or "(untitled)", d.published, table.reason(doc_id, o))
+                StoryLink(
+                    o,
+                    d.title or "(untitled)",
+                    d.published,
+                    table.reason(doc_id, o),
+                    d.published_precision,
+                )
                 for o, d in found
                 if d is not None
             )
@@ -891,7 +898,13 @@ class SearchService:
             else:
                 continue  # nothing a reader could check: not worth showing
             links.append(
-                StoryLink(other.doc_id, other.title or "(untitled)", other.published, reason)
+                StoryLink(
+                    other.doc_id,
+                    other.title or "(untitled)",
+                    other.published,
+                    reason,
+                    other.published_precision,
+                )
             )
             if len(links) >= limit:
                 break
@@ -997,7 +1010,14 @@ def _link(fields: Mapping[str, Any], reason: str) -> StoryLink:
         title=fields.get("title") or "(untitled)",
         date=date_value.date() if isinstance(date_value, dt.datetime) else None,
         reason=reason,
+        date_precision=_precision(fields.get("day")),
     )
+
+
+def _precision(stored_day: str | None) -> str:
+    """A stored publication date's precision: the index keeps it as ISO at its precision."""
+    found = parse_iso_at(stored_day)
+    return found[1] if found else "day"
 
 
 def _raw_fields(document: Document) -> dict[str, str]:

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.analysis import NewsAnalyzer
-from search.documents import Document, meta_fields, split_values
+from search.documents import Document, meta_fields, parse_iso_at, split_values
 from search.errors import ConfigError, IndexMissing, IndexUnavailable, QueryError
 from search.facets import GRANULARITIES, date_interval
 from search.names import WEAK, NameTable
@@ -86,7 +86,7 @@ DATE_VALUE_FIELDS = {
     "published": ("day",),
     "mentioned": ("mentioned_day", "mentioned_month_only", "mentioned_year_only"),
 }
-HIT_FIELDS = "doc_id,title,url,source,body,date_desc,person,org,place"
+HIT_FIELDS = "doc_id,title,url,source,body,date_desc,day,person,org,place"
 # versions of one story shown as one hit: how many matching versions a hit lists at most
 GROUP_LIMIT = 50
 
@@ -1005,6 +1005,9 @@ class TypesenseBackend:
             url=record.get("url", ""),
             source=record.get("source", ""),
             date=dt.date.fromordinal(ordinal) if ordinal else None,
+            date_precision=found_day[1]
+            if (found_day := parse_iso_at(record.get("day")))
+            else "day",
             snippet=make_snippet(
                 record.get("body", ""),
                 frozenset(matched) if request.q else frozenset(),

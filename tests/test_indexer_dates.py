@@ -1,4 +1,5 @@
-"""indexer.dates: publication dates and the dates a text mentions (deterministic, no clock)."""
+"""indexer.dates: publication dates and the dates a text mentions (deterministic: the one clock
+read, for "tomorrow", takes `today` in these tests)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,20 @@ from hypothesis import strategies as st
 
 from indexer.dates import (
     DateValue,
+    Stamp,
     choose_published,
     date_from_byline,
     date_from_url,
     date_mentions,
+    line_date,
+    month_from_url,
     normalise_date,
+    order_from_dates,
+    order_from_host,
+    order_from_locale,
     parse_date_value,
+    parse_stamp,
+    plausible_published,
 )
 from search.documents import Mention
 
@@ -297,13 +306,19 @@ def test_bylines_and_datelines(text: str, expected: dt.date) -> None:
         "Budget\nThe council met on 3 June 2024 to vote.\n\nMore text.",  # a sentence
         "Budget\n\nThe budget passed.\n\n© 2008–2024 Acme News. All rights reserved.",
         "Budget\n\nThe budget passed.\n\nCopyright 3 June 2024",
-        "Budget\nUpdated 5 June 2024\n\nThe budget passed.",  # not the publication date
         "Budget\n\nThe budget passed on Tuesday.",
         "",
     ],
 )
 def test_no_publication_date_is_guessed(text: str) -> None:
     assert choose_published(metadata=None, url="", text=text) == (None, "")
+
+
+def test_an_updated_stamp_is_taken_only_when_nothing_states_the_publication() -> None:
+    text = "Budget\nUpdated 5 June 2024\n\nThe budget passed."
+    assert choose_published(metadata=None, url="", text=text) == (dt.date(2024, 6, 5), "updated")
+    text = "Budget\nUpdated 5 June 2024\nPublished 3 June 2024\n\nThe budget passed."
+    assert choose_published(metadata=None, url="", text=text) == (dt.date(2024, 6, 3), "byline")
 
 
 def test_a_standalone_dateline_further_in_counts_as_text() -> None:
@@ -340,3 +355,156 @@ def test_existing_helpers_still_work() -> None:
 def test_choose_published_never_raises(text: str, url: str) -> None:
     value, source = choose_published(metadata=None, url=url, text=text)
     assert (value is None) == (source == "")
+
+
+# -- plausibility, timestamps, day/month order --------------------------------------------
+
+
+def test_a_publication_date_before_1900_or_after_tomorrow_is_implausible() -> None:
+    today = dt.date(2024, 3, 14)
+    assert plausible_published(dt.date(1900, 1, 1), today)
+    assert plausible_published(dt.date(2024, 3, 15), today)  # tomorrow: a zone ahead of UTC
+    assert not plausible_published(dt.date(1899, 12, 31), today)
+    assert not plausible_published(dt.date(2024, 3, 16), today)
+
+
+def test_choose_published_skips_implausible_metadata_and_url_dates() -> None:
+    today = dt.date(2024, 3, 14)
+    text = "Budget\nPublished 3 June 2021\n\nThe budget."
+    url = "https://x.org/2031/05/02/budget"
+    got = choose_published(metadata=dt.date(2099, 1, 1), url=url, text=text, today=today)
+    assert got == (dt.date(2021, 6, 3), "byline")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-03-14T23:30:00Z", Stamp(dt.date(2024, 3, 14), utc=True)),
+        ("2024-03-14T23:30:00+00:00", Stamp(dt.date(2024, 3, 14), utc=True)),
+        ("2024-03-14 23:30 UTC", Stamp(dt.date(2024, 3, 14), utc=True)),
+        ("2024-03-14T23:30:00-05:00", Stamp(dt.date(2024, 3, 14))),  # local, as written
+        ("2024-03-15T04:30:00+05:30", Stamp(dt.date(2024, 3, 15))),
+        ("2024-03-14", Stamp(dt.date(2024, 3, 14))),
+        ("14 March 2024", Stamp(dt.date(2024, 3, 14))),
+        ("2024/03/14", Stamp(dt.date(2024, 3, 14))),
+        ("0001-01-01T00:00:00Z", None),
+        ("soon", None),
+    ],
+)
+def test_parse_stamp_keeps_the_written_date_and_marks_utc(value: str, expected: Stamp) -> None:
+    assert parse_stamp(value) == expected
+
+
+def test_parse_stamp_reads_numeric_dates_in_the_order_given() -> None:
+    assert parse_stamp("11/04/2008") is None
+    assert parse_stamp("11/04/2008", "mdy") == Stamp(dt.date(2008, 11, 4))
+    assert parse_stamp("11/04/2008", "dmy") == Stamp(dt.date(2008, 4, 11))
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        (("en-US",), "mdy"),
+        (("en_us",), "mdy"),
+        (("en-GB",), "dmy"),
+        (("de",), "dmy"),
+        (("fr-CA",), ""),  # Canada writes both
+        (("en",), ""),  # English without a region writes both
+        (("ja",), ""),  # year first: says nothing of d/m
+        (("en", "en_GB"), "dmy"),  # the first tag that says decides
+        (("", "  "), ""),
+    ],
+)
+def test_order_from_locale(tags: tuple[str, ...], expected: str) -> None:
+    assert order_from_locale(*tags) == expected
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("news.example.com", ""),
+        ("example.org", ""),
+        ("example.us", "mdy"),
+        ("www.example.co.uk", "dmy"),
+        ("example.de", "dmy"),
+        ("example.io", ""),  # registered anywhere for the name
+        ("example.ca", ""),
+    ],
+)
+def test_order_from_host(host: str, expected: str) -> None:
+    assert order_from_host(host) == expected
+
+
+def test_order_from_dates_follows_the_texts_unambiguous_dates() -> None:
+    assert order_from_dates("Filed 12/25/2008. Corrected 12/28/2008.") == "mdy"
+    assert order_from_dates("Filed 25/12/2008 and 28.12.2008.") == "dmy"
+    assert order_from_dates("Filed 11/04/2008.") == ""
+    assert order_from_dates("12/25/2008 and 28/12/2008") == ""  # a tie says nothing
+
+
+def test_a_text_with_us_dates_reads_its_ambiguous_byline_month_first() -> None:
+    text = "Budget\nBy Jane Doe | 11/04/2008\n\nThe vote, first set for 10/30/2008, passed."
+    assert choose_published(metadata=None, url="", text=text) == (dt.date(2008, 11, 4), "byline")
+    text = "Budget\nBy Jane Doe | 11/04/2008\n\nThe vote passed."
+    assert choose_published(metadata=None, url="", text=text) == (None, "")
+    assert choose_published(metadata=None, url="", text=text, order="dmy") == (
+        dt.date(2008, 4, 11),
+        "byline",
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Posted by admin on August 9, 2012 in Uncategorized · 0 Comments", (2012, 8, 9)),
+        ("written by Tony Hamilton, October 24, 2012", (2012, 10, 24)),
+        ("By JANE DOE JAN. 13, 2017", (2017, 1, 13)),
+        ("by Pearl Higgins on 10/18/2012 • 2 Comments", (2012, 10, 18)),
+        ("posted Aug 7, 2012 2:08 AM by Allen Versfeld", (2012, 8, 7)),
+        ("Filed as News on November 6, 2012 11:56 am", (2012, 11, 6)),
+        ("For Immediate Release: Oct. 26, 2012", (2012, 10, 26)),
+        ("Feb. 23, 2015 -- Peanut allergies have been on the rise.", (2015, 2, 23)),
+        ("Submitted by Tyler Durden on 08/19/2012 14:30 -0400", (2012, 8, 19)),
+        ("October 30, 2012 @ 9:00AM", (2012, 10, 30)),
+    ],
+)
+def test_line_date_reads_the_byline_forms_sites_use(
+    line: str, expected: tuple[int, int, int]
+) -> None:
+    found = line_date(line)
+    assert found is not None and (found.value, found.kind) == (dt.date(*expected), "published")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Cartier-Bresson, Somerset House, 8 November - 27 January, 2013",  # a range
+        "March 3 - April 5, 2024",
+        "Today is Tuesday, March 12, 2024",  # a masthead widget
+        "The council met on 3 June 2024 to vote.",
+        "By Jane Doe and the cat said on March 14, 2024",
+        "© 3 June 2024 Harbour Post",
+    ],
+)
+def test_line_date_refuses_what_is_not_a_date_line(line: str) -> None:
+    assert line_date(line) is None
+
+
+def test_line_date_tells_updated_from_published() -> None:
+    updated = line_date("Updated 10:31 - 5 June 2024")
+    assert updated is not None and (updated.value, updated.kind) == (dt.date(2024, 6, 5), "updated")
+    both = line_date("Updated: 5 June 2024 | Published 3 June 2024")
+    assert both is not None and (both.value, both.kind) == (dt.date(2024, 6, 3), "published")
+
+
+def test_an_ambiguous_line_keeps_both_readings() -> None:
+    found = line_date("By Jane Doe | 11/04/2008")
+    assert found is not None and found.value is None
+    assert set(found.readings) == {dt.date(2008, 11, 4), dt.date(2008, 4, 11)}
+
+
+def test_month_from_url() -> None:
+    assert month_from_url("https://x.org/2024/03/budget-vote/") == dt.date(2024, 3, 1)
+    assert month_from_url("https://x.org/2024/03/14/budget-vote") is None  # a day: date_from_url
+    assert month_from_url("https://x.org/2024/13/budget") is None
+    assert month_from_url("https://x.org/budget/2024") is None

@@ -51,3 +51,19 @@ def test_a_titled_name_the_model_called_a_place_is_a_person() -> None:
     assert enriched.places == ()
     dates = {m.text: m.value for m in enriched.mentions if m.label == "date"}
     assert dates == {"Tuesday": "2024-06-04", "next month": "2024-07"}
+
+
+def test_relative_dates_are_not_resolved_against_a_month_only_publication_date() -> None:
+    raw = [mention("date", "Tuesday"), mention("date", "next month")]
+    dated = Document(doc_id="d", title="Strike", body=BODY, published=dt.date(2024, 6, 1))
+    month = Document(
+        doc_id="d",
+        title="Strike",
+        body=BODY,
+        published=dt.date(2024, 6, 1),
+        published_precision="month",
+    )
+    day_values = {m.text for m in enrich_document(dated, raw).document.mentions}
+    month_values = {m.text for m in enrich_document(month, raw).document.mentions}
+    assert day_values == {"Tuesday", "next month"}
+    assert month_values == set()  # "Tuesday" of which week? left unresolved, not guessed

@@ -302,3 +302,74 @@ def test_a_document_the_index_holds_but_the_store_lost_is_replaced_not_doubled(
     assert report.added == 1  # new to the store, but the index is not empty: no blind add
     service = SearchService.from_settings(settings)
     assert service.search(parse_request({"q": "okafor"})).total == 1
+
+
+def test_a_month_only_publication_date_is_stored_searched_and_shown_as_a_month(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from web import create_app
+
+    page = tmp_path / "saved-page.html"
+    page.write_text(
+        "<html><head><title>Quay reopens | Harbour Post</title>"
+        '<link rel="canonical" href="https://harbourpost.example/2024/03/quay-reopens/">'
+        "</head><body><article><h1>Quay reopens</h1>"
+        + "<p>The Lower Quay reopened to traffic after repairs to the sea wall were finished "
+        "by council crews, two months later than planned.</p>" * 3 + "</article></body></html>",
+        "utf-8",
+    )
+    run(settings, page)
+    service = SearchService.from_settings(settings)
+    (hit,) = service.search(parse_request({"q": "quay"})).hits
+    document = service.get(hit.doc_id)
+    assert (document.published_iso, document.published_source) == ("2024-03", "url")
+    assert hit.to_dict()["date"] == "2024-03"
+    # a range that overlaps March finds it; one that does not, does not
+    assert search_ids(settings, "quay") == {hit.doc_id}
+    inside = service.search(parse_request({"q": "quay", "from": "2024-03-20", "to": "2024-04-02"}))
+    before = service.search(parse_request({"q": "quay", "from": "2024-01-01", "to": "2024-02-29"}))
+    assert (inside.total, before.total) == (1, 0)
+    with DocumentStore(settings.db_path) as store:  # the store keeps what is known, no more
+        row = store.get(hit.doc_id)
+    assert row is not None and (row.published_iso, row.published_precision) == ("2024-03", "month")
+    client = create_app(settings).test_client()
+    assert client.get(f"/api/documents/{hit.doc_id}").get_json()["date"] == "2024-03"
+    html = client.get(f"/documents/{hit.doc_id}").get_data(as_text=True)
+    assert '<time datetime="2024-03">March 2024</time>' in html
+
+
+def test_an_exports_placeholder_or_future_date_gives_way_to_the_url_or_text(
+    settings: Settings, tmp_path: Path
+) -> None:
+    export = tmp_path / "export.jsonl"
+    lines = [
+        {
+            "id": "p-1",
+            "title": "Ferry",
+            "text": "Fares froze.",
+            "date": "0001-01-01",
+            "url": "https://news.example.org/2021/05/02/ferry",
+        },
+        {
+            "id": "p-2",
+            "title": "Budget",
+            "text": "Budget\nPublished 3 June 2021\n\nIt passed.",
+            "date": "2090-01-01",
+        },
+        {"id": "p-3", "title": "Bridge", "text": "The bridge opened.", "date": "2021-07"},
+    ]
+    export.write_text("\n".join(json.dumps(x) for x in lines) + "\n", "utf-8")
+    assert run(settings, export).added == 3
+    service = SearchService.from_settings(settings)
+    assert (service.get("p-1").published_iso, service.get("p-1").published_source) == (
+        "2021-05-02",
+        "url",
+    )
+    assert (service.get("p-2").published_iso, service.get("p-2").published_source) == (
+        "2021-06-03",
+        "byline",
+    )
+    assert (service.get("p-3").published_iso, service.get("p-3").published_source) == (
+        "2021-07",
+        "field:date",
+    )

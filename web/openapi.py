@@ -45,7 +45,6 @@ ERROR_CODES = (
 # a date parameter: YYYY, YYYY-MM or YYYY-MM-DD (surrounding spaces are ignored)
 DATE_PARAM_PATTERN = r"^\s*[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?\s*$"
 NO_NUL = r"^[^\u0000]*$"
-ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # histogram buckets: a year, a month or a day
 BUCKET = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 SEARCH_URL = r"^/api/search(\?.*)?$"
@@ -82,7 +81,12 @@ def _object(properties: dict[str, Any], *, optional: tuple[str, ...] = ()) -> di
 
 
 def _schemas() -> dict[str, Any]:
-    day = {"type": "string", "pattern": ISO_DAY}
+    # a publication date at its precision: a day, or a month or a year when no more is known
+    day = {
+        "type": "string",
+        "pattern": BUCKET,
+        "description": "YYYY-MM-DD, or YYYY-MM / YYYY when the page gives only the month or year",
+    }
     facet_value_list = {"type": "array", "items": _ref("FacetValue")}
     return {
         "Error": _object(
@@ -197,6 +201,10 @@ def _schemas() -> dict[str, Any]:
                 "source": {"type": "string"},
                 "author": {"type": "string"},
                 "date": _nullable(day),
+                "date_precision": {
+                    "type": ["string", "null"],
+                    "enum": ["day", "month", "year", None],
+                },
                 "date_source": {"type": ["string", "null"]},
                 "people": _strings(),
                 "orgs": _strings(),
@@ -293,7 +301,7 @@ def _comparison_schemas() -> dict[str, Any]:
             {
                 "id": {"type": "string"},
                 "title": {"type": "string"},
-                "date": _nullable({"type": "string", "pattern": ISO_DAY}),
+                "date": _nullable({"type": "string", "pattern": BUCKET}),
                 "sentences": _strings(),
                 "quotes": index,
             }

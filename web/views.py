@@ -14,6 +14,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from markupsafe import Markup, escape
 
 from search.compare import Comparison, Mark, Sentence, parse_compare
+from search.documents import iso_at
 from search.errors import EntityNotFound, QueryError
 from search.query import FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
 from search.results import Facet, FacetValue
@@ -273,9 +274,20 @@ def highlighted(snippet: str) -> Markup:
 
 
 @bp.app_template_filter("long_date")
-def long_date(value: dt.date | None) -> str:
-    """3 December 2024: unambiguous for readers everywhere, unlike 03/12/2024."""
-    return f"{value.day} {value:%B %Y}" if value else ""
+def long_date(value: dt.date | None, precision: str = "day") -> str:
+    """3 December 2024: unambiguous for readers everywhere, unlike 03/12/2024; "December 2024"
+    or "2024" for a publication date known only to the month or the year."""
+    if not value:
+        return ""
+    if precision == "year":
+        return f"{value:%Y}"
+    return f"{value:%B %Y}" if precision == "month" else f"{value.day} {value:%B %Y}"
+
+
+@bp.app_template_filter("iso_at")
+def iso_at_filter(value: dt.date, precision: str = "day") -> str:
+    """The machine-readable form for <time datetime>: "2024-12-03", "2024-12" or "2024"."""
+    return iso_at(value, precision)
 
 
 for _helper in (
