@@ -712,6 +712,9 @@ def _print_response(response: SearchResponse) -> None:
 @click.option("--person", multiple=True, help="Only documents naming this person (repeat = OR).")
 @click.option("--org", multiple=True, help="Only documents mentioning this organisation.")
 @click.option("--place", multiple=True, help="Only documents mentioning this place.")
+@click.option(
+    "--language", multiple=True, help="Only documents in this language (ISO 639-1: de, fr)."
+)
 @click.option("--from", "date_from", help="Published on or after (2024, 2024-03, 2024-03-14).")
 @click.option("--to", "date_to", help="Published on or before.")
 @click.option("--mentioned-from", help="Mentions a date on or after this one.")
@@ -732,6 +735,7 @@ def search(
     person: tuple[str, ...],
     org: tuple[str, ...],
     place: tuple[str, ...],
+    language: tuple[str, ...],
     date_from: str | None,
     date_to: str | None,
     mentioned_from: str | None,
@@ -748,6 +752,7 @@ def search(
         "person": person,
         "org": org,
         "place": place,
+        "language": language,
         "sort": sort,
         "page": str(page),
     }

@@ -21,7 +21,7 @@ from typing import Any
 from search.documents import ENTITY_LABELS, Document, Mention
 from search.errors import StoreError
 
-STORE_VERSION = 2
+STORE_VERSION = 3  # 3: documents.language, language_source; relabelled and hidden names
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -44,7 +44,9 @@ CREATE TABLE IF NOT EXISTS documents (
     ingested_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     indexed INTEGER NOT NULL DEFAULT 0,
-    mentions TEXT NOT NULL DEFAULT '[]'
+    mentions TEXT NOT NULL DEFAULT '[]',
+    language TEXT NOT NULL DEFAULT '',
+    language_source TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS documents_unindexed ON documents(indexed) WHERE indexed = 0;
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -96,7 +98,13 @@ CREATE TABLE IF NOT EXISTS line_analyses (key INTEGER PRIMARY KEY, spans TEXT NO
 """
 
 # columns added after version 1, for stores created by an earlier docsift
-_MIGRATIONS = {"mentions": "ALTER TABLE documents ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]'"}
+_MIGRATIONS = {
+    "mentions": "ALTER TABLE documents ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]'",
+    "language": "ALTER TABLE documents ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+    "language_source": (
+        "ALTER TABLE documents ADD COLUMN language_source TEXT NOT NULL DEFAULT ''"
+    ),
+}
 
 _COLUMNS = (
     "doc_id",
@@ -117,6 +125,8 @@ _COLUMNS = (
     "extra",
     "ingested_at",
     "mentions",
+    "language",
+    "language_source",
 )
 
 
@@ -179,6 +189,8 @@ def _row_values(doc: Document, now: str) -> tuple[Any, ...]:
         json.dumps(dict(doc.extra)),
         doc.ingested_at.isoformat() if doc.ingested_at else now,
         json.dumps([m.to_dict() for m in doc.mentions], ensure_ascii=False),
+        doc.language,
+        doc.language_source,
     )
 
 
@@ -202,6 +214,8 @@ def _document(row: sqlite3.Row) -> Document:
         ingested_at=dt.datetime.fromisoformat(row["ingested_at"]),
         extra=json.loads(row["extra"]),
         mentions=tuple(Mention.from_dict(m) for m in json.loads(row["mentions"])),
+        language=row["language"],
+        language_source=row["language_source"],
     )
 
 
@@ -327,6 +341,28 @@ class DocumentStore:
         while rows := cursor.fetchmany(500):
             for row in rows:
                 yield _document(row)
+
+    def without_language(self) -> list[str]:
+        """Ids of the documents stored before languages were detected."""
+        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE language = ''")]
+
+    def set_languages(self, decided: Sequence[tuple[str, str, str, bool]]) -> None:
+        """Record (doc_id, language, how it was decided, drop its entities) per document; a
+        document in a language the entity model does not read loses the entities it was given
+        before languages were detected."""
+        with self.db:
+            self.db.executemany(
+                "UPDATE documents SET language = ?, language_source = ? WHERE doc_id = ?",
+                [(code, source, doc_id) for doc_id, code, source, _ in decided],
+            )
+            dropped = [(doc_id,) for doc_id, _, _, drop in decided if drop]
+            self.db.executemany(
+                "UPDATE documents SET mentions = '[]', people = '[]', orgs = '[]', "
+                "places = '[]' WHERE doc_id = ?",
+                dropped,
+            )
+            self.db.executemany("DELETE FROM entities WHERE doc_id = ?", dropped)
+            self.db.executemany("DELETE FROM acronyms WHERE doc_id = ?", dropped)
 
     def unindexed_count(self) -> int:
         return int(

@@ -363,7 +363,9 @@ def test_documents_by_id_and_count(service: SearchService) -> None:
 
 
 def _shown(response: SearchResponse, *, ordered: bool) -> dict[str, object]:
-    hits = [(h.doc_id, h.title, h.date, h.people, h.orgs, h.places) for h in response.hits]
+    hits = [
+        (h.doc_id, h.title, h.date, h.people, h.orgs, h.places, h.language) for h in response.hits
+    ]
     return {
         "total": response.total,
         "hits": hits if ordered else sorted(hits, key=str),
@@ -407,6 +409,9 @@ REQUESTS = [
     {"from": "2023-05-01", "to": "2023-05-31", "sort": "newest"},
     {"q": '"harbour strike"', "org": "Dockworkers Union"},
     {"q": "court", "sort": "newest", "per_page": "7", "page": "2"},
+    {"language": ["de", "fr"], "q": "harbour"},
+    {"language": "de", "person": ["Helena Marsh", "Amara Okafor"], "sort": "oldest"},
+    {"q": "language:fr storm"},
 ]
 
 
@@ -841,6 +846,40 @@ def test_a_name_merge_reaches_search_and_rewrites_only_what_it_touches(
         monkeypatch.setattr(backend, "_export", no_export)
         monkeypatch.setattr(backend, "_export_mentioning", no_export)
         backend.apply_names(NAMES, previous=NAMES)
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_language_facet(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Language is a facet like the others: counted disjunctively, filtering, shown on hits,
+    searchable as language:xx; documents without a language have no value."""
+    languages = ["de", "en", "fr", "en", "de", ""]
+    docs = [replace(d, language=languages[i % len(languages)]) for i, d in enumerate(DOCS)]
+    expected: dict[str, int] = {}
+    for doc in docs:
+        if doc.language:
+            expected[doc.language] = expected.get(doc.language, 0) + 1
+    if kind == "whoosh":
+        service = _whoosh(tmp_path / "home", docs, NAMES)
+    else:
+        service = _typesense(request.getfixturevalue("cluster"), tmp_path / "home", docs, NAMES)
+    assert facet(ask(service, versions="all"), "language") == expected
+    german = ask(service, language="de", versions="all", per_page=50)
+    assert {h.doc_id for h in german.hits} == {d.doc_id for d in docs if d.language == "de"}
+    assert all(h.language == "de" for h in german.hits)
+    # its own selection does not narrow the language facet; the other facets are narrowed
+    assert facet(german, "language") == expected
+    german_people = {
+        p
+        for d in docs
+        if d.language == "de"
+        for p in NAMES.shown({"person": d.people, "org": (), "place": ()})["person"]
+    }
+    assert set(facet(german, "person")) == german_people
+    both = ask(service, language=["de", "fr"], versions="all", per_page=50)
+    assert both.total == expected["de"] + expected["fr"]
+    assert ask(service, q="language:fr", versions="all").total == expected["fr"]
+    assert service.get(docs[0].doc_id).language == "de"
+    assert service.stats()["languages"] == len(expected)
 
 
 def test_related_stories(service: SearchService) -> None:
