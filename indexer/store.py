@@ -72,6 +72,15 @@ CREATE TABLE IF NOT EXISTS aliases (
     manual INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (label, variant)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS name_relabels (
+    name TEXT PRIMARY KEY,
+    label TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS name_hidden (
+    name TEXT NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (name, label)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS alias_splits (
     label TEXT NOT NULL,
     variant TEXT NOT NULL,
@@ -458,6 +467,90 @@ class DocumentStore:
         with self.db:
             self.db.execute("DELETE FROM aliases WHERE label = ? AND variant = ?", (label, variant))
             self.db.execute("INSERT OR IGNORE INTO alias_splits VALUES (?, ?)", (label, variant))
+
+    # -- a user's corrections: names moved to another label, names never shown -------------
+
+    def relabels(self) -> dict[str, str]:
+        """name -> the label a user moved it to."""
+        return {r[0]: r[1] for r in self.db.execute("SELECT name, label FROM name_relabels")}
+
+    def set_relabel(self, name: str, label: str | None) -> bool:
+        """Show `name` under `label` from now on (None: back to the automatic label);
+        returns whether anything changed."""
+        with self.db:
+            if label is None:
+                return (
+                    self.db.execute("DELETE FROM name_relabels WHERE name = ?", (name,)).rowcount
+                    > 0
+                )
+            self.db.execute("INSERT OR REPLACE INTO name_relabels VALUES (?, ?)", (name, label))
+            return True
+
+    def hidden(self) -> dict[str, tuple[str, ...]]:
+        """name -> the labels it is hidden under ("*": every label)."""
+        found: dict[str, list[str]] = {}
+        for name, label in self.db.execute("SELECT name, label FROM name_hidden ORDER BY 1, 2"):
+            found.setdefault(name, []).append(label)
+        return {name: tuple(labels) for name, labels in found.items()}
+
+    def set_hidden(self, name: str, label: str, hidden: bool) -> bool:
+        """Hide `name` under `label` ("*": every label), or show it again; returns whether
+        anything changed (unhiding with "*" shows it under every label)."""
+        with self.db:
+            if hidden:
+                return (
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO name_hidden VALUES (?, ?)", (name, label)
+                    ).rowcount
+                    > 0
+                )
+            if label == "*":
+                sql, args = "DELETE FROM name_hidden WHERE name = ?", (name,)
+            else:
+                sql, args = "DELETE FROM name_hidden WHERE name = ? AND label = ?", (name, label)
+            return self.db.execute(sql, args).rowcount > 0
+
+    def entity_rows_by_document(self) -> Iterator[list[tuple[str, str]]]:
+        """Each document's (label, raw value) entity rows, one list per document."""
+        cursor = self.db.cursor()
+        cursor.execute("SELECT doc_id, label, value FROM entities ORDER BY doc_id")
+        current: str | None = None
+        rows: list[tuple[str, str]] = []
+        while batch := cursor.fetchmany(5000):
+            for doc_id, label, value in batch:
+                if doc_id != current and rows:
+                    yield rows
+                    rows = []
+                current = doc_id
+                rows.append((label, value))
+        if rows:
+            yield rows
+
+    def mention_texts(self) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+        """(title, body, mentions as stored) of every document with entity values."""
+        cursor = self.db.cursor()
+        cursor.execute(
+            "SELECT title, body, mentions FROM documents "
+            "WHERE people != '[]' OR orgs != '[]' OR places != '[]'"
+        )
+        while rows := cursor.fetchmany(500):
+            for title, body, mentions in rows:
+                yield title, body, json.loads(mentions)
+
+    def documents_with(self, values: Iterable[tuple[str, str]]) -> int:
+        """How many documents hold any of these (label, raw value) entities."""
+        found: set[str] = set()
+        pairs = list(values)
+        for chunk in _chunks(pairs, 200):
+            clause = " OR ".join("(label = ? AND value = ?)" for _ in chunk)
+            found.update(
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT DISTINCT doc_id FROM entities WHERE {clause}",
+                    [x for pair in chunk for x in pair],
+                )
+            )
+        return len(found)
 
     # -- duplicate detection: signatures and story edges ------------------------------
 

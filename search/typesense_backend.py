@@ -170,6 +170,8 @@ def changed_raw_values(old: NameTable, new: NameTable) -> dict[str, set[str]]:
     differently: the only ones whose records need their shown names rewritten."""
     candidates: set[str] = set(old.labels) | set(new.labels)
     for table in (old, new):
+        candidates.update(table.relabels)
+        candidates.update(table.hidden)
         for variants in table.aliases.values():
             candidates.update(variants)
             candidates.update(variants.values())

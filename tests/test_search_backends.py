@@ -882,6 +882,43 @@ def test_language_facet(kind: str, tmp_path: Path, request: pytest.FixtureReques
     assert service.stats()["languages"] == len(expected)
 
 
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_relabel_and_hide_reach_search_at_once_and_survive_reindex(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`docsift aliases relabel|hide|unhide` through the CLI on each backend: a service that
+    was running before sees the change, and a reindex keeps it."""
+    from test_indexer_corrections import CORPUS as NAMED
+
+    flags = ["--home", str(tmp_path / "home")]
+    backend: dict[str, str] = {}
+    if kind == "typesense":
+        cluster = request.getfixturevalue("cluster")
+        monkeypatch.setenv("DOCSIFT_TYPESENSE_API_KEY", cluster.api_key)
+        monkeypatch.setenv("DOCSIFT_TYPESENSE_COLLECTION", f"fix{uuid.uuid4().hex[:8]}")
+        backend = {"backend": "typesense", "typesense_nodes": ",".join(cluster.addresses)}
+        flags += ["--backend", "typesense", "--typesense-nodes", backend["typesense_nodes"]]
+    settings = load_settings(home=tmp_path / "home", **backend)
+    with DocumentStore(settings.db_path) as store:
+        store.put_many(NAMED)
+    assert main([*flags, "-q", "reindex"]) == 0
+    service = SearchService.from_settings(settings)
+    assert facet(ask(service), "person")["Lib Dems"] == 3
+    assert main([*flags, "aliases", "relabel", "Lib Dems", "--to", "org"]) == 0
+    assert main([*flags, "aliases", "hide", "Nick Clegg"]) == 0
+    for current in (service, None):
+        if current is None:
+            assert main([*flags, "-q", "reindex"]) == 0
+            current = SearchService.from_settings(settings)
+        people, orgs = facet(ask(current), "person"), facet(ask(current), "org")
+        assert "Lib Dems" not in people and orgs["Lib Dems"] == 3
+        assert "Nick Clegg" not in people
+        hit = next(h for h in ask(current, q="sheffield").hits if h.doc_id == "d1")
+        assert "Lib Dems" in hit.orgs and "Nick Clegg" not in hit.people
+    assert main([*flags, "aliases", "unhide", "Nick Clegg"]) == 0
+    assert facet(ask(current), "person")["Nick Clegg"] == 2
+
+
 def test_related_stories(service: SearchService) -> None:
     related = service.related(CORPUS[0].doc_id, limit=5)
     by_title = {link.title: link.reason for link in related}
