@@ -246,6 +246,11 @@ def review_entities(
     for lab, shown in documents:
         spellings.setdefault((lab, shown.casefold()), []).append(shown)
     evidence = _NameEvidence.of(documents)
+    # each surname's most mentioned full name ("blair" -> "Tony Blair")
+    surnames: dict[str, str] = {}
+    for lab, shown in sorted(documents, key=documents.__getitem__):
+        if lab == "person" and " " in shown.strip():
+            surnames[shown.split()[-1].casefold()] = shown
     suspects = []
     for (shown_label, name), count in documents.items():
         if label and shown_label != label:
@@ -285,7 +290,13 @@ def review_entities(
             suspect.fix = suspect.fix or fix
         if shown_label == "person" and " " not in name.strip():
             suspect.reasons.append(Reason("one_word", "a person named by one word"))
-            suspect.fix = suspect.fix or _command("aliases", "hide", name, "--label", "person")
+            # a surname the corpus gives several full names ("Blair"): merge into the likeliest
+            full = surnames.get(name.casefold())
+            if full:
+                fix = _command("aliases", "merge", name, full, "--label", "person")
+            else:
+                fix = _command("aliases", "hide", name, "--label", "person")
+            suspect.fix = suspect.fix or fix
         if suspect.reasons:
             suspects.append(suspect)
     suspects.sort(key=lambda s: (-s.score, -s.documents, s.label, s.name))

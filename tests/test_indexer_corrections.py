@@ -194,6 +194,7 @@ def test_review_lists_the_likeliest_errors_first_with_their_fix(home: Path) -> N
             [
                 make_doc("d8", "Talks", "Noam Cohen spoke.", [("person", "Noam Cohen")]),
                 make_doc("d9", "More talks", "Ben Cohen replied.", [("person", "Ben Cohen")]),
+                make_doc("d10", "Debate", "Clegg took questions.", [("person", "Clegg")]),
             ]
         )
         store.replace_auto_aliases(
@@ -217,6 +218,9 @@ def test_review_lists_the_likeliest_errors_first_with_their_fix(home: Path) -> N
     assert [r["code"] for r in by_name["Noam Cohen"]["reasons"]] == ["different_names"]
     assert by_name["Noam Cohen"]["fix"] == "docsift aliases split 'Ben Cohen' --label person"
     assert "Sheffield" not in by_name and "Labour" not in by_name
+    # a lone surname: merged into the full name the corpus has for it, not hidden
+    assert [r["code"] for r in by_name["Clegg"]["reasons"]] == ["one_word"]
+    assert by_name["Clegg"]["fix"] == "docsift aliases merge Clegg 'Nick Clegg' --label person"
     scores = [item["score"] for item in listed]
     assert scores == sorted(scores, reverse=True)
     # the fix it prints works, and the value leaves the list
