@@ -40,7 +40,12 @@ def load_name_table(store: DocumentStore) -> NameTable:
     aliases: dict[str, dict[str, str]] = {}
     for row in store.aliases():
         aliases.setdefault(row.label, {})[row.variant] = row.canonical
-    return NameTable(aliases=aliases, labels=resolve_labels(store.label_counts()))
+    return NameTable(
+        aliases=aliases,
+        labels=resolve_labels(store.label_counts()),
+        relabels=store.relabels(),
+        hidden=store.hidden(),
+    )
 
 
 def refresh_aliases(store: DocumentStore) -> NameTable:

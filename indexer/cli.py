@@ -16,14 +16,16 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
 import click
 
-from indexer.aliases import refresh_aliases
+from indexer.aliases import load_name_table, refresh_aliases
 from indexer.pipeline import IngestReport, Pipeline
+from indexer.review import review_entities
 from indexer.store import DocumentStore
 from search.backend import open_backend
 from search.cluster import LocalCluster
@@ -37,7 +39,7 @@ from search.index import (
     write_lock,
     write_names,
 )
-from search.names import read_name_table
+from search.names import ALL_LABELS, WEAK, NameTable, read_name_table
 from search.results import SearchResponse
 from search.schema import SCHEMA_VERSION
 from search.service import SearchService
@@ -585,11 +587,15 @@ def crawl(
 # -- aliases ----------------------------------------------------------------------------
 
 LABELS = click.Choice(["person", "org", "place"])
+LABEL_NOUNS = {"person": "person", "org": "organisation", "place": "place"}
 
 
 @cli.group()
 def aliases() -> None:
-    """Name variants merged into one name: list them, merge more, split wrong ones."""
+    """Correct names: merge variants, split wrong merges, move a name to another label, hide it.
+
+    Every decision is kept in the store, applies at once (no reindex) and survives reindex.
+    """
 
 
 def _label_of(store: DocumentStore, name: str, label: str | None) -> str:
@@ -602,16 +608,49 @@ def _label_of(store: DocumentStore, name: str, label: str | None) -> str:
     return found[0]
 
 
-def _apply_alias_change(settings: Settings, store: DocumentStore, label: str, name: str) -> int:
-    """Recompute the name table beside the index (searches see it at once, no reindex);
-    returns how many documents mention the name."""
-    names = refresh_aliases(store)
+def _publish_names(settings: Settings, names: NameTable) -> None:
+    """Put a name table beside the index, where searches read it at once (no reindex)."""
     if settings.backend != "whoosh":
         # a server backend holds the names as shown: rewrite the documents that change
         settings.index_dir.mkdir(parents=True, exist_ok=True)
         open_backend(settings).apply_names(names, read_name_table(settings.index_dir))
     write_names(settings.index_dir, names)
+
+
+def _apply_alias_change(settings: Settings, store: DocumentStore, label: str, name: str) -> int:
+    """Recompute the name table beside the index (searches see it at once, no reindex);
+    returns how many documents mention the name."""
+    _publish_names(settings, refresh_aliases(store))
     return store.entity_counts().get((label, name), 0)
+
+
+def _raw_values_shown_as(
+    store: DocumentStore, names: NameTable, name: str
+) -> list[tuple[str, str]]:
+    """The stored (label, raw value) entities shown as `name` under any label (hidden or not),
+    and its own raw forms, weak ones included."""
+    visible = replace(names, hidden={})
+    found = []
+    for label, value in store.entity_counts():
+        shown = visible.resolve(label, value)
+        if (shown is not None and shown[1] == name) or value.removeprefix(WEAK) == name:
+            found.append((label, value))
+    return found
+
+
+def _correction_target(store: DocumentStore, name: str) -> tuple[NameTable, list[tuple[str, str]]]:
+    """The current name table and the entities shown as `name`.
+
+    Raises:
+        click.UsageError: no document mentions the name.
+    """
+    names = load_name_table(store)
+    found = _raw_values_shown_as(store, names, name)
+    if not found:
+        raise click.UsageError(
+            f"{name!r} is not mentioned anywhere (names are matched exactly, as facets show them)"
+        )
+    return names, found
 
 
 @aliases.command("list")
@@ -619,10 +658,12 @@ def _apply_alias_change(settings: Settings, store: DocumentStore, label: str, na
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def aliases_list(ctx: click.Context, label: str | None, as_json: bool) -> None:
-    """Every merged variant, grouped by the name shown."""
+    """Every merged variant, grouped by the name shown; then names moved or hidden by hand."""
     with DocumentStore(_settings(ctx).db_path) as store:
         rows = [r for r in store.aliases() if not label or r.label == label]
         splits = store.splits()
+        relabels = sorted(store.relabels().items())
+        hidden = [(n, lab) for n, labels in sorted(store.hidden().items()) for lab in labels]
     if as_json:
         click.echo(
             json.dumps(
@@ -638,18 +679,27 @@ def aliases_list(ctx: click.Context, label: str | None, as_json: bool) -> None:
                         for r in rows
                     ],
                     "splits": [{"label": lab, "variant": v} for lab, v in splits],
+                    "relabels": [{"name": n, "label": lab} for n, lab in relabels],
+                    "hidden": [
+                        {"name": n, "label": None if lab == ALL_LABELS else lab}
+                        for n, lab in hidden
+                    ],
                 },
                 indent=2,
                 ensure_ascii=False,
             )
         )
         return
-    if not rows:
+    if not (rows or splits or relabels or hidden):
         click.echo("no merged names yet")
     for r in rows:
         click.echo(f"{r.label:<7} {r.variant}  ->  {r.canonical}  ({r.reason})")
     for lab, variant in splits:
         click.echo(f"{lab:<7} {variant}  kept apart (manual split)")
+    for name, lab in relabels:
+        click.echo(f"{lab:<7} {name}  shown as {LABEL_NOUNS[lab]} (manual relabel)")
+    for name, lab in hidden:
+        click.echo(f"{'any' if lab == ALL_LABELS else lab:<7} {name}  hidden (manual)")
 
 
 @aliases.command("merge")
@@ -679,6 +729,97 @@ def aliases_split(ctx: click.Context, variant: str, label: str | None) -> None:
         store.set_manual_split(label, variant)
         count = _apply_alias_change(settings, store, label, variant)
     click.echo(f"{label} {variant!r} now stands alone ({count} documents)")
+
+
+@aliases.command("relabel")
+@click.argument("name")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Choice(["person", "org", "place", "auto"]),
+    help="The label to show NAME under; auto: back to the automatic decision.",
+)
+@click.pass_context
+def aliases_relabel(ctx: click.Context, name: str, target: str) -> None:
+    """Show NAME (as facets show it) as a person, organisation or place from now on: in facets,
+    on cards and on entity pages, with every spelling merged into it."""
+    settings = _settings(ctx)
+    with _writing(ctx, "aliases relabel", DEFAULT_WAIT_S), DocumentStore(settings.db_path) as store:
+        _, found = _correction_target(store, name)
+        store.set_relabel(name, None if target == "auto" else target)
+        names = load_name_table(store)
+        _publish_names(settings, names)
+        count = store.documents_with(found)
+    shown = {names.resolve(lab, value.removeprefix(WEAK)) for lab, value in found} - {None}
+    labels = sorted({lab for lab, _ in shown}) or [target]
+    where = " and ".join(LABEL_NOUNS[lab] for lab in labels)
+    click.echo(f"{name!r} is now shown as {where} ({count} documents)")
+
+
+@aliases.command("hide")
+@click.argument("name")
+@click.option("--label", type=LABELS, help="Hide it under this label only (default: every).")
+@click.pass_context
+def aliases_hide(ctx: click.Context, name: str, label: str | None) -> None:
+    """Never show NAME (as facets show it) in facets, on cards or on document pages; the text
+    keeps it and searches still find the words. `aliases unhide` undoes it."""
+    settings = _settings(ctx)
+    with _writing(ctx, "aliases hide", DEFAULT_WAIT_S), DocumentStore(settings.db_path) as store:
+        _, found = _correction_target(store, name)
+        store.set_hidden(name, label or ALL_LABELS, True)
+        _publish_names(settings, load_name_table(store))
+        count = store.documents_with(found)
+    click.echo(
+        f"{name!r} is hidden{f' as {LABEL_NOUNS[label]}' if label else ''} ({count} documents)"
+    )
+
+
+@aliases.command("unhide")
+@click.argument("name")
+@click.option("--label", type=LABELS, help="Show it again under this label only.")
+@click.pass_context
+def aliases_unhide(ctx: click.Context, name: str, label: str | None) -> None:
+    """Show a hidden NAME again."""
+    settings = _settings(ctx)
+    with _writing(ctx, "aliases unhide", DEFAULT_WAIT_S), DocumentStore(settings.db_path) as store:
+        if not store.set_hidden(name, label or ALL_LABELS, False):
+            raise click.UsageError(f"{name!r} is not hidden (see `docsift aliases list`)")
+        _publish_names(settings, load_name_table(store))
+    click.echo(f"{name!r} is shown again")
+
+
+# -- entities ----------------------------------------------------------------------------
+
+
+@cli.group()
+def entities() -> None:
+    """The people, organisations and places found in the documents."""
+
+
+@entities.command("review")
+@click.option("--limit", default=30, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--label", type=LABELS, help="Only values shown under this label.")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.pass_context
+def entities_review(ctx: click.Context, limit: int, label: str | None, as_json: bool) -> None:
+    """The values most likely to be wrong, worst first: mixed labels across documents, found
+    only in credit or caption lines, merged from different first names, written in capitals,
+    one-word people. Each with its documents, why, and the command that fixes it."""
+    with DocumentStore(_settings(ctx).db_path) as store:
+        suspects = review_entities(store, limit=limit, label=label)
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in suspects], indent=2, ensure_ascii=False))
+        return
+    if not suspects:
+        click.echo("nothing to review")
+    for n, suspect in enumerate(suspects, start=1):
+        why = "; ".join(r.detail for r in suspect.reasons)
+        click.echo(
+            f"{n:>3}. {LABEL_NOUNS[suspect.label]:<12} {suspect.name}  "
+            f"({suspect.documents} documents): {why}"
+        )
+        click.echo(f"     fix: {suspect.fix}")
 
 
 # -- search ----------------------------------------------------------------------------
@@ -712,6 +853,9 @@ def _print_response(response: SearchResponse) -> None:
 @click.option("--person", multiple=True, help="Only documents naming this person (repeat = OR).")
 @click.option("--org", multiple=True, help="Only documents mentioning this organisation.")
 @click.option("--place", multiple=True, help="Only documents mentioning this place.")
+@click.option(
+    "--language", multiple=True, help="Only documents in this language (ISO 639-1: de, fr)."
+)
 @click.option("--from", "date_from", help="Published on or after (2024, 2024-03, 2024-03-14).")
 @click.option("--to", "date_to", help="Published on or before.")
 @click.option("--mentioned-from", help="Mentions a date on or after this one.")
@@ -732,6 +876,7 @@ def search(
     person: tuple[str, ...],
     org: tuple[str, ...],
     place: tuple[str, ...],
+    language: tuple[str, ...],
     date_from: str | None,
     date_to: str | None,
     mentioned_from: str | None,
@@ -748,6 +893,7 @@ def search(
         "person": person,
         "org": org,
         "place": place,
+        "language": language,
         "sort": sort,
         "page": str(page),
     }

@@ -45,7 +45,10 @@ def _values(mentions: Iterable[Mention], label: str) -> tuple[str, ...]:
 
 
 def enrich_document(document: Document, raw_mentions: Iterable[Mention]) -> Enriched:
-    """Canonical names, resolved dates and per-document entity values for one document."""
+    """Canonical names, resolved dates and per-document entity values for one document; a
+    document the entity model does not read (another language) gets none."""
+    if not document.entities_analysed:
+        return Enriched(replace(document, mentions=(), people=(), orgs=(), places=()), ())
     text = f"{document.title}\n{document.body}"
     raw = [_person_if_titled(m, text) for m in raw_mentions]
     names = resolve_document([m for m in raw if m.label != "date"])
@@ -110,7 +113,9 @@ class Enricher:
         def texts() -> Iterator[tuple[str, str]]:
             for document in stream:
                 pending.append(document)
-                yield document.title, document.body
+                # the English model reads English only: on other languages it finds junk
+                # ("Der Patient", "Verfügung") and takes the time of a real document
+                yield (document.title, document.body) if document.entities_analysed else ("", "")
 
         extractor = self._extractor(n_process)
         self.stats = NerStats()  # this run's figures

@@ -34,6 +34,7 @@ from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
 from indexer.dedup import refresh_signatures, update_stories
 from indexer.enrich import Enriched, Enricher
 from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
+from indexer.language import backfill_languages, detect_language
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
 from search.backend import Backend, open_backend
@@ -345,8 +346,7 @@ class Pipeline:
 
     def _document(self, item: _Item, tally: _Tally) -> Document:
         if item.record is not None:
-            with tally.timed("clean"):
-                return self._record_document(item)
+            return self._record_document(item, tally)
         assert item.raw is not None
         raw = item.raw
         is_html = (
@@ -369,9 +369,25 @@ class Pipeline:
             else:
                 clean = clean_plain(decoded.text, source_name=Path(item.source).name)
                 kind = "text/plain"
-        return self._make(item, clean, decoded, url=raw.final_url, content_type=kind)
+        return self._make(item, clean, decoded, tally, url=raw.final_url, content_type=kind)
 
-    def _record_document(self, item: _Item) -> Document:
+    def _record_document(self, item: _Item, tally: _Tally) -> Document:
+        with tally.timed("clean"):
+            clean, decoded, url, published, precision = self._record_text(item)
+        return self._make(
+            item,
+            clean,
+            decoded,
+            tally,
+            url=url,
+            content_type="application/jsonl",
+            published=published,
+            published_source="field:date",
+            published_precision=precision,
+        )
+
+    def _record_text(self, item: _Item) -> tuple[CleanText, DecodedText, str, dt.date | None, str]:
+        """An export line's text and fields as cleaned text, like a page's."""
         record = item.record or {}
         text = record.get("text") if record.get("text") is not None else record.get("body")
         title = record.get("title") if isinstance(record.get("title"), str) else ""
@@ -392,23 +408,18 @@ class Pipeline:
             clean = replace(clean, title=" ".join(title.split()))
         if isinstance(record.get("author"), str):
             clean = replace(clean, author=record["author"].strip())
+        declared = record.get("language") or record.get("lang")
+        if isinstance(declared, str) and declared.strip():
+            clean = replace(clean, language=declared.strip())
         decoded = DecodedText(text=text, encoding="utf-8", method="json")
-        return self._make(
-            item,
-            clean,
-            decoded,
-            url=url,
-            content_type="application/jsonl",
-            published=published,
-            published_source="field:date",
-            published_precision=precision,
-        )
+        return clean, decoded, url, published, precision
 
     def _make(
         self,
         item: _Item,
         clean: CleanText,
         decoded: DecodedText,
+        tally: _Tally,
         *,
         url: str,
         content_type: str,
@@ -425,6 +436,8 @@ class Pipeline:
             published, published_source = choose_published(metadata=None, url=url, text=clean.body)
             published_precision = "day"
         title = clean.title.strip()[:MAX_TITLE_CHARS] or Path(item.source).stem or item.doc_id
+        with tally.timed("language"):
+            language = detect_language(title, clean.body, declared=clean.language)
         return Document(
             doc_id=item.doc_id,
             title=title,
@@ -441,6 +454,8 @@ class Pipeline:
             content_type=content_type,
             content_hash=item.content_hash,
             ingested_at=dt.datetime.now(dt.UTC),
+            language=language.code,
+            language_source=language.source,
         )
 
     # -- the run --------------------------------------------------------------------
@@ -643,7 +658,11 @@ class Pipeline:
         return written
 
     def reindex(self) -> int:
-        """Rebuild the whole index from the store (no NER rerun) and swap it in atomically."""
+        """Rebuild the whole index from the store (no NER rerun) and swap it in atomically.
+
+        Documents stored before languages were detected get theirs first (backfill_languages).
+        """
+        backfill_languages(self.store)
         names = refresh_aliases(self.store)
         backend = self.server_backend()
         if backend is not None:

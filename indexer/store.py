@@ -21,7 +21,7 @@ from typing import Any
 from search.documents import ENTITY_LABELS, Document, Mention, parse_iso_at
 from search.errors import StoreError
 
-STORE_VERSION = 2
+STORE_VERSION = 3  # 3: documents.language, language_source; relabelled and hidden names
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS documents (
     ingested_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     indexed INTEGER NOT NULL DEFAULT 0,
-    mentions TEXT NOT NULL DEFAULT '[]'
+    mentions TEXT NOT NULL DEFAULT '[]',
+    language TEXT NOT NULL DEFAULT '',
+    language_source TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS documents_unindexed ON documents(indexed) WHERE indexed = 0;
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,6 +72,15 @@ CREATE TABLE IF NOT EXISTS aliases (
     reason TEXT NOT NULL,
     manual INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (label, variant)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS name_relabels (
+    name TEXT PRIMARY KEY,
+    label TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS name_hidden (
+    name TEXT NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (name, label)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS alias_splits (
     label TEXT NOT NULL,
@@ -100,6 +111,10 @@ CREATE TABLE IF NOT EXISTS line_analyses (key INTEGER PRIMARY KEY, spans TEXT NO
 _MIGRATIONS = {
     "mentions": "ALTER TABLE documents ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]'",
     "extract_method": "ALTER TABLE documents ADD COLUMN extract_method TEXT NOT NULL DEFAULT ''",
+    "language": "ALTER TABLE documents ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+    "language_source": (
+        "ALTER TABLE documents ADD COLUMN language_source TEXT NOT NULL DEFAULT ''"
+    ),
 }
 
 _COLUMNS = (
@@ -122,6 +137,8 @@ _COLUMNS = (
     "extra",
     "ingested_at",
     "mentions",
+    "language",
+    "language_source",
 )
 
 
@@ -185,6 +202,8 @@ def _row_values(doc: Document, now: str) -> tuple[Any, ...]:
         json.dumps(dict(doc.extra)),
         doc.ingested_at.isoformat() if doc.ingested_at else now,
         json.dumps([m.to_dict() for m in doc.mentions], ensure_ascii=False),
+        doc.language,
+        doc.language_source,
     )
 
 
@@ -210,6 +229,8 @@ def _document(row: sqlite3.Row) -> Document:
         ingested_at=dt.datetime.fromisoformat(row["ingested_at"]),
         extra=json.loads(row["extra"]),
         mentions=tuple(Mention.from_dict(m) for m in json.loads(row["mentions"])),
+        language=row["language"],
+        language_source=row["language_source"],
     )
 
 
@@ -336,6 +357,28 @@ class DocumentStore:
             for row in rows:
                 yield _document(row)
 
+    def without_language(self) -> list[str]:
+        """Ids of the documents stored before languages were detected."""
+        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE language = ''")]
+
+    def set_languages(self, decided: Sequence[tuple[str, str, str, bool]]) -> None:
+        """Record (doc_id, language, how it was decided, drop its entities) per document; a
+        document in a language the entity model does not read loses the entities it was given
+        before languages were detected."""
+        with self.db:
+            self.db.executemany(
+                "UPDATE documents SET language = ?, language_source = ? WHERE doc_id = ?",
+                [(code, source, doc_id) for doc_id, code, source, _ in decided],
+            )
+            dropped = [(doc_id,) for doc_id, _, _, drop in decided if drop]
+            self.db.executemany(
+                "UPDATE documents SET mentions = '[]', people = '[]', orgs = '[]', "
+                "places = '[]' WHERE doc_id = ?",
+                dropped,
+            )
+            self.db.executemany("DELETE FROM entities WHERE doc_id = ?", dropped)
+            self.db.executemany("DELETE FROM acronyms WHERE doc_id = ?", dropped)
+
     def unindexed_count(self) -> int:
         return int(
             self.db.execute("SELECT count(*) FROM documents WHERE indexed = 0").fetchone()[0]
@@ -430,6 +473,90 @@ class DocumentStore:
         with self.db:
             self.db.execute("DELETE FROM aliases WHERE label = ? AND variant = ?", (label, variant))
             self.db.execute("INSERT OR IGNORE INTO alias_splits VALUES (?, ?)", (label, variant))
+
+    # -- a user's corrections: names moved to another label, names never shown -------------
+
+    def relabels(self) -> dict[str, str]:
+        """name -> the label a user moved it to."""
+        return {r[0]: r[1] for r in self.db.execute("SELECT name, label FROM name_relabels")}
+
+    def set_relabel(self, name: str, label: str | None) -> bool:
+        """Show `name` under `label` from now on (None: back to the automatic label);
+        returns whether anything changed."""
+        with self.db:
+            if label is None:
+                return (
+                    self.db.execute("DELETE FROM name_relabels WHERE name = ?", (name,)).rowcount
+                    > 0
+                )
+            self.db.execute("INSERT OR REPLACE INTO name_relabels VALUES (?, ?)", (name, label))
+            return True
+
+    def hidden(self) -> dict[str, tuple[str, ...]]:
+        """name -> the labels it is hidden under ("*": every label)."""
+        found: dict[str, list[str]] = {}
+        for name, label in self.db.execute("SELECT name, label FROM name_hidden ORDER BY 1, 2"):
+            found.setdefault(name, []).append(label)
+        return {name: tuple(labels) for name, labels in found.items()}
+
+    def set_hidden(self, name: str, label: str, hidden: bool) -> bool:
+        """Hide `name` under `label` ("*": every label), or show it again; returns whether
+        anything changed (unhiding with "*" shows it under every label)."""
+        with self.db:
+            if hidden:
+                return (
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO name_hidden VALUES (?, ?)", (name, label)
+                    ).rowcount
+                    > 0
+                )
+            if label == "*":
+                sql, args = "DELETE FROM name_hidden WHERE name = ?", (name,)
+            else:
+                sql, args = "DELETE FROM name_hidden WHERE name = ? AND label = ?", (name, label)
+            return self.db.execute(sql, args).rowcount > 0
+
+    def entity_rows_by_document(self) -> Iterator[list[tuple[str, str]]]:
+        """Each document's (label, raw value) entity rows, one list per document."""
+        cursor = self.db.cursor()
+        cursor.execute("SELECT doc_id, label, value FROM entities ORDER BY doc_id")
+        current: str | None = None
+        rows: list[tuple[str, str]] = []
+        while batch := cursor.fetchmany(5000):
+            for doc_id, label, value in batch:
+                if doc_id != current and rows:
+                    yield rows
+                    rows = []
+                current = doc_id
+                rows.append((label, value))
+        if rows:
+            yield rows
+
+    def mention_texts(self) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+        """(title, body, mentions as stored) of every document with entity values."""
+        cursor = self.db.cursor()
+        cursor.execute(
+            "SELECT title, body, mentions FROM documents "
+            "WHERE people != '[]' OR orgs != '[]' OR places != '[]'"
+        )
+        while rows := cursor.fetchmany(500):
+            for title, body, mentions in rows:
+                yield title, body, json.loads(mentions)
+
+    def documents_with(self, values: Iterable[tuple[str, str]]) -> int:
+        """How many documents hold any of these (label, raw value) entities."""
+        found: set[str] = set()
+        pairs = list(values)
+        for chunk in _chunks(pairs, 200):
+            clause = " OR ".join("(label = ? AND value = ?)" for _ in chunk)
+            found.update(
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT DISTINCT doc_id FROM entities WHERE {clause}",
+                    [x for pair in chunk for x in pair],
+                )
+            )
+        return len(found)
 
     # -- duplicate detection: signatures and story edges ------------------------------
 

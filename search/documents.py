@@ -49,6 +49,8 @@ def parse_iso_at(value: str | None) -> tuple[dt.date, str] | None:
 
 ENTITY_LABELS = ("person", "org", "place")
 MENTION_LABELS = (*ENTITY_LABELS, "date")
+# the languages the entity model reads; a document in another has no entities, and says so
+NER_LANGUAGES = ("en",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,20 @@ class Document:
     ingested_at: dt.datetime | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     mentions: tuple[Mention, ...] = ()
+    language: str = ""  # ISO 639-1, "" for a document stored before languages were detected
+    language_source: str = ""  # how it was decided: "text", "declared", "assumed"
+
+    @property
+    def entities_analysed(self) -> bool:
+        """Whether the entity model read this document (it reads NER_LANGUAGES only)."""
+        return not self.language or self.language in NER_LANGUAGES
+
+    @property
+    def entities_status(self) -> str:
+        """What a reader is told about the document's entities ("not analysed (language de)")."""
+        if self.entities_analysed:
+            return "analysed"
+        return f"not analysed (language {self.language})"
 
     @property
     def published_iso(self) -> str | None:
@@ -147,8 +163,11 @@ class Document:
                 "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
                 "extra": dict(self.extra),
                 "mentions": [m.to_dict() for m in self.mentions],
+                "language_source": self.language_source,
             },
         }
+        if self.language:
+            fields["language"] = self.language
         if self.published is not None:
             fields["date"] = dt.datetime.combine(self.published, dt.time())
             fields["year"] = str(self.published.year)
@@ -176,6 +195,9 @@ class Document:
             "extract_method": self.extract_method,
             "content_type": self.content_type,
             "ingested_at": self.ingested_at.isoformat() if self.ingested_at else None,
+            "language": self.language or None,
+            "language_source": self.language_source or None,
+            "entities": self.entities_status,
             "text": self.body,
             "mentions": [m.to_dict() for m in self.mentions],
         }
@@ -202,6 +224,7 @@ def meta_fields(meta: Mapping[str, Any]) -> dict[str, Any]:
         "ingested_at": dt.datetime.fromisoformat(ingested) if ingested else None,
         "extra": meta.get("extra") or {},
         "mentions": tuple(Mention.from_dict(m) for m in meta.get("mentions") or ()),
+        "language_source": meta.get("language_source", ""),
     }
 
 
@@ -221,5 +244,6 @@ def document_from_stored(fields: Mapping[str, Any]) -> Document:
         people=split_values(fields.get("person")),
         orgs=split_values(fields.get("org")),
         places=split_values(fields.get("place")),
+        language=fields.get("language") or "",
         **meta_fields(meta),
     )

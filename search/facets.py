@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.reading import IndexReader
 
+from search.documents import ENTITY_LABELS
 from search.matching import field_postings, live_docs
 from search.names import NameTable
 
@@ -100,11 +101,12 @@ def _named_fields(
     reader: IndexReader, facet_fields: Mapping[str, str], names: NameTable, live: np.ndarray
 ) -> dict[str, FacetArrays]:
     """Each facet's raw values resolved through the name table: variants merge into one
-    value, values the corpus files under another label move there, weak ones disappear."""
+    value, values the corpus files under another label move there, weak and hidden ones
+    disappear. Facets that are not names (language) are read as they are."""
     grouped: dict[str, dict[str, list[np.ndarray]]] = {name: {} for name in facet_fields}
     for facet, field in facet_fields.items():
         for raw, docs in _postings(reader, field, live).items():
-            resolved = names.resolve(facet, raw)
+            resolved = names.resolve(facet, raw) if facet in ENTITY_LABELS else (facet, raw)
             if resolved is None:
                 continue
             target, shown = resolved

@@ -4,13 +4,15 @@ The indexer stores each document's own entity values; which variants merge into 
 (Zelensky -> Volodymyr Zelenskiy, Nato -> NATO) and which label a contested value belongs to
 are corpus-wide decisions that change as documents arrive or a user merges or splits names.
 Keeping them in a small `names.json` beside the index, applied when facets are built and hits
-are shown, means such a decision never requires rewriting the index.
+are shown, means such a decision never requires rewriting the index. A user's corrections
+(`docsift aliases relabel` / `hide`) travel in the same table, applied after the automatic
+decisions, so they take effect at once and win over them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,26 +24,46 @@ NAMES_FILE = "names.json"
 # only when the corpus links it to a full name, because otherwise it is too often a place or
 # a thing the NER model mislabelled
 WEAK = "?"
+# hidden under every label (`docsift aliases hide NAME` without --label)
+ALL_LABELS = "*"
 
 
 @dataclass(frozen=True)
 class NameTable:
-    """(label, variant) -> canonical, value -> winning label, and the reverse for display."""
+    """(label, variant) -> canonical, value -> winning label, and the reverse for display;
+    then a user's corrections, which always win: names moved to another label (`relabels`,
+    name -> label) and names never shown (`hidden`, name -> the labels it is hidden under,
+    "*" for all)."""
 
     aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    relabels: Mapping[str, str] = field(default_factory=dict)
+    hidden: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> NameTable:
-        aliases = data.get("aliases") if isinstance(data.get("aliases"), dict) else {}
-        labels = data.get("labels") if isinstance(data.get("labels"), dict) else {}
-        return cls(aliases=aliases or {}, labels=labels or {})
+        def mapping(key: str) -> dict[str, Any]:
+            value = data.get(key)
+            return value if isinstance(value, dict) else {}
+
+        return cls(
+            aliases=mapping("aliases"),
+            labels=mapping("labels"),
+            relabels=mapping("relabels"),
+            hidden={k: tuple(v) for k, v in mapping("hidden").items() if isinstance(v, list)},
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "aliases": {k: dict(v) for k, v in self.aliases.items()},
             "labels": dict(self.labels),
+            "relabels": dict(self.relabels),
+            "hidden": {k: list(v) for k, v in self.hidden.items()},
         }
+
+    def is_hidden(self, label: str, name: str) -> bool:
+        under = self.hidden.get(name, ())
+        return ALL_LABELS in under or label in under
 
     def resolve(self, label: str, raw: str) -> tuple[str, str] | None:
         """The (label, name) a raw indexed value is shown as, or None to hide it."""
@@ -49,7 +71,13 @@ class NameTable:
         value = raw[len(WEAK) :] if weak else raw
         label = self.labels.get(value, label)
         name = self.aliases.get(label, {}).get(value, value)
-        if weak and " " not in name:
+        moved = self.relabels.get(name) or self.relabels.get(value)
+        if moved and moved != label:
+            label = moved
+            name = self.aliases.get(label, {}).get(name, name)
+        if self.is_hidden(label, name) or self.is_hidden(label, value):
+            return None
+        if weak and " " not in name and not moved:
             return None
         return label, name
 
@@ -65,10 +93,13 @@ class NameTable:
         return {label: list(values) for label, values in shown.items()}
 
     def variants(self, label: str, name: str) -> tuple[str, ...]:
-        """Other spellings merged into `name` ("also written as")."""
-        return tuple(
-            sorted(v for v, c in self.aliases.get(label, {}).items() if c == name and v != name)
-        )
+        """Other spellings merged into `name` ("also written as"), also those merged under
+        the label a user moved the name away from."""
+        found = set()
+        for table_label, table in self.aliases.items():
+            if table_label == label or self.relabels.get(name) == label:
+                found.update(v for v, c in table.items() if c == name and v != name)
+        return tuple(sorted(found))
 
 
 def read_name_table(index_dir: Path) -> NameTable:

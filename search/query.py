@@ -36,7 +36,10 @@ from search.errors import QueryError
 from search.schema import SEARCH_FIELDS
 from search.stories import CHANGE_FLAGS
 
-FACETS = ("person", "org", "place")
+# the facets whose values are names, resolved through the name table (search.names)
+ENTITY_FACETS = ("person", "org", "place")
+# every value facet a request can filter on (values of one OR-ed, facets AND-ed)
+FACETS = (*ENTITY_FACETS, "language")
 # date histograms and the range parameters that filter them
 HISTOGRAMS = {"published": ("from", "to"), "mentioned": ("mentioned_from", "mentioned_to")}
 SORTS = ("relevance", "newest", "oldest")
@@ -49,6 +52,7 @@ QUERY_FIELDS = (
     "person",
     "org",
     "place",
+    "language",
     "year",
     "source",
     "url",
@@ -316,7 +320,7 @@ def parse_request(
     for facet in FACETS:
         values: list[str] = []
         for raw in _getlist(params, facet):
-            value = raw.strip()
+            value = raw.strip().lower() if facet == "language" else raw.strip()
             if not value:
                 continue
             if len(value) > MAX_FILTER_CHARS or "\x00" in value:
@@ -448,6 +452,7 @@ TYPESENSE_FILTERS = {
     "person": "person_raw",
     "org": "org_raw",
     "place": "place_raw",
+    "language": "language",
     "year": "year",
     "source": "source",
     "url": "url",

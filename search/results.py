@@ -28,6 +28,7 @@ class Hit:
     versions: int = 1  # versions of this story that match the request, this one included
     version_ids: tuple[str, ...] = ()
     date_precision: str = "day"  # "month" or "year" when the page gives no more
+    language: str = ""  # ISO 639-1 ("" for documents indexed before languages were detected)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +45,7 @@ class Hit:
             "story_id": self.story_id or self.doc_id,
             "versions": self.versions,
             "version_ids": list(self.version_ids or (self.doc_id,)),
+            "language": self.language or None,
         }
 
 
@@ -94,7 +96,7 @@ class Facet:
     name: str
     values: tuple[FacetValue, ...]
     total_values: int
-    kind: str = "values"  # "values" (person, org, place) or "histogram" (dates)
+    kind: str = "values"  # "values" (person, org, place, language) or "histogram" (dates)
     granularity: str = ""  # histograms: "year" | "month" | "day"
 
 

@@ -6,10 +6,10 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from search.analysis import NewsAnalyzer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: the language field (facet)
 SEARCH_FIELDS = ("title", "body")
 # facet name -> Whoosh field
-FACET_FIELDS = {"person": "person", "org": "org", "place": "place"}
+FACET_FIELDS = {"person": "person", "org": "org", "place": "place", "language": "language"}
 # dates mentioned in the text, ISO at their precision ("2024-03-14", "2024-03", "2024", "1990s")
 MENTIONED_FIELD = "mentioned"
 
@@ -27,6 +27,7 @@ def build_schema() -> Schema:
         person=KEYWORD(stored=True, commas=True, lowercase=False),
         org=KEYWORD(stored=True, commas=True, lowercase=False),
         place=KEYWORD(stored=True, commas=True, lowercase=False),
+        language=ID(stored=True),
         year=KEYWORD(stored=True),
         month=ID(stored=False),
         day=ID(stored=True),

@@ -40,7 +40,14 @@ from search.matching import (
     top_by_relevance,
 )
 from search.names import NAMES_FILE, NameTable, read_name_table
-from search.query import FACETS, HISTOGRAMS, SearchRequest, parse_request, to_whoosh
+from search.query import (
+    ENTITY_FACETS,
+    FACETS,
+    HISTOGRAMS,
+    SearchRequest,
+    parse_request,
+    to_whoosh,
+)
 from search.results import EntityResponse, Facet, FacetValue, Hit, SearchResponse, StoryLink
 from search.schema import FACET_FIELDS, MENTIONED_FIELD, SEARCH_FIELDS
 from search.settings import Settings
@@ -584,8 +591,9 @@ class SearchService:
                     snippet=snippet,
                     score=score if sort == "relevance" and request.q else None,
                     **shown_entities(
-                        names, {label: split_values(hit.get(label)) for label in FACETS}
+                        names, {label: split_values(hit.get(label)) for label in ENTITY_FACETS}
                     ),
+                    language=hit.get("language") or "",
                     story_id=stories.table.story(hit["doc_id"]),
                     versions=len(matching),
                     version_ids=tuple(matching),
@@ -652,9 +660,9 @@ class SearchService:
             QueryError: unknown label.
             EntityNotFound: no document mentions it.
         """
-        if label not in FACETS:
+        if label not in ENTITY_FACETS:
             raise QueryError(
-                f"unknown entity type {label!r}; use {', '.join(FACETS)}", "label", label
+                f"unknown entity type {label!r}; use {', '.join(ENTITY_FACETS)}", "label", label
             )
         request = self.parse({label: name, "sort": "newest", "per_page": str(limit)})
         response = self.search(request)
@@ -678,7 +686,7 @@ class SearchService:
         facets = [
             self._facet(label, own, request) if facet.name == label else facet
             for facet in response.facets
-            if facet.kind == "values"
+            if facet.name in ENTITY_FACETS
         ]
         co_mentions = tuple(
             replace(facet, values=tuple(v for v in facet.values if v.value != name))
@@ -915,7 +923,7 @@ class SearchService:
         names = self._name_table()
         mentions = []
         for mention in document.mentions:
-            if mention.label in FACETS:
+            if mention.label in ENTITY_FACETS:
                 resolved = names.resolve(mention.label, mention.value)
                 if resolved is None:
                     continue
@@ -954,6 +962,7 @@ class SearchService:
                     "people": len(facet_index.fields["person"].values),
                     "orgs": len(facet_index.fields["org"].values),
                     "places": len(facet_index.fields["place"].values),
+                    "languages": len(facet_index.fields["language"].values),
                     "earliest": dt.date.fromordinal(int(dated.min())).isoformat()
                     if len(dated)
                     else None,
@@ -979,7 +988,12 @@ class SearchService:
             request = self.parse({})
             totals = {
                 key: self.backend.facet_counts(request, label, 1)[1]
-                for label, key in (("person", "people"), ("org", "orgs"), ("place", "places"))
+                for label, key in (
+                    ("person", "people"),
+                    ("org", "orgs"),
+                    ("place", "places"),
+                    ("language", "languages"),
+                )
             }
             newest = self.backend.search(replace(request, sort="newest", per_page=1)).hits
             oldest = self.backend.search(replace(request, sort="oldest", per_page=1)).hits
@@ -1031,7 +1045,9 @@ def _raw_fields(document: Document) -> dict[str, str]:
 
 def _shown_names(names: NameTable, fields: Mapping[str, Any]) -> list[str]:
     """A stored document's shown people, then organisations, then places."""
-    shown = shown_entities(names, {label: split_values(fields.get(label)) for label in FACETS})
+    shown = shown_entities(
+        names, {label: split_values(fields.get(label)) for label in ENTITY_FACETS}
+    )
     return [*shown["people"], *shown["orgs"], *shown["places"]]
 
 

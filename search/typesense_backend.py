@@ -48,10 +48,23 @@ from typing import Any
 
 from search.analysis import NewsAnalyzer
 from search.documents import Document, meta_fields, parse_iso_at, split_values
-from search.errors import ConfigError, IndexMissing, IndexUnavailable, QueryError
+from search.errors import (
+    ConfigError,
+    IndexMissing,
+    IndexSchemaMismatch,
+    IndexUnavailable,
+    QueryError,
+)
 from search.facets import GRANULARITIES, date_interval
 from search.names import WEAK, NameTable
-from search.query import FACETS, HISTOGRAMS, SearchRequest, TypesenseQuery, to_typesense
+from search.query import (
+    ENTITY_FACETS,
+    FACETS,
+    HISTOGRAMS,
+    SearchRequest,
+    TypesenseQuery,
+    to_typesense,
+)
 from search.results import Facet, Hit, SearchResponse
 from search.schema import build_schema
 from search.settings import Settings
@@ -86,7 +99,7 @@ DATE_VALUE_FIELDS = {
     "published": ("day",),
     "mentioned": ("mentioned_day", "mentioned_month_only", "mentioned_year_only"),
 }
-HIT_FIELDS = "doc_id,title,url,source,body,date_desc,day,person,org,place"
+HIT_FIELDS = "doc_id,title,url,source,body,date_desc,day,person,org,place,language"
 # versions of one story shown as one hit: how many matching versions a hit lists at most
 GROUP_LIMIT = 50
 
@@ -119,6 +132,7 @@ def collection_schema(name: str) -> dict[str, Any]:
             f("person_raw", "string[]", optional=True),
             f("org_raw", "string[]", optional=True),
             f("place_raw", "string[]", optional=True),
+            f("language", "string", facet=True, optional=True),
             f("year", "string", facet=True, optional=True),
             f("month", "string", facet=True, optional=True),
             f("day", "string", facet=True, optional=True),
@@ -156,13 +170,15 @@ def changed_raw_values(old: NameTable, new: NameTable) -> dict[str, set[str]]:
     differently: the only ones whose records need their shown names rewritten."""
     candidates: set[str] = set(old.labels) | set(new.labels)
     for table in (old, new):
+        candidates.update(table.relabels)
+        candidates.update(table.hidden)
         for variants in table.aliases.values():
             candidates.update(variants)
             candidates.update(variants.values())
-    affected: dict[str, set[str]] = {label: set() for label in FACETS}
+    affected: dict[str, set[str]] = {label: set() for label in ENTITY_FACETS}
     for value in candidates:
         for raw in (value, WEAK + value):
-            for label in FACETS:
+            for label in ENTITY_FACETS:
                 if old.resolve(label, raw) != new.resolve(label, raw):
                     affected[label].add(raw)
     return affected
@@ -175,7 +191,7 @@ def to_record(
     with its story key and change flags from the story table."""
     stories = stories or StoryTable()
     fields = document.to_fields()
-    raw = {label: split_values(fields.get(label)) for label in FACETS}
+    raw = {label: split_values(fields.get(label)) for label in ENTITY_FACETS}
     record: dict[str, Any] = {
         "id": document.doc_id,
         "doc_id": document.doc_id,
@@ -195,6 +211,8 @@ def to_record(
         "story": stories.story(document.doc_id),
         "changes": list(stories.flags(document.doc_id)),
     }
+    if document.language:
+        record["language"] = document.language
     if document.published is not None:
         ordinal = document.published.toordinal()
         record.update(
@@ -255,6 +273,7 @@ def from_record(record: Mapping[str, Any]) -> Document:
         people=tuple(record.get("person_raw") or ()),
         orgs=tuple(record.get("org_raw") or ()),
         places=tuple(record.get("place_raw") or ()),
+        language=record.get("language") or "",
         **meta_fields(meta),
     )
 
@@ -638,9 +657,9 @@ class TypesenseBackend:
             records = self._export_mentioning(collection, affected)
         changed = []
         for record in records:
-            raw = {label: tuple(record.get(f"{label}_raw") or ()) for label in FACETS}
+            raw = {label: tuple(record.get(f"{label}_raw") or ()) for label in ENTITY_FACETS}
             shown = names.shown(raw)
-            if any(shown[label] != list(record.get(label) or ()) for label in FACETS):
+            if any(shown[label] != list(record.get(label) or ()) for label in ENTITY_FACETS):
                 changed.append({"id": record["id"], **shown})
         for i in range(0, len(changed), BATCH):
             self._import(collection, changed[i : i + BATCH], "update")
@@ -732,6 +751,12 @@ class TypesenseBackend:
                 message = str(result["error"])
                 if int(result.get("code", 500)) == 404 and self._collection_name() is None:
                     raise IndexMissing("nothing has been indexed yet")
+                if "Could not find a facet field" in message:
+                    # a collection written by an earlier docsift lacks a newer facet field
+                    raise IndexSchemaMismatch(
+                        f"the Typesense collection was built by an older docsift ({message}): "
+                        "run `docsift reindex`"
+                    )
                 if int(result.get("code", 500)) == 400:
                     raise QueryError(f"Typesense refused the query: {message}", "q", None)
                 raise IndexUnavailable(f"Typesense search failed: {message}")
@@ -1019,6 +1044,7 @@ class TypesenseBackend:
             people=tuple(record.get("person") or ()),
             orgs=tuple(record.get("org") or ()),
             places=tuple(record.get("place") or ()),
+            language=record.get("language") or "",
             story_id=self.stories.story(record["doc_id"]),
             versions=len(version_ids) or 1,
             version_ids=version_ids or (record["doc_id"],),

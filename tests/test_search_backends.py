@@ -363,7 +363,9 @@ def test_documents_by_id_and_count(service: SearchService) -> None:
 
 
 def _shown(response: SearchResponse, *, ordered: bool) -> dict[str, object]:
-    hits = [(h.doc_id, h.title, h.date, h.people, h.orgs, h.places) for h in response.hits]
+    hits = [
+        (h.doc_id, h.title, h.date, h.people, h.orgs, h.places, h.language) for h in response.hits
+    ]
     return {
         "total": response.total,
         "hits": hits if ordered else sorted(hits, key=str),
@@ -407,6 +409,9 @@ REQUESTS = [
     {"from": "2023-05-01", "to": "2023-05-31", "sort": "newest"},
     {"q": '"harbour strike"', "org": "Dockworkers Union"},
     {"q": "court", "sort": "newest", "per_page": "7", "page": "2"},
+    {"language": ["de", "fr"], "q": "harbour"},
+    {"language": "de", "person": ["Helena Marsh", "Amara Okafor"], "sort": "oldest"},
+    {"q": "language:fr storm"},
 ]
 
 
@@ -841,6 +846,77 @@ def test_a_name_merge_reaches_search_and_rewrites_only_what_it_touches(
         monkeypatch.setattr(backend, "_export", no_export)
         monkeypatch.setattr(backend, "_export_mentioning", no_export)
         backend.apply_names(NAMES, previous=NAMES)
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_language_facet(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Language is a facet like the others: counted disjunctively, filtering, shown on hits,
+    searchable as language:xx; documents without a language have no value."""
+    languages = ["de", "en", "fr", "en", "de", ""]
+    docs = [replace(d, language=languages[i % len(languages)]) for i, d in enumerate(DOCS)]
+    expected: dict[str, int] = {}
+    for doc in docs:
+        if doc.language:
+            expected[doc.language] = expected.get(doc.language, 0) + 1
+    if kind == "whoosh":
+        service = _whoosh(tmp_path / "home", docs, NAMES)
+    else:
+        service = _typesense(request.getfixturevalue("cluster"), tmp_path / "home", docs, NAMES)
+    assert facet(ask(service, versions="all"), "language") == expected
+    german = ask(service, language="de", versions="all", per_page=50)
+    assert {h.doc_id for h in german.hits} == {d.doc_id for d in docs if d.language == "de"}
+    assert all(h.language == "de" for h in german.hits)
+    # its own selection does not narrow the language facet; the other facets are narrowed
+    assert facet(german, "language") == expected
+    german_people = {
+        p
+        for d in docs
+        if d.language == "de"
+        for p in NAMES.shown({"person": d.people, "org": (), "place": ()})["person"]
+    }
+    assert set(facet(german, "person")) == german_people
+    both = ask(service, language=["de", "fr"], versions="all", per_page=50)
+    assert both.total == expected["de"] + expected["fr"]
+    assert ask(service, q="language:fr", versions="all").total == expected["fr"]
+    assert service.get(docs[0].doc_id).language == "de"
+    assert service.stats()["languages"] == len(expected)
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_relabel_and_hide_reach_search_at_once_and_survive_reindex(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`docsift aliases relabel|hide|unhide` through the CLI on each backend: a service that
+    was running before sees the change, and a reindex keeps it."""
+    from test_indexer_corrections import CORPUS as NAMED
+
+    flags = ["--home", str(tmp_path / "home")]
+    backend: dict[str, str] = {}
+    if kind == "typesense":
+        cluster = request.getfixturevalue("cluster")
+        monkeypatch.setenv("DOCSIFT_TYPESENSE_API_KEY", cluster.api_key)
+        monkeypatch.setenv("DOCSIFT_TYPESENSE_COLLECTION", f"fix{uuid.uuid4().hex[:8]}")
+        backend = {"backend": "typesense", "typesense_nodes": ",".join(cluster.addresses)}
+        flags += ["--backend", "typesense", "--typesense-nodes", backend["typesense_nodes"]]
+    settings = load_settings(home=tmp_path / "home", **backend)
+    with DocumentStore(settings.db_path) as store:
+        store.put_many(NAMED)
+    assert main([*flags, "-q", "reindex"]) == 0
+    service = SearchService.from_settings(settings)
+    assert facet(ask(service), "person")["Lib Dems"] == 3
+    assert main([*flags, "aliases", "relabel", "Lib Dems", "--to", "org"]) == 0
+    assert main([*flags, "aliases", "hide", "Nick Clegg"]) == 0
+    for current in (service, None):
+        if current is None:
+            assert main([*flags, "-q", "reindex"]) == 0
+            current = SearchService.from_settings(settings)
+        people, orgs = facet(ask(current), "person"), facet(ask(current), "org")
+        assert "Lib Dems" not in people and orgs["Lib Dems"] == 3
+        assert "Nick Clegg" not in people
+        hit = next(h for h in ask(current, q="sheffield").hits if h.doc_id == "d1")
+        assert "Lib Dems" in hit.orgs and "Nick Clegg" not in hit.people
+    assert main([*flags, "aliases", "unhide", "Nick Clegg"]) == 0
+    assert facet(ask(current), "person")["Nick Clegg"] == 2
 
 
 def test_related_stories(service: SearchService) -> None:

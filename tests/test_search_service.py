@@ -59,6 +59,7 @@ def random_corpus(seed: int, n: int) -> list[Document]:
                 places=tuple(rng.sample(PLACES, rng.randrange(0, 2))),
                 published=published,
                 mentions=random_mentions(rng),
+                language=rng.choice(["en", "en", "en", "de", "fr", ""]),
             )
         )
     return corpus
@@ -103,7 +104,12 @@ def brute_force(
 ) -> tuple[set[str], dict[str, dict[str, int]], dict[str, list[Document]]]:
     """Expected ids, disjunctive facet counts, and per histogram the documents it counts."""
     ranges = ranges or {}
-    attr = {"person": "people", "org": "orgs", "place": "places"}
+    attr = {"person": "people", "org": "orgs", "place": "places", "language": "languages"}
+
+    def values(doc: Document, facet: str) -> tuple[str, ...]:
+        if facet == "language":
+            return (doc.language,) if doc.language else ()
+        return getattr(doc, attr[facet])
 
     def matches_text(doc: Document) -> bool:
         return not q or q in f"{doc.title} {doc.body}".lower().split()
@@ -121,20 +127,18 @@ def brute_force(
         return (
             matches_text(doc)
             and all(
-                set(getattr(doc, attr[f])) & set(sel)
-                for f, sel in selections.items()
-                if sel and f != skip
+                set(values(doc, f)) & set(sel) for f, sel in selections.items() if sel and f != skip
             )
             and all(in_range(doc, h) for h in ("published", "mentioned") if h != skip)
         )
 
     hits = {d.doc_id for d in documents if passes(d, None)}
     counts: dict[str, dict[str, int]] = {}
-    for facet in ("person", "org", "place"):
+    for facet in ("person", "org", "place", "language"):
         tally: dict[str, int] = {}
         for doc in documents:
             if passes(doc, facet):
-                for value in getattr(doc, attr[facet]):
+                for value in values(doc, facet):
                     tally[value] = tally.get(value, 0) + 1
         counts[facet] = tally
     counted = {h: [d for d in documents if passes(d, h)] for h in ("published", "mentioned")}
@@ -165,6 +169,8 @@ SELECTIONS = [
     {"person": ["Kenji Watanabe"], "from": "2023", "to": "2023"},
     {"mentioned_from": "2020-03", "mentioned_to": "2021-06", "place": ["Port Alder"]},
     {"from": "2022-06-01", "mentioned_from": "2023"},
+    {"language": ["de", "fr"]},
+    {"language": ["de"], "person": ["Helena Marsh", "Amara Okafor"], "place": ["Kyiv"]},
 ]
 
 
@@ -177,7 +183,9 @@ def test_facet_and_histogram_counts_match_brute_force(
     service, documents = corpus
     request = parse_request({"q": q, "per_page": "100", **selections})
     response = service.search(request)
-    facet_selections = {k: v for k, v in selections.items() if k in ("person", "org", "place")}
+    facet_selections = {
+        k: v for k, v in selections.items() if k in ("person", "org", "place", "language")
+    }
     ranges = {h: request.date_range(h) for h in ("published", "mentioned")}
     expected_hits, expected_counts, counted = brute_force(documents, q, facet_selections, ranges)
     assert response.total == len(expected_hits)

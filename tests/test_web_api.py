@@ -11,7 +11,7 @@ from webfixtures import CORPUS, NEWEST_FIRST, VARIANTS, XSS_TITLE, build_app, so
 
 HIT_KEYS = {
     *("id", "title", "url", "source", "date", "snippet", "score", "people", "orgs", "places"),
-    *("story_id", "versions", "version_ids"),
+    *("story_id", "versions", "version_ids", "language"),
 }
 FACET_VALUE_KEYS = {"value", "count", "selected", "toggle_url"}
 
@@ -68,7 +68,7 @@ def test_search_json_has_every_documented_key_with_its_type(client: FlaskClient)
     assert isinstance(data["total"], int) and data["total"] == 2
     assert (data["page"], data["per_page"], data["pages"]) == (1, 10, 1)
     assert isinstance(data["took_ms"], int | float)
-    assert set(data["facets"]) == {"person", "org", "place", "published", "mentioned"}
+    assert set(data["facets"]) == {"person", "org", "place", "language", "published", "mentioned"}
     assert set(data["histograms"]) == {"published", "mentioned"}
     for hit in data["hits"]:
         assert set(hit) == HIT_KEYS

@@ -19,6 +19,7 @@ from search.compare import LABELS, MAX_ID_CHARS
 from search.documents import MENTION_LABELS
 from search.facets import GRANULARITIES, PRECISIONS
 from search.query import (
+    ENTITY_FACETS,
     FACETS,
     HISTOGRAMS,
     MAX_FILTER_CHARS,
@@ -136,6 +137,11 @@ def _schemas() -> dict[str, Any]:
                 "story_id": {"type": "string"},
                 "versions": {"type": "integer", "minimum": 1},
                 "version_ids": {**_strings(), "minItems": 1},
+                "language": {
+                    "type": ["string", "null"],
+                    "description": "ISO 639-1 code detected from the text; null for documents "
+                    "indexed before languages were detected",
+                },
             }
         ),
         "Query": _object(
@@ -219,6 +225,22 @@ def _schemas() -> dict[str, Any]:
                 },
                 "content_type": {"type": "string"},
                 "ingested_at": {"type": ["string", "null"], "description": "ISO 8601"},
+                "language": {
+                    "type": ["string", "null"],
+                    "description": "ISO 639-1 code (null: stored before languages were detected)",
+                },
+                "language_source": {
+                    "type": ["string", "null"],
+                    "description": "how the language was decided: `text` (detected; "
+                    "`text (page declared xx)` when the page said otherwise), `declared` (too "
+                    "little text; the page's declared language) or `assumed` (neither: English)",
+                },
+                "entities": {
+                    "type": "string",
+                    "description": "`analysed`, or `not analysed (language xx)`: the entity "
+                    "model reads English only, so a document in another language has no people, "
+                    "organisations, places or mentioned dates",
+                },
                 "text": {"type": "string", "description": "the cleaned body, plain text"},
                 "mentions": {"type": "array", "items": _ref("Mention")},
                 "story_id": {"type": "string"},
@@ -234,12 +256,12 @@ def _schemas() -> dict[str, Any]:
         ),
         "Entity": _object(
             {
-                "label": {"type": "string", "enum": list(FACETS)},
+                "label": {"type": "string", "enum": list(ENTITY_FACETS)},
                 "name": {"type": "string"},
                 "also_written_as": _strings(),
                 "total": {"type": "integer", "minimum": 1},
                 "documents": {"type": "array", "items": _ref("Hit")},
-                "co_mentions": _object({facet: facet_value_list for facet in FACETS}),
+                "co_mentions": _object({facet: facet_value_list for facet in ENTITY_FACETS}),
                 "timeline": _ref("Histogram"),
                 "mentioned_dates": _ref("Histogram"),
             }
@@ -400,9 +422,16 @@ def _search_parameters(settings: Settings, *, q_name: str = "q") -> list[dict[st
                     "maxItems": MAX_FILTER_VALUES,
                     "items": {"type": "string", "maxLength": MAX_FILTER_CHARS, "pattern": NO_NUL},
                 },
-                f"Only documents with this {facet} (repeat for several: OR within a facet, "
-                f"AND across facets); at most {MAX_FILTER_VALUES} distinct values of at most "
-                f"{MAX_FILTER_CHARS} characters.",
+                (
+                    f"Only documents with this {facet} (repeat for several: OR within a facet, "
+                    f"AND across facets); at most {MAX_FILTER_VALUES} distinct values of at "
+                    f"most {MAX_FILTER_CHARS} characters."
+                )
+                + (
+                    " Languages are ISO 639-1 codes detected from the text (`de`, `fr`)."
+                    if facet == "language"
+                    else ""
+                ),
                 style="form",
                 explode=True,
             )
@@ -506,7 +535,7 @@ def openapi_document(
     default_limit, max_limit = facet_limits
     facet_param = _path_param("facet", {"type": "string", "enum": list(FACETS)}, "The facet.")
     label_param = _path_param(
-        "label", {"type": "string", "enum": list(FACETS)}, "What kind of entity."
+        "label", {"type": "string", "enum": list(ENTITY_FACETS)}, "What kind of entity."
     )
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,

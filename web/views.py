@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, replace
 
+from babel import Locale
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from search.compare import Comparison, Mark, Sentence, parse_compare
 from search.documents import iso_at
 from search.errors import EntityNotFound, QueryError
-from search.query import FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
+from search.query import ENTITY_FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
 from search.results import Facet, FacetValue
 from search.stories import CHANGE_FLAGS
 from web import feed, mentions, urls
@@ -28,12 +30,19 @@ FACET_LABELS = {
     "person": "People",
     "org": "Organisations",
     "place": "Places",
+    "language": "Language",
     "published": "Published",
     "mentioned": "Dates mentioned",
 }
-FILTER_LABELS = {"person": "Person", "org": "Organisation", "place": "Place"}
+FILTER_LABELS = {
+    "person": "Person",
+    "org": "Organisation",
+    "place": "Place",
+    "language": "Language",
+}
 ENTITY_NOUNS = {"person": "person", "org": "organisation", "place": "place"}
 FACET_PAGE_VALUES = 200
+_ENGLISH = Locale("en")
 BAR_LEVELS = 10
 MAX_BAR_SLOTS = 120
 
@@ -196,7 +205,7 @@ def entity_name(label: str, name: str) -> str:
             would claim every document mentions it).
     """
     stripped = name.strip()
-    if not stripped and label in FACETS:
+    if not stripped and label in ENTITY_FACETS:
         raise EntityNotFound(label, name)
     return stripped or name
 
@@ -261,6 +270,33 @@ def date_label(value: str, short: bool = False) -> str:
     except ValueError:
         pass
     return value
+
+
+@bp.app_template_filter("language_name")
+def language_name(code: str) -> str:
+    """A language code as readers know it ("de" -> "German"), from the CLDR data Babel ships;
+    the code itself when CLDR has no name for it."""
+    return str(_ENGLISH.languages.get(code, code)) if code else "unknown"
+
+
+@bp.app_template_filter("language_source")
+def language_source(source: str) -> str:
+    """How a document's language was decided (indexer.language), in words."""
+    declared = re.search(r"page declared (\S+?)\)?$", source)
+    if source.startswith("text"):
+        said = f"; the page declared {language_name(declared.group(1))}" if declared else ""
+        return f"detected from the text{said}"
+    if source == "declared":
+        return "as the page declares: too little text to tell"
+    if source == "assumed":
+        return "assumed: too little text to tell"
+    return source
+
+
+@bp.app_template_filter("facet_value_label")
+def facet_value_label(value: str, facet: str) -> str:
+    """A facet value as shown: language codes by name, names as they are."""
+    return language_name(value) if facet == "language" else value
 
 
 @bp.app_template_filter("highlighted")
