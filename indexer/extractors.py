@@ -148,17 +148,22 @@ def agreement(a: Counter[tuple[str, ...]], b: Counter[tuple[str, ...]]) -> float
 
 
 def _judges(tree: lxml.html.HtmlElement, url: str) -> dict[str, Callable[[], str]]:
+    @functools.cache
+    def visible_tree() -> lxml.html.HtmlElement:
+        """The page without the elements a reader never sees as text: the judges would read a
+        <noscript>'s raw content, or (trafilatura in recall mode) a <script> inside a quote, as
+        text otherwise. Only the precision run needs the scripts, for JSON-LD metadata."""
+        page = copy.deepcopy(tree)
+        lxml.etree.strip_elements(page, *INVISIBLE_TAGS, with_tail=False)
+        return page
+
     def recall() -> str:
-        document = _trafilatura(tree, url, precision=False)
+        document = _trafilatura(visible_tree(), url, precision=False)
         return (document.text or "") if document is not None else ""
 
     @functools.cache
     def visible_html() -> str:
-        """The page without the elements a reader never sees as text: jusText and boilerpy3
-        would read a <noscript>'s raw content as text otherwise."""
-        page = copy.deepcopy(tree)
-        lxml.etree.strip_elements(page, *INVISIBLE_TAGS, with_tail=False)
-        return lxml.html.tostring(page, encoding="unicode")
+        return lxml.html.tostring(visible_tree(), encoding="unicode")
 
     return {
         TRAFILATURA_RECALL: recall,

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
@@ -316,6 +316,11 @@ def pages(draw: st.DrawFn) -> str:
 
 @FUZZ
 @given(page=pages())
+# trafilatura's recall mode once read a <script> inside a <blockquote> as the article
+@example(
+    page="<html><head><title></title></head><body><blockquote><script>scriptmarkzq </script>"
+    "</blockquote><time><p></p></time></body></html>"
+)
 def test_clean_html_from_the_grammar_never_raises_and_drops_scripts(page: str) -> None:
     try:
         result = clean_html(page, url="https://example.org/news/story")
