@@ -223,8 +223,15 @@ def is_junk(text: str, label: str) -> bool:
         return True
     folded = [w.lower().strip(".") for w in words]
     if len(folded) == 1 and folded[0] in PRONOUNS | WEEKDAYS | MONTHS:
-        return True
+        # "US", "WHO", "IT" written in capitals are the country, the agency, the trade: a
+        # pronoun is never an acronym (a person is: "WE" names nobody)
+        return label == "person" or not _is_acronym_word(stripped)
     return all(w in HONORIFICS for w in folded)
+
+
+def _is_acronym_word(word: str) -> bool:
+    letters = [ch for ch in word if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
 def trim_span(text: str, start: int, end: int, label: str) -> tuple[int, int]:
