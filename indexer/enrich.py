@@ -14,13 +14,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from indexer.dates import date_mentions
+from indexer.entity_types import retype
 from indexer.extract import EntityExtractor
-from indexer.gazetteer import is_place_name
 from indexer.names import (
     canonical_name,
     find_acronym_pairs,
     has_person_evidence,
-    is_titled_in,
     resolve_document,
 )
 from indexer.ner import AnalysisCache, NerStats, SpacyExtractor
@@ -50,9 +49,7 @@ def enrich_document(document: Document, raw_mentions: Iterable[Mention]) -> Enri
     """Canonical names, resolved dates and per-document entity values for one document."""
     text = f"{document.title}\n{document.body}"
     raw = [_person_if_titled(m, text) for m in raw_mentions]
-    names = [
-        _place_if_known(m, text) for m in resolve_document([m for m in raw if m.label != "date"])
-    ]
+    names = retype(document, list(resolve_document([m for m in raw if m.label != "date"])))
     dates = date_mentions([m for m in raw if m.label == "date"], document.published)
     mentions = tuple(sorted((*names, *dates), key=lambda m: (m.field != "title", m.start)))
     enriched = replace(
@@ -74,22 +71,6 @@ def _person_if_titled(mention: Mention, text: str) -> Mention:
     name = canonical_name(mention.text, "person")
     if name and has_person_evidence(text, name):
         return replace(mention, label="person")
-    return mention
-
-
-def _place_if_known(mention: Mention, text: str) -> Mention:
-    """A country or a capital filed as an organisation ("Kyiv said ...", "the US imposed")
-    or as a lone untitled person ("support for Kyiv") is the place: the gazetteer knows better
-    than the small model. Unions stay organisations ("EU")."""
-    if mention.label == "org" and is_place_name(mention.value):
-        return replace(mention, label="place")
-    if (
-        mention.label == "person"
-        and " " not in mention.value
-        and is_place_name(mention.value)
-        and not is_titled_in(text, mention.value)
-    ):
-        return replace(mention, label="place")
     return mention
 
 

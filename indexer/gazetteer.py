@@ -20,13 +20,13 @@ from functools import lru_cache
 # only as alternative short forms, which babel does not ship)
 EXTRA_NAMES = {
     "GB": ("UK", "Britain", "Great Britain"),
-    "US": ("US", "America", "United States of America"),
+    "US": ("US", "USA", "America", "United States of America"),
 }
 # English words that are also codes: written in capitals they are still more often the word
 # ("IT", "IN", "ME", "AND")
 _WORDS = frozenset(
     """am an as at be by do go he if in is it me my no of oh ok on or so to up us we and are
-    can per nor lie arm jam ant pan gum com""".split()
+    can car per nor lie arm jam ant pan gum com""".split()
 )
 # a capital stands for its country's government ("Kyiv said") only where the country is large
 # enough for that to be news; small countries' capitals are as often a surname or a town
@@ -57,6 +57,7 @@ class _Gazetteer:
         codes: dict[str, set[str]] = defaultdict(set)
         self.countries: set[str] = set()  # GeoNames' countries, not unions or regions
         self.capitals: set[str] = set()
+        self.known_codes: set[str] = set()  # codes read as a country even as an org ("US")
 
         def name(text: str, place: str) -> None:
             for part in (_BRACKETS.sub(" ", text), *_BRACKETS.findall(text)):
@@ -70,7 +71,7 @@ class _Gazetteer:
         def initials(text: str, place: str) -> None:
             # "United Arab Emirates" -> "UAE", "Democratic Republic of the Congo" -> "DRC"
             words = [w for w in re.split(r"[\s-]+", text) if w[:1].isupper()]
-            if len(words) >= 2 and len(words) == len([w for w in text.split() if len(w) > 3]):
+            if len(words) >= 3 and len(words) == len([w for w in text.split() if len(w) > 3]):
                 code("".join(w[0] for w in words), place)
 
         from babel import Locale
@@ -81,7 +82,8 @@ class _Gazetteer:
             place = f"country:{iso}"
             name(country["name"], place)
             initials(country["name"], place)
-            code(iso, place)
+            # two-letter codes are never read as places: "BT", "GM", "AI", "DJ", "TV" and "CD"
+            # are far more often a company, a disc or a trade than Bhutan or Tuvalu
             code(country["iso3"], place)
             self.countries.add(place)
             capital = country.get("capital") or ""
@@ -90,16 +92,22 @@ class _Gazetteer:
         for iso, territory in Locale("en").territories.items():
             if len(iso) == 2 and iso.isalpha():
                 name(territory, f"country:{iso}")
-                code(iso, f"country:{iso}")
+                if f"country:{iso}" not in self.countries and " " in territory:
+                    code(iso, f"country:{iso}")  # unions: "EU", "UN"
         for iso, extra in EXTRA_NAMES.items():
             for text in extra:
                 if _is_code(text):
                     code(text, f"country:{iso}", word=True)
+                    self.known_codes.add(place_key(text))
                 else:
                     name(text, f"country:{iso}")
         for state in cache.get_us_states().values():
             name(state["name"], f"us:{state['code']}")
-            code(state["code"], f"us:{state['code']}")
+            # "NY", "NJ", "DC" spell their names; "LA", "CA", "PA" do not, and are as often
+            # Los Angeles, a chartered accountant or a personal assistant
+            words = [w for w in state["name"].split() if w[:1].isupper()]
+            if len(words) >= 2 and "".join(w[0] for w in words) == state["code"]:
+                code(state["code"], f"us:{state['code']}")
         # a name or code two places share ("Georgia", "CA") tells nothing
         self.names = {k: next(iter(v)) for k, v in names.items() if len(v) == 1}
         self.codes = {k: next(iter(v)) for k, v in codes.items() if len(v) == 1}
@@ -123,10 +131,13 @@ def place_id(value: str) -> str | None:
 
 
 def is_place_name(value: str, *, capitals: bool = True) -> bool:
-    """Whether a name is a country's (a code in capitals counts: "US") or, with `capitals`,
+    """Whether a name is a country's ("US" and "UK" count, other codes do not) or, with `capitals`,
     the capital of a country of a million people or more: a place whatever label NER gave it.
     Unions ("EU", "United Nations") are not."""
     gazetteer = _gazetteer()
-    if place_id(value) in gazetteer.countries:
+    key = place_key(value)
+    if place_id(value) in gazetteer.countries and (
+        not _is_code(value) or key in gazetteer.known_codes
+    ):
         return True
-    return capitals and place_key(value) in gazetteer.capitals
+    return capitals and key in gazetteer.capitals

@@ -1225,3 +1225,7 @@ def _titled(text: str, name: str, titles: frozenset[str]) -> bool:
         if match and match.group(1).lower().rstrip(".") in titles:
             return True
     return False
+
+
+# offices and titles, for other modules that read the words around a name
+ROLE_WORDS = _ROLES

@@ -47,11 +47,13 @@ class NameTable:
         """The (label, name) a raw indexed value is shown as, or None to hide it."""
         weak = raw.startswith(WEAK)
         value = raw[len(WEAK) :] if weak else raw
-        label = self.labels.get(value, label)
-        name = self.aliases.get(label, {}).get(value, value)
+        moved = self.labels.get(value, label)
+        # a lone word voted over to person from another label has no title to vouch for it
+        weak = weak or (moved == "person" != label and " " not in value)
+        name = self.aliases.get(moved, {}).get(value, value)
         if weak and " " not in name:
             return None
-        return label, name
+        return moved, name
 
     def shown(self, raw: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
         """A document's raw entity values per label as they are shown: merged names, moved

@@ -1,0 +1,199 @@
+"""Which kind of entity a resolved mention is, read from its own document's words.
+
+The small NER model labels a span from a few words around it; the document often says more.
+English puts no article before a person's name and agrees a person with a singular verb, so
+"the Lib Dems have" is a party; the last word of "Manchester United" or "Wembley Stadium" says
+what it names; "Kyiv said" is a capital standing for a government; "Hollywood" in "The
+Hollywood Reporter" is the first word of a newspaper's name, not a place; "LONDON" opening a
+dateline is London written in capitals. These rules run on each document after its names are
+resolved (indexer.names.resolve_document) and before its values are stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import replace
+
+from indexer.gazetteer import is_place_name
+from indexer.names import ROLE_WORDS, has_person_evidence, is_titled_in
+from search.documents import Document, Mention
+
+__all__ = ["head_label", "person_use", "retype"]
+
+_PLURAL_VERBS = frozenset(
+    "are were have 're say want need believe claim hope insist argue plan warn do".split()
+)
+# nouns a group's name modifies: "Manchester United manager", "Lib Dem MPs"
+_GROUP_NOUNS = ROLE_WORDS | frozenset(
+    """fans supporters shares shareholders players squad side team striker strikers winger
+    midfielder defender goalkeeper captain members staff employees club mps""".split()
+)
+# nouns a work's name modifies: "Harry Potter film"
+_WORK_NOUNS = frozenset(
+    """film films movie movies game games album albums single singles song songs book books
+    novel novels series show shows sequel sequels franchise soundtrack trilogy episode
+    episodes musical""".split()
+)
+# The last word of an organisation's or a venue's name says what it is, and is nobody's
+# surname: "Manchester United", "Lib Dems", "Labour Party", "Wembley Stadium".
+_ORG_HEADS = frozenset(
+    """united city rovers athletic albion wanderers rangers hotspur fc afc club clubs party
+    dems democrats republicans conservatives tories group inc ltd plc llc corp corporation
+    company association council committee commission union federation league bank
+    university college school academy institute foundation trust agency ministry department
+    authority board bureau service police army navy band orchestra choir records studios
+    productions network journal gazette tribune magazine""".split()
+)
+_VENUE_HEADS = frozenset(
+    """stadium theatre theater centre center airport hotel cathedral museum gallery station
+    square avenue""".split()
+)
+# words that end a newspaper's or a company's name begun by a place: "Hollywood Reporter",
+# "Washington Post", "Chicago Tribune"
+_TITLE_HEADS = _ORG_HEADS | frozenset(
+    """reporter times post daily news herald standard telegraph guardian observer express
+    mirror mail review chronicle press examiner inquirer courier""".split()
+)
+_WORD_BEFORE = re.compile(r"(\S+)\s*$")
+_WORD_AFTER = re.compile(r"\s*([\w']+)")
+_NEXT_NAME = re.compile(r"[ \t]+([A-Z][\w'’]*)")
+_DATELINE_TAIL = re.compile(r"[ \t]*(?:,|\(|[-–—]|$)")
+
+
+def head_label(value: str) -> str | None:
+    """ "org" or "place" when the last word of a multi-word name is an organisation's or a
+    venue's ("Manchester United", "Wembley Stadium"), else None."""
+    words = value.split()
+    if len(words) < 2:
+        return None
+    last = words[-1].casefold().strip(".")
+    if last in _ORG_HEADS:
+        return "org"
+    return "place" if last in _VENUE_HEADS else None
+
+
+def person_use(text: str, start: int, end: int) -> str:
+    """How the words around one "person" span in `text` use it: "group" (an article before
+    it, a plural verb after it, or a group's noun after it: "the Lib Dems", "Lib Dems have",
+    "Manchester United manager"), "work" ("Harry Potter film") or "" (as a person's name)."""
+    span = text[start:end]
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    previous = before.group(1) if before else ""
+    after = _WORD_AFTER.match(text, end)
+    following = after.group(1) if after else ""
+    if following in _WORK_NOUNS:
+        return "work"
+    if span[:4] in ("the ", "The ") or previous in ("the", "a", "an"):
+        return "group"
+    if following in _GROUP_NOUNS:
+        return "group"
+    coordinated = previous in ("and", "&", "or") or previous.endswith(",")
+    if following in _PLURAL_VERBS and not coordinated:
+        return "group"
+    return ""
+
+
+def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """The document's resolved name mentions with labels and values its own words correct:
+    places by the gazetteer, organisations and venues by their last word, groups and works
+    written as persons, places that begin a longer name dropped, capitals shown mixed case."""
+    text = f"{document.title}\n{document.body}"
+    out = []
+    for mention in mentions:
+        source = document.title if mention.field == "title" else document.body
+        if mention.label == "place" and _begins_longer_name(source, mention):
+            continue
+        mention = _by_head(_place_if_known(mention, text))
+        out.append(_unshouted(source, mention))
+    return _not_people(document, out)
+
+
+def _place_if_known(mention: Mention, text: str) -> Mention:
+    """A country or a capital filed as an organisation ("Kyiv said ...", "the US imposed")
+    or as a lone untitled person ("support for Kyiv") is the place: the gazetteer knows better
+    than the small model. Unions stay organisations ("EU")."""
+    if mention.label == "org" and is_place_name(mention.value):
+        return replace(mention, label="place")
+    if (
+        mention.label == "person"
+        and " " not in mention.value
+        and is_place_name(mention.value)
+        and not is_titled_in(text, mention.value)
+    ):
+        return replace(mention, label="place")
+    return mention
+
+
+def _by_head(mention: Mention) -> Mention:
+    """A "person" or "place" whose name ends in an organisation's word is the organisation
+    ("Manchester United", "Lib Dems"); a "person" ending in a venue's word is the place."""
+    if mention.label not in ("person", "place"):
+        return mention
+    label = head_label(mention.value)
+    if label is None or label == mention.label or (label == "place" and mention.label != "person"):
+        return mention
+    return replace(mention, label=label)
+
+
+def _begins_longer_name(source: str, mention: Mention) -> bool:
+    """ "Hollywood" in "The Hollywood Reporter": a place followed by the word that ends a
+    newspaper's or an organisation's name is part of that name."""
+    following = _NEXT_NAME.match(source, mention.end)
+    return following is not None and following.group(1).casefold() in _TITLE_HEADS
+
+
+def _unshouted(source: str, mention: Mention) -> Mention:
+    """ "LONDON" opening a dateline or in a line set in capitals is shown as "London": the
+    capitals are the typesetting's, not the name's. Acronyms ("UK", "NATO", "U.S.") stay:
+    only a value with a word of four letters or more is recased, and dotted words never."""
+    value = mention.value
+    if not value or not _all_capitals(value) or not any(len(w) >= 4 for w in value.split()):
+        return mention
+    line_start = source.rfind("\n", 0, mention.start) + 1
+    line_end = source.find("\n", mention.end)
+    line = source[line_start : len(source) if line_end < 0 else line_end]
+    dateline = not source[line_start : mention.start].strip() and _DATELINE_TAIL.match(
+        source, mention.end
+    )
+    if not dateline and not _shouting(line):
+        return mention
+    words = [w if "." in w else w.capitalize() for w in value.split()]
+    return replace(mention, value=" ".join(words))
+
+
+def _all_capitals(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _shouting(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(line.split()) >= 3 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def _not_people(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """Persons the document itself writes as a group or a work: when at least half of a
+    value's mentions are used so ("the Lib Dems", "Lib Dems have", "Manchester United
+    manager", "Harry Potter film") and the text never titles it or says it spoke, a group's
+    value becomes an organisation and a work's is dropped (works are no facet)."""
+    uses: dict[str, list[str]] = defaultdict(list)
+    for m in mentions:
+        if m.label == "person" and " " in m.value:  # lone words are weak already
+            source = document.title if m.field == "title" else document.body
+            uses[m.value].append(person_use(source, m.start, m.end))
+    text = f"{document.title}\n{document.body}"
+    verdict: dict[str, str] = {}
+    for value, found in uses.items():
+        marked = [u for u in found if u]
+        if len(marked) * 2 >= len(found) and marked and not has_person_evidence(text, value):
+            verdict[value] = "work" if marked.count("work") * 2 > len(marked) else "group"
+    if not verdict:
+        return mentions
+    out = []
+    for m in mentions:
+        kind = verdict.get(m.value) if m.label == "person" else None
+        if kind == "work":
+            continue
+        out.append(replace(m, label="org") if kind == "group" else m)
+    return out
