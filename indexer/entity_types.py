@@ -19,7 +19,7 @@ from indexer.gazetteer import is_place_name
 from indexer.names import ROLE_WORDS, has_person_evidence, is_titled_in
 from search.documents import Document, Mention
 
-__all__ = ["head_label", "person_use", "retype"]
+__all__ = ["head_label", "person_use", "product_use", "retype"]
 
 _PLURAL_VERBS = frozenset(
     "are were have 're say want need believe claim hope insist argue plan warn do".split()
@@ -94,6 +94,26 @@ def person_use(text: str, start: int, end: int) -> str:
     return ""
 
 
+# a determiner before a name makes it a thing one can own ("an iPod", "her Alexa"); a noun
+# after it keeps it the maker ("an Apple computer", "a Microsoft spokesman")
+_OWNING = frozenset("a an his her my your their our its every each".split())
+_FUNCTION_WORDS = frozenset(
+    """and or but with without in on at for to from by of that which who is was are were has
+    had have will would can could may might should""".split()
+)
+
+
+def product_use(text: str, start: int, end: int) -> bool:
+    """Whether an "organisation" span is written as a thing: owned or counted ("an iPod",
+    "his Xbox"), not followed by a word it modifies ("an IBM PC", "an Apple computer")."""
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    if not before or before.group(1) not in _OWNING:
+        return False
+    after = _WORD_AFTER.match(text, end)
+    following = after.group(1) if after else ""
+    return not following or following in _FUNCTION_WORDS
+
+
 def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
     """The document's resolved name mentions with labels and values its own words correct:
     places by the gazetteer, organisations and venues by their last word, groups and works
@@ -106,7 +126,7 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
             continue
         mention = _by_head(_place_if_known(mention, text))
         out.append(_unshouted(source, mention))
-    return _not_people(document, out)
+    return _not_products(document, _not_people(document, out))
 
 
 def _place_if_known(mention: Mention, text: str) -> Mention:
@@ -197,3 +217,27 @@ def _not_people(document: Document, mentions: list[Mention]) -> list[Mention]:
             continue
         out.append(replace(m, label="org") if kind == "group" else m)
     return out
+
+
+def _not_products(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """Organisations the document writes as things: when at least half of a value's mentions
+    are owned or counted ("an iPod", "his Xbox") or the text also writes its plural
+    ("iPods", "Xboxes"), the value is a product and is dropped (products are no facet)."""
+    text = f"{document.title}\n{document.body}"
+    uses: dict[str, list[bool]] = defaultdict(list)
+    for m in mentions:
+        if m.label == "org":
+            source = document.title if m.field == "title" else document.body
+            uses[m.value].append(product_use(source, m.start, m.end))
+    products = {
+        value
+        for value, found in uses.items()
+        if (any(found) and sum(found) * 2 >= len(found)) or _plural_in(text, value)
+    }
+    return [m for m in mentions if not (m.label == "org" and m.value in products)]
+
+
+def _plural_in(text: str, value: str) -> bool:
+    if " " in value or value.endswith("s") or not value[:1].isalpha() or value.isupper():
+        return False
+    return re.search(rf"(?<![\w-]){re.escape(value)}e?s(?![\w-])", text) is not None

@@ -691,7 +691,7 @@ class Alias:
     `label` is the canonical's label: it differs from the variant's only for a "label-vote"
     alias. `reason` names the rules that moved the variant, joined by "+" in the order they
     applied: "case", "spelling", "transliteration", "middle-name", "surname", "acronym",
-    "country", "demonym", "label-vote", "manual" (e.g. "case+surname").
+    "country", "designator", "demonym", "label-vote", "manual" (e.g. "case+surname").
     """
 
     variant: str
@@ -825,6 +825,10 @@ def build_aliases(
     1b. country (org/place): names and codes of one country, union or US state, from the
        gazetteer (indexer.gazetteer): "USA", "U.S.", "United States", "America"; "EU",
        "European Union"; "NY", "New York". Canonical: the most documents.
+    1c. designator, demonym (org): one name with and without a designator or a plural "s"
+       on its last word ("Labour Party", "Labour"; "Lib Dems", "Lib Dem"), and with its
+       country as a possessive or an adjective ("Ukraine's Foreign Ministry", "Ukrainian
+       Foreign Ministry"). Canonical as in rule 1.
     2. transliteration (person): multi-word names with the same number of words, the same
        first and middle names by `name_key`, and close surnames (equal keys, or the same
        consonants and a Damerau-Levenshtein distance between keys of 1 up to 8 letters, 2
@@ -888,6 +892,11 @@ def build_aliases(
 
     # 1b. one country or US state, named or coded ("USA", "U.S.", "United States", "America")
     _merge_places(forest, roots, pinned)
+
+    # 1c. one organisation with and without its designator or plural ("Labour Party",
+    # "Labour"; "Lib Dems", "Lib Dem"), or with its country as a possessive or an adjective
+    # ("Ukraine's Foreign Ministry", "Ukrainian Foreign Ministry")
+    _merge_org_forms(forest, roots("org"), pinned)
 
     # 2. transliteration of person names
     _merge_transliterations(forest, roots("person"), pinned)
@@ -977,6 +986,69 @@ def _merge_places(forest: _Forest, roots: Callable[[str], list[_Node]], pinned: 
             for node in sorted(members):
                 if node != canonical and node not in pinned:
                     forest.merge(node, canonical, "country")
+
+
+# words that end an organisation's name and are as often left out: "Labour Party" is Labour
+_DESIGNATORS = frozenset(
+    "party group inc ltd plc corp corporation co company fc afc llc holdings".split()
+)
+_DEMONYM_ENDINGS = ("", "n", "an", "ian", "ean", "ese", "i", "ish", "ic")
+
+
+def _org_base(value: str) -> str:
+    """An organisation's name without its designator or a plural "s" on its last word
+    ("Labour Party" -> "labour", "Lib Dems" -> "lib dem"); one-word plurals stay ("Times")."""
+    words = _group_key("org", value).split()
+    if len(words) > 1 and words[-1] in _DESIGNATORS:
+        words = words[:-1]
+    if len(words) > 1 and len(words[-1]) >= 4 and words[-1].endswith("s"):
+        last = words[-1]
+        if last.endswith("ies"):
+            words[-1] = last[:-3] + "y"
+        elif not last.endswith("ss"):
+            words[-1] = last[:-1]
+    return " ".join(words)
+
+
+def _demonym_base(value: str) -> str | None:
+    """ "Ukraine's Foreign Ministry" -> "ukrain foreign ministry": the country's stem and the
+    rest, which "Ukrainian Foreign Ministry" also gives (see `_adjective_base`)."""
+    match = re.match(r"^(\S+)'s (.+)$", value)
+    if not match or not match.group(1)[:1].isupper():
+        return None
+    stem = _fold(match.group(1)).rstrip("aeiouy")
+    return f"{stem} {_group_key('org', match.group(2))}" if len(stem) >= 4 else None
+
+
+def _merge_org_forms(forest: _Forest, orgs: list[_Node], pinned: set[_Node]) -> None:
+    groups: dict[str, list[_Node]] = defaultdict(list)
+    for node in orgs:
+        groups[_org_base(node[1])].append(node)
+    possessives: dict[str, list[_Node]] = defaultdict(list)
+    for node in orgs:
+        base = _demonym_base(node[1])
+        if base is not None:
+            possessives[base].append(node)
+    for node in orgs:
+        words = node[1].split(" ", 1)
+        if len(words) < 2 or not words[0][:1].isupper():
+            continue
+        adjective = _fold(words[0])
+        rest = _group_key("org", words[1])
+        for stem_length in range(4, len(adjective) + 1):
+            stem = adjective[:stem_length]
+            if adjective[stem_length:] in _DEMONYM_ENDINGS and f"{stem} {rest}" in possessives:
+                groups[f"demonym:{stem} {rest}"] = [node, *possessives[f"{stem} {rest}"]]
+                break
+    for key, members in groups.items():
+        group = {forest.root(n) for n in members}
+        if len(group) < 2 or len(group & pinned) > 1:
+            continue
+        canonical = _choose(group, forest, pinned)
+        reason = "demonym" if key.startswith("demonym:") else "designator"
+        for node in sorted(group):
+            if node != canonical and node not in pinned:
+                forest.merge(node, canonical, reason)
 
 
 def _merge_middle_names(forest: _Forest, persons: list[_Node], pinned: set[_Node]) -> None:

@@ -552,3 +552,91 @@ def test_resolve_labels_gives_conflicted_values_their_majority_label():
             "Kremlin": {"org": 12, "place": 30, "person": 0},
         }
     ) == {"Paris": "place", "Kremlin": "place"}
+
+
+# ---------------------------------------------------------------------------------------------
+# capitals, first names, countries, organisations' forms
+
+
+def test_canonical_name_keeps_acronyms_that_spell_pronouns():
+    assert canonical_name("US", "place") == "US"
+    assert canonical_name("WHO", "org") == "WHO"
+    assert canonical_name("IT", "org") == "IT"
+    assert canonical_name("us", "place") is None
+    assert canonical_name("Us", "place") is None
+    assert canonical_name("US", "person") is None
+
+
+def test_resolve_document_takes_a_first_name_or_a_chinese_surname_to_its_full_name():
+    doc = [
+        mention("person", "Xi Jinping"),
+        mention("person", "Xi", 30),
+        mention("person", "Alastair Campbell", 60),
+        mention("person", "Alastair", 90),
+    ]
+    assert [m.value for m in resolve_document(doc)] == ["Xi Jinping"] * 2 + [
+        "Alastair Campbell"
+    ] * 2
+    two = [mention("person", "Donald Trump"), mention("person", "Donald Tusk", 20)]
+    assert [m.value for m in resolve_document([*two, mention("person", "Donald", 40)])][-1] == (
+        "Donald"
+    )
+
+
+def test_resolve_document_joins_a_name_with_and_without_its_middle_name():
+    doc = [mention("person", "Owen John Dempsey"), mention("person", "Owen Dempsey", 30)]
+    assert [m.value for m in resolve_document(doc)] == ["Owen John Dempsey"] * 2
+    bushes = [mention("person", "George W. Bush"), mention("person", "George H. W. Bush", 30)]
+    assert [m.value for m in resolve_document(bushes)] == ["George W. Bush", "George H. W. Bush"]
+
+
+def test_build_aliases_merges_the_names_and_codes_of_one_country():
+    counts = {
+        ("place", "US"): 40,
+        ("place", "U.S."): 10,
+        ("place", "USA"): 3,
+        ("place", "United States"): 8,
+        ("place", "America"): 4,
+        ("place", "UK"): 30,
+        ("place", "Britain"): 20,
+        ("place", "United Kingdom"): 2,
+        ("place", "Great Britain"): 1,
+        ("org", "EU"): 9,
+        ("org", "European Union"): 4,
+        ("place", "NY"): 2,
+        ("place", "New York"): 7,
+        ("place", "LA"): 3,
+        ("place", "Louisiana"): 2,
+        ("org", "BT"): 5,
+        ("org", "Bhutan"): 1,
+    }
+    canonical = {k: canon(build_aliases(counts), *k) for k in counts}
+    assert {canonical[("place", v)] for v in ("US", "U.S.", "USA", "United States", "America")} == {
+        "US"
+    }
+    assert {canonical[("place", v)] for v in ("UK", "Britain", "United Kingdom")} == {"UK"}
+    assert canonical[("place", "Great Britain")] == "UK"
+    assert canonical[("org", "European Union")] == "EU"
+    assert canonical[("place", "NY")] == "New York"
+    # "LA" is Los Angeles as often as Louisiana, and "BT" a company, not Bhutan
+    assert canonical[("place", "LA")] == "LA" and canonical[("org", "BT")] == "BT"
+
+
+def test_build_aliases_merges_an_organisations_designator_plural_and_demonym_forms():
+    counts = {
+        ("org", "Labour"): 10,
+        ("org", "Labour Party"): 4,
+        ("org", "Lib Dems"): 5,
+        ("org", "Lib Dem"): 4,
+        ("org", "Ukraine's Foreign Ministry"): 2,
+        ("org", "Ukrainian Foreign Ministry"): 1,
+        ("org", "Times"): 3,
+        ("org", "Time"): 2,
+        ("org", "French Foreign Ministry"): 1,
+    }
+    aliases = build_aliases(counts)
+    assert canon(aliases, "org", "Labour Party") == "Labour"
+    assert canon(aliases, "org", "Lib Dem") == "Lib Dems"
+    assert canon(aliases, "org", "Ukrainian Foreign Ministry") == "Ukraine's Foreign Ministry"
+    assert ("org", "Time") not in aliases and ("org", "Times") not in aliases
+    assert ("org", "French Foreign Ministry") not in aliases
