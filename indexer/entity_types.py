@@ -19,7 +19,7 @@ from indexer.gazetteer import is_place_name
 from indexer.names import ROLE_WORDS, has_person_evidence, is_titled_in
 from search.documents import Document, Mention
 
-__all__ = ["head_label", "person_use", "product_use", "retype"]
+__all__ = ["head_label", "person_use", "place_use", "product_use", "retype"]
 
 _PLURAL_VERBS = frozenset(
     "are were have 're say want need believe claim hope insist argue plan warn do".split()
@@ -114,6 +114,31 @@ def product_use(text: str, start: int, end: int) -> bool:
     return not following or following in _FUNCTION_WORDS
 
 
+# an award, not a place: "Bafta-winning", "Oscar-nominated"
+_AWARD_SUFFIX = re.compile(r"-(?:winning|winner|nominated|nominee)\b")
+_POSSESSIVE_BEFORE = re.compile(r"['’]s\s+$")
+
+
+def place_use(text: str, start: int, end: int, org_ends: frozenset[int] = frozenset()) -> bool:
+    """Whether a "place" span is written as a thing: counted ("a Bafta"), an award ("Bafta-
+    winning") or an organisation's own ("BBC One's Breakfast", where an organisation's mention
+    ends at `org_ends` right before the "'s"), and not as a modifier ("a US court")."""
+    if _AWARD_SUFFIX.match(text, end):
+        return True
+    after = _WORD_AFTER.match(text, end)
+    following = after.group(1) if after else ""
+    # "a US court", "a UK-based firm", "E&Y's UK head": a place modifying a noun
+    if text[end : end + 1] == "-" or text[end : end + 2].strip()[:1] in ('"', "“"):
+        return False
+    if following and following not in _FUNCTION_WORDS:
+        return False
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    if before and before.group(1) in ("a", "an"):
+        return True
+    owner = _POSSESSIVE_BEFORE.search(text, max(0, start - 4), start)
+    return owner is not None and owner.start() in org_ends
+
+
 def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
     """The document's resolved name mentions with labels and values its own words correct:
     places by the gazetteer, organisations and venues by their last word, groups and works
@@ -126,7 +151,7 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
             continue
         mention = _by_head(_place_if_known(mention, text))
         out.append(_unshouted(source, mention))
-    return _not_products(document, _not_people(document, out))
+    return _not_products(document, _not_places(document, _not_people(document, out)))
 
 
 def _place_if_known(mention: Mention, text: str) -> Mention:
@@ -241,3 +266,33 @@ def _plural_in(text: str, value: str) -> bool:
     if " " in value or value.endswith("s") or not value[:1].isalpha() or value.isupper():
         return False
     return re.search(rf"(?<![\w-]){re.escape(value)}e?s(?![\w-])", text) is not None
+
+
+def _not_places(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """Places the document writes as things ("a Bafta", "BBC One's Breakfast") are dropped
+    when at least half of the value's mentions are; a place ending in one of the document's
+    organisations ("New Labour" beside "Labour") is that organisation's kind."""
+    org_ends = {
+        field: frozenset(m.end for m in mentions if m.label == "org" and m.field == field)
+        for field in ("title", "body")
+    }
+    orgs = {m.value for m in mentions if m.label == "org"}
+    places = {m.value for m in mentions if m.label == "place"}
+    uses: dict[str, list[bool]] = defaultdict(list)
+    for m in mentions:
+        if m.label == "place":
+            source = document.title if m.field == "title" else document.body
+            uses[m.value].append(place_use(source, m.start, m.end, org_ends[m.field]))
+    things = {v for v, found in uses.items() if any(found) and sum(found) * 2 >= len(found)}
+    to_org = {v for v in places if _ends_in(v, orgs) and not _ends_in(v, places - {v})}
+    out = []
+    for m in mentions:
+        if m.label == "place" and m.value in things:
+            continue
+        out.append(replace(m, label="org") if m.label == "place" and m.value in to_org else m)
+    return out
+
+
+def _ends_in(value: str, names: set[str]) -> bool:
+    words = value.split()
+    return any(" ".join(words[i:]) in names for i in range(1, len(words)))
