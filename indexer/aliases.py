@@ -27,7 +27,13 @@ def mark_weak_names(document: Document) -> Document:
     alone they are too often a place or thing the NER model took for a person.
     """
     text = f"{document.title}\n{document.body}"
-    weak = {name for name in document.people if " " not in name and not is_titled_in(text, name)}
+    weak = {
+        name
+        for name in document.people
+        if " " not in name
+        and not is_titled_in(text, name)
+        and not is_titled_in(text, name.upper())  # "PRESIDENT REAGAN", shown as "Reagan"
+    }
     if not weak:
         return document
     return replace(

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from indexer.gazetteer import is_place_name
-from indexer.names import ROLE_WORDS, has_person_evidence, is_titled_in
+from indexer.names import OFFICE_WORDS, has_person_evidence, is_titled_in
 from search.documents import Document, Mention
 
 __all__ = ["head_label", "person_use", "place_use", "product_use", "retype"]
@@ -24,11 +24,15 @@ __all__ = ["head_label", "person_use", "place_use", "product_use", "retype"]
 _PLURAL_VERBS = frozenset(
     "are were have 're say want need believe claim hope insist argue plan warn do".split()
 )
-# nouns a group's name modifies: "Manchester United manager", "Lib Dem MPs"
-_GROUP_NOUNS = ROLE_WORDS | frozenset(
+# nouns a group's name modifies: "Manchester United manager", "Lib Dem MPs" (nouns only: a
+# person's name is followed by "former" in a list of titles too)
+_GROUP_NOUNS = OFFICE_WORDS | frozenset(
     """fans supporters shares shareholders players squad side team striker strikers winger
-    midfielder defender goalkeeper captain members staff employees club mps""".split()
+    midfielder defender goalkeeper captain members staff employees club mps mp manager boss
+    chairman chairwoman coach leader leaders spokesman spokeswoman spokesperson candidate
+    candidates councillors activists voters plans policy policies""".split()
 )
+_SPEECH = frozenset("said says told tells added argues claimed insisted warned won beat".split())
 # nouns a work's name modifies: "Harry Potter film"
 _WORK_NOUNS = frozenset(
     """film films movie movies game games album albums single singles song songs book books
@@ -38,9 +42,9 @@ _WORK_NOUNS = frozenset(
 # The last word of an organisation's or a venue's name says what it is, and is nobody's
 # surname: "Manchester United", "Lib Dems", "Labour Party", "Wembley Stadium".
 _ORG_HEADS = frozenset(
-    """united city rovers athletic albion wanderers rangers hotspur fc afc club clubs party
+    """united rovers athletic albion wanderers rangers hotspur fc afc club clubs party
     dems democrats republicans conservatives tories group inc ltd plc llc corp corporation
-    company association council committee commission union federation league bank
+    company association council committee commission federation league bank
     university college school academy institute foundation trust agency ministry department
     authority board bureau service police army navy band orchestra choir records studios
     productions network journal gazette tribune magazine""".split()
@@ -75,8 +79,9 @@ def head_label(value: str) -> str | None:
 
 def person_use(text: str, start: int, end: int) -> str:
     """How the words around one "person" span in `text` use it: "group" (an article before
-    it, a plural verb after it, or a group's noun after it: "the Lib Dems", "Lib Dems have",
-    "Manchester United manager"), "work" ("Harry Potter film") or "" (as a person's name)."""
+    it or a plural verb after it: "the Lib Dems said", "Lib Dems have"), "affiliation" (a
+    group's noun after it: "Manchester United manager"), "work" (a thing: "Harry Potter
+    film", "a MacBook Pro") or "" (as a person's name)."""
     span = text[start:end]
     before = _WORD_BEFORE.search(text, max(0, start - 30), start)
     previous = before.group(1) if before else ""
@@ -84,10 +89,14 @@ def person_use(text: str, start: int, end: int) -> str:
     following = after.group(1) if after else ""
     if following in _WORK_NOUNS:
         return "work"
-    if span[:4] in ("the ", "The ") or previous in ("the", "a", "an"):
-        return "group"
+    verb = following in _PLURAL_VERBS or following in _SPEECH or following.endswith("ed")
+    modifies = following.islower() and following not in _FUNCTION_WORDS and not verb
+    if previous in ("a", "an") and not modifies and text[end : end + 1] != "-":
+        return "work"  # "a MacBook Pro", "a Nintendo Switch": a thing, counted
+    if (span[:4] in ("the ", "The ") or previous == "the") and not modifies:
+        return "group"  # "the Lib Dems said", but "the Tom Cruise video"
     if following in _GROUP_NOUNS:
-        return "group"
+        return "affiliation"
     coordinated = previous in ("and", "&", "or") or previous.endswith(",")
     if following in _PLURAL_VERBS and not coordinated:
         return "group"
@@ -107,8 +116,8 @@ def product_use(text: str, start: int, end: int) -> bool:
     """Whether an "organisation" span is written as a thing: owned or counted ("an iPod",
     "his Xbox"), not followed by a word it modifies ("an IBM PC", "an Apple computer")."""
     before = _WORD_BEFORE.search(text, max(0, start - 30), start)
-    if not before or before.group(1) not in _OWNING:
-        return False
+    if not before or before.group(1) not in _OWNING or text[end : end + 1] == "-":
+        return False  # "an OPEC-engineered return": a modifier
     after = _WORD_AFTER.match(text, end)
     following = after.group(1) if after else ""
     return not following or following in _FUNCTION_WORDS
@@ -219,9 +228,10 @@ def _shouting(line: str) -> bool:
 
 def _not_people(document: Document, mentions: list[Mention]) -> list[Mention]:
     """Persons the document itself writes as a group or a work: when at least half of a
-    value's mentions are used so ("the Lib Dems", "Lib Dems have", "Manchester United
-    manager", "Harry Potter film") and the text never titles it or says it spoke, a group's
-    value becomes an organisation and a work's is dropped (works are no facet)."""
+    value's mentions are used so (an article or a plural verb twice: "the Lib Dems", "Lib Dems
+    have"; a noun it modifies once: "Manchester United manager", "Harry Potter film") and the
+    text never titles it or says it spoke, a group's value becomes an organisation and a
+    work's is dropped (works are no facet)."""
     uses: dict[str, list[str]] = defaultdict(list)
     for m in mentions:
         if m.label == "person" and " " in m.value:  # lone words are weak already
@@ -231,7 +241,11 @@ def _not_people(document: Document, mentions: list[Mention]) -> list[Mention]:
     verdict: dict[str, str] = {}
     for value, found in uses.items():
         marked = [u for u in found if u]
-        if len(marked) * 2 >= len(found) and marked and not has_person_evidence(text, value):
+        # a noun it modifies is evidence enough; an article or a plural verb must recur
+        strong = sum(u in ("affiliation", "work") for u in marked)
+        if len(marked) * 2 < len(found) or not (strong or len(marked) >= 2):
+            continue
+        if not has_person_evidence(text, value):
             verdict[value] = "work" if marked.count("work") * 2 > len(marked) else "group"
     if not verdict:
         return mentions
@@ -245,8 +259,8 @@ def _not_people(document: Document, mentions: list[Mention]) -> list[Mention]:
 
 
 def _not_products(document: Document, mentions: list[Mention]) -> list[Mention]:
-    """Organisations the document writes as things: when at least half of a value's mentions
-    are owned or counted ("an iPod", "his Xbox") or the text also writes its plural
+    """Organisations the document writes as things: when most of a value's mentions are owned
+    or counted ("an iPod", "his Xbox") or the text also writes its plural
     ("iPods", "Xboxes"), the value is a product and is dropped (products are no facet)."""
     text = f"{document.title}\n{document.body}"
     uses: dict[str, list[bool]] = defaultdict(list)
@@ -257,7 +271,7 @@ def _not_products(document: Document, mentions: list[Mention]) -> list[Mention]:
     products = {
         value
         for value, found in uses.items()
-        if (any(found) and sum(found) * 2 >= len(found)) or _plural_in(text, value)
+        if sum(found) * 2 > len(found) or _plural_in(text, value)
     }
     return [m for m in mentions if not (m.label == "org" and m.value in products)]
 

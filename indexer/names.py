@@ -493,8 +493,8 @@ def resolve_document(mentions: Sequence[Mention]) -> tuple[Mention, ...]:
     full_names: dict[str, int] = defaultdict(int)
     not_person: set[str] = set()
     for m, v in zip(mentions, values, strict=True):
-        if m.label == "person" and v and not _is_partial(v):
-            full_names[v] += 1
+        if m.label == "person" and v and not _is_partial(v) and not _is_capitals(v):
+            full_names[v] += 1  # "REAGAN SIGNS GNMA" in a headline is nobody's full name
         elif m.label != "person" and v:
             not_person.add(_fold(v))
     full_keys = {v: _keys(v) for v in full_names}
@@ -1182,7 +1182,8 @@ def _keep_company(partial: _Node, full: _Node, forest: _Forest, co: CoMentions) 
 
     A name is associated with `full` when at least two of its documents (or its only one)
     mention it, ASSOCIATION times more often than the corpus does; a document of `partial`
-    supports the merge when it mentions two associated names; SUPPORTED_SHARE of them must.
+    supports the merge when it mentions two associated names (or names only one, and that one
+    is associated); SUPPORTED_SHARE of the documents that name anyone else must.
     """
     own = {partial, full}
 
@@ -1205,8 +1206,11 @@ def _keep_company(partial: _Node, full: _Node, forest: _Forest, co: CoMentions) 
             return False
         return shared / len(full_docs) >= ASSOCIATION * forest.total.get(node, 1) / total
 
-    supported = sum(1 for doc in partial_docs if sum(map(associated, doc)) >= 2)
-    return supported >= SUPPORTED_SHARE * len(partial_docs)
+    # a document naming nobody else says nothing either way; one naming a single other name
+    # supports the merge when that name keeps the full name's company
+    telling = [doc for doc in partial_docs if doc]
+    supported = sum(1 for doc in telling if sum(map(associated, doc)) >= min(2, len(doc)))
+    return supported > 0 and supported >= SUPPORTED_SHARE * len(telling)
 
 
 def resolve_labels(label_counts: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
@@ -1299,5 +1303,9 @@ def _titled(text: str, name: str, titles: frozenset[str]) -> bool:
     return False
 
 
-# offices and titles, for other modules that read the words around a name
-ROLE_WORDS = _ROLES
+# offices and the nouns that qualify them ("president", "home affairs spokesman"), not the
+# adjectives that may stand before a person's next title ("former", "acting"): after a name
+# they make it an affiliation ("Lib Dem home affairs spokesman")
+OFFICE_WORDS = (_ROLES | _OFFICE_NOUNS) - frozenset(
+    "former ex acting interim outgoing incoming vice".split()
+)

@@ -141,7 +141,7 @@ def test_person_use_reads_articles_plural_verbs_and_modified_nouns() -> None:
     body = "the Lib Dems said. Lib Dems have plans. Manchester United manager Alex Ferguson."
     assert person_use(body, 4, 12) == "group"
     assert person_use(body, 19, 27) == "group"
-    assert person_use(body, 40, 57) == "group"
+    assert person_use(body, 40, 57) == "affiliation"
     assert person_use("Ann Lee said so.", 0, 7) == ""
     assert person_use("Ann Lee and Bo Ek are here.", 12, 17) == ""  # coordinated: "are" is theirs
     assert person_use("the Harry Potter film", 4, 16) == "work"
