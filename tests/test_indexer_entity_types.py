@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.cli import main
-from indexer.entity_types import head_label, person_use, product_use, retype
+from indexer.entity_types import head_label, person_use, place_use, product_use, retype
 from indexer.names import resolve_document
 from search.documents import Document, Mention
 from search.service import SearchService
@@ -181,3 +181,14 @@ def test_retype_moves_groups_drops_works_and_newspaper_places() -> None:
         ("place", "Kyiv"),
         ("place", "Kyiv"),
     ]
+
+
+def test_place_use_counts_things_but_not_places_that_modify_a_noun() -> None:
+    text = "She won a Bafta. He is Bafta-winning. A US court ruled. A UK-based firm grew."
+    assert place_use(text, 10, 15)  # "a Bafta."
+    assert place_use(text, 23, 28)  # "Bafta-winning"
+    assert not place_use(text, 40, 42)  # "A US court"
+    assert not place_use(text, 58, 60)  # "A UK-based"
+    show = "She told BBC One's Breakfast with Frost."
+    assert place_use(show, 19, 28, frozenset({16}))
+    assert not place_use(show, 19, 28)  # no organisation owns it
