@@ -102,8 +102,7 @@ _STAFF_CREDIT_RE = re.compile(
 )
 # "Jane Doe contributed to this report.", "... contributed reporting from Kyiv."
 _CONTRIBUTED_RE = re.compile(
-    r"[^.\n]*\bcontributed(?:\s+(?:to\s+this\s+(?:report|story|article)|reporting|"
-    r"additional\s+reporting))\b[^.\n]*\.?",
+    r"\bcontributed\s+(?:to\s+this\s+(?:report|story|article)|reporting|additional\s+reporting)\b",
     re.IGNORECASE,
 )
 # "Email Jane Doe at jdoe@example.com", "Follow Jane Doe on Twitter @jdoe"
@@ -120,7 +119,7 @@ _COPYRIGHT_RE = re.compile(
 )
 # the agency in a dateline: "WASHINGTON (AP) -", "KYIV, Ukraine (Reuters) —", "(CNN)"
 _AGENCY_DATELINE_RE = re.compile(
-    r"^[ \t]*(?:[A-Z][A-Z.'’ -]*[A-Z.](?:,[ \t]*[A-Z][\w.'’ -]{0,30})?[ \t]*)?"
+    r"^[ \t]*(?:[A-Z][A-Z.'’ -]{0,40}[A-Z.](?:,[ \t]*[A-Z][\w.'’ -]{0,30})?[ \t]*)?"
     r"(\([A-Z][\w&.' -]{0,20}\))[ \t]*(?:[-–—:]|$|(?=[A-Z]))"
 )
 
@@ -164,6 +163,16 @@ def _is_byline(line: str) -> bool:
         return False
     first = match.group(1).split()[0].lower().strip(".")
     return first not in WEEKDAYS | MONTHS and len(line.split()) <= 16
+
+
+def _contributed_sentences(line: str) -> Iterator[tuple[int, int]]:
+    """The sentences of a line that credit contributors ("X contributed to this report.")."""
+    if "contributed" not in line.lower():
+        return
+    for match in _CONTRIBUTED_RE.finditer(line):
+        begin = line.rfind(".", 0, match.start()) + 1
+        end = line.find(".", match.end())
+        yield begin, len(line) if end < 0 else end + 1
 
 
 def mask_furniture(body: str) -> str:
@@ -220,7 +229,7 @@ def mask_furniture(body: str) -> str:
             blanks.append((start, end))
             continue
         blanks.extend((start + m.start(), start + m.end()) for m in _CREDIT_PAREN_RE.finditer(line))
-        blanks.extend((start + m.start(), start + m.end()) for m in _CONTRIBUTED_RE.finditer(line))
+        blanks.extend((start + a, start + b) for a, b in _contributed_sentences(line))
         dateline = _AGENCY_DATELINE_RE.match(line)
         if dateline:
             blanks.append((start + dateline.start(1), start + dateline.end(1)))

@@ -828,7 +828,7 @@ def build_aliases(
     1c. designator, demonym (org): one name with and without a designator or a plural "s"
        on its last word ("Labour Party", "Labour"; "Lib Dems", "Lib Dem"), and with its
        country as a possessive or an adjective ("Ukraine's Foreign Ministry", "Ukrainian
-       Foreign Ministry"). Canonical as in rule 1.
+       Foreign Ministry"). Canonical as in rule 1, the adjective's form for a demonym.
     2. transliteration (person): multi-word names with the same number of words, the same
        first and middle names by `name_key`, and close surnames (equal keys, or the same
        consonants and a Damerau-Levenshtein distance between keys of 1 up to 8 letters, 2
@@ -1044,8 +1044,10 @@ def _merge_org_forms(forest: _Forest, orgs: list[_Node], pinned: set[_Node]) -> 
         group = {forest.root(n) for n in members}
         if len(group) < 2 or len(group & pinned) > 1:
             continue
-        canonical = _choose(group, forest, pinned)
         reason = "demonym" if key.startswith("demonym:") else "designator"
+        # "Ukrainian Foreign Ministry" is the name; "Ukraine's Foreign Ministry" describes it
+        named = [n for n in group if reason != "demonym" or _demonym_base(n[1]) is None]
+        canonical = _choose(named or group, forest, pinned)
         for node in sorted(group):
             if node != canonical and node not in pinned:
                 forest.merge(node, canonical, reason)

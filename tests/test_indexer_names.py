@@ -637,6 +637,6 @@ def test_build_aliases_merges_an_organisations_designator_plural_and_demonym_for
     aliases = build_aliases(counts)
     assert canon(aliases, "org", "Labour Party") == "Labour"
     assert canon(aliases, "org", "Lib Dem") == "Lib Dems"
-    assert canon(aliases, "org", "Ukrainian Foreign Ministry") == "Ukraine's Foreign Ministry"
+    assert canon(aliases, "org", "Ukraine's Foreign Ministry") == "Ukrainian Foreign Ministry"
     assert ("org", "Time") not in aliases and ("org", "Times") not in aliases
     assert ("org", "French Foreign Ministry") not in aliases
