@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from indexer.names import build_aliases, is_titled_in, resolve_labels
+from indexer.names import CoMentions, build_aliases, is_titled_in, resolve_labels
 from indexer.store import AliasRow, DocumentStore
 from search.documents import Document
 from search.names import WEAK, NameTable
+
+# documents read per name when weighing a corpus-wide merge: enough to see the company a name
+# keeps, few enough that refreshing the aliases stays quick on a large corpus
+CO_MENTION_SAMPLE = 40
 
 
 def mark_weak_names(document: Document) -> Document:
@@ -23,7 +27,13 @@ def mark_weak_names(document: Document) -> Document:
     alone they are too often a place or thing the NER model took for a person.
     """
     text = f"{document.title}\n{document.body}"
-    weak = {name for name in document.people if " " not in name and not is_titled_in(text, name)}
+    weak = {
+        name
+        for name in document.people
+        if " " not in name
+        and not is_titled_in(text, name)
+        and not is_titled_in(text, name.upper())  # "PRESIDENT REAGAN", shown as "Reagan"
+    }
     if not weak:
         return document
     return replace(
@@ -56,6 +66,9 @@ def refresh_aliases(store: DocumentStore) -> NameTable:
         store.acronym_pairs(),
         manual_merges=[(row.label, row.variant, row.canonical) for row in manual],
         manual_splits=store.splits(),
+        co_mentions=CoMentions(
+            lambda node: store.co_mentions(*node, limit=CO_MENTION_SAMPLE), store.count()
+        ),
     )
     store.replace_auto_aliases(
         AliasRow(label, variant, alias.canonical, alias.reason, manual=False)

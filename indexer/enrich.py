@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from indexer.dates import date_mentions
+from indexer.entity_types import retype
 from indexer.extract import EntityExtractor
 from indexer.names import (
     canonical_name,
@@ -51,7 +52,7 @@ def enrich_document(document: Document, raw_mentions: Iterable[Mention]) -> Enri
         return Enriched(replace(document, mentions=(), people=(), orgs=(), places=()), ())
     text = f"{document.title}\n{document.body}"
     raw = [_person_if_titled(m, text) for m in raw_mentions]
-    names = resolve_document([m for m in raw if m.label != "date"])
+    names = retype(document, list(resolve_document([m for m in raw if m.label != "date"])))
     # "yesterday" needs the day of publication; a month or a year is not enough to resolve it
     published = document.published if document.published_precision == "day" else None
     dates = date_mentions([m for m in raw if m.label == "date"], published)

@@ -86,6 +86,42 @@ _BIO_RE = re.compile(
     r"commentator|photographer|analyst|fellow)\b[^\n]{0,160}"
 )
 BIO_TAIL_LINES = 3
+# wire and staff credits: "Reporting by Jane Doe; Editing by John Roe", "Editor: Jane Doe",
+# "Produced by ...", "Additional reporting by ..."; a role word (or two) opens the line
+_ROLE = (
+    r"(?:reporting|writing|editing|edited|written|compiled|produced|producer|producers|editor|"
+    r"editors|reporter|reporters|writer|writers|research|researcher|graphics|design|designer|"
+    r"photography|photographs|photos|video|videos|illustrations?|animation|development|"
+    r"developer|translation|translated|fact-checking|data|interactive|visuals|art direction)"
+)
+_STAFF_CREDIT_RE = re.compile(
+    rf"[ \t]*[(\[]?[ \t]*(?:(?:additional|executive|senior|deputy|copy|video|photo|picture|"
+    rf"data|graphics|news|managing|assistant|associate|sub|series)[ \t-]+){{0,2}}{_ROLE}"
+    r"[ \t]*(?:by\b|:)[^\n]{2,200}",
+    re.IGNORECASE,
+)
+# "Jane Doe contributed to this report.", "... contributed reporting from Kyiv."
+_CONTRIBUTED_RE = re.compile(
+    r"\bcontributed\s+(?:to\s+this\s+(?:report|story|article)|reporting|additional\s+reporting)\b",
+    re.IGNORECASE,
+)
+# "Email Jane Doe at jdoe@example.com", "Follow Jane Doe on Twitter @jdoe"
+_SOCIAL = r"(?:twitter|x|instagram|facebook|linkedin|bluesky|threads|mastodon|tiktok|youtube)"
+_CONTACT_RE = re.compile(
+    r"[ \t]*(?:(?:e-?mail|contact|reach|write to)\b[^\n]{0,80}?\s(?:at|on|via)\s[^\n]{0,80}@"
+    rf"[^\n]{{0,80}}|follow\b[^\n]{{0,80}}?\son\s+{_SOCIAL}\b[^\n]{{0,120}})",
+    re.IGNORECASE,
+)
+# "Copyright 2024 The Associated Press. All rights reserved.", "(c) Reuters 2024"
+_COPYRIGHT_RE = re.compile(
+    r"[ \t]*(?:copyright\b|©|\(c\)\s)[^\n]{0,200}|[^\n]{0,200}\ball rights reserved\b[^\n]{0,200}",
+    re.IGNORECASE,
+)
+# the agency in a dateline: "WASHINGTON (AP) -", "KYIV, Ukraine (Reuters) —", "(CNN)"
+_AGENCY_DATELINE_RE = re.compile(
+    r"^[ \t]*(?:[A-Z][A-Z.'’ -]{0,40}[A-Z.](?:,[ \t]*[A-Z][\w.'’ -]{0,30})?[ \t]*)?"
+    r"(\([A-Z][\w&.' -]{0,20}\))[ \t]*(?:[-–—:]|$|(?=[A-Z]))"
+)
 
 
 def _is_name_word(word: str) -> bool:
@@ -129,12 +165,25 @@ def _is_byline(line: str) -> bool:
     return first not in WEEKDAYS | MONTHS and len(line.split()) <= 16
 
 
+def _contributed_sentences(line: str) -> Iterator[tuple[int, int]]:
+    """The sentences of a line that credit contributors ("X contributed to this report.")."""
+    if "contributed" not in line.lower():
+        return
+    for match in _CONTRIBUTED_RE.finditer(line):
+        begin = line.rfind(".", 0, match.start()) + 1
+        end = line.find(".", match.end())
+        yield begin, len(line) if end < 0 else end + 1
+
+
 def mask_furniture(body: str) -> str:
     """Blank out page furniture so NER finds no mentions in it.
 
     Furniture is photo captions and credits, "READ MORE"/"Advertisement"/"Related: ..." lines,
-    bylines, an author name repeated on lines of its own, and an author-bio line near the end
-    ("X is a contributor to ..."). Every masked character except newlines becomes a space.
+    bylines, an author name repeated on lines of its own, an author-bio line near the end
+    ("X is a contributor to ..."), staff credits ("Reporting by ...; Editing by ...", "Editor:
+    Jane Doe", "Produced by ..."), "... contributed to this report", "Email X at ..." and
+    "Follow X on ..." lines, copyright lines, and the agency in a dateline ("LONDON (AP) -").
+    Every masked character except newlines becomes a space.
 
     Args:
         body: the document body.
@@ -169,6 +218,9 @@ def mask_furniture(body: str) -> str:
             _SHORT_FURNITURE_RE.fullmatch(line) is not None
             or _is_credit(line)
             or _CREDIT_LINE_RE.fullmatch(line) is not None
+            or _STAFF_CREDIT_RE.fullmatch(line) is not None
+            or _COPYRIGHT_RE.fullmatch(line) is not None
+            or _CONTACT_RE.fullmatch(line) is not None
             or _is_byline(line)
             or index in bios
             or (_is_name_line(line) and (counts[line.strip()] > 1 or line.strip() in author_names))
@@ -177,6 +229,10 @@ def mask_furniture(body: str) -> str:
             blanks.append((start, end))
             continue
         blanks.extend((start + m.start(), start + m.end()) for m in _CREDIT_PAREN_RE.finditer(line))
+        blanks.extend((start + a, start + b) for a, b in _contributed_sentences(line))
+        dateline = _AGENCY_DATELINE_RE.match(line)
+        if dateline:
+            blanks.append((start + dateline.start(1), start + dateline.end(1)))
     if not blanks:
         return body
     chars = list(body)
@@ -223,8 +279,15 @@ def is_junk(text: str, label: str) -> bool:
         return True
     folded = [w.lower().strip(".") for w in words]
     if len(folded) == 1 and folded[0] in PRONOUNS | WEEKDAYS | MONTHS:
-        return True
+        # "US", "WHO", "IT" written in capitals are the country, the agency, the trade: a
+        # pronoun is never an acronym (a person is: "WE" names nobody)
+        return label == "person" or not _is_acronym_word(stripped)
     return all(w in HONORIFICS for w in folded)
+
+
+def _is_acronym_word(word: str) -> bool:
+    letters = [ch for ch in word if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
 def trim_span(text: str, start: int, end: int, label: str) -> tuple[int, int]:

@@ -20,15 +20,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import MappingProxyType
 
+from indexer.gazetteer import place_id
 from search.documents import ENTITY_LABELS, Mention
 
 __all__ = [
     "Alias",
+    "CoMentions",
     "build_aliases",
     "canonical_name",
     "find_acronym_pairs",
@@ -179,6 +181,12 @@ def _is_lowercase(text: str) -> bool:
     return text != text.upper() and text == text.lower()
 
 
+def _is_capitals(text: str) -> bool:
+    """Two or more letters, all of them capitals: an acronym, not a word ("US", "WHO")."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
 def _fold(text: str) -> str:
     """Case- and accent-insensitive form."""
     if text.isascii():
@@ -194,8 +202,10 @@ def _junk(name: str, label: str) -> bool:
     digits = sum(c.isdigit() for c in name)
     if letters == 0 or digits > letters:
         return True
-    if _is_lowercase(name) or name.casefold() in _PRONOUNS:
+    if _is_lowercase(name):
         return True
+    if name.casefold() in _PRONOUNS and (label == "person" or not _is_capitals(name)):
+        return True  # "us" is a pronoun, "US" a country; "WHO" an agency, "IT" a trade
     if letters < 2 and not (label == "org" and name.isupper()):
         return True
     words = name.split()
@@ -409,15 +419,26 @@ def _osa_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+def _vowel_slots(key: str) -> list[str]:
+    """The vowel runs before, between and after the consonants of a key ("kadyrov" ->
+    ["", "a", "y", "o", ""]): two keys with the same skeleton differ only in these."""
+    return re.split(r"[^aeiouy]", key)
+
+
 def _surname_close(a: str, b: str) -> bool:
-    """Two surname keys that spell the same name: equal, or differing only in vowels, by one
-    edit up to 8 letters and two beyond, never below 5 letters (Rutte/Rutter stay apart)."""
+    """Two surname keys that spell the same name: equal, or the same consonants in the same
+    order with the vowels changed in one place (two beyond 8 letters) by one edit each
+    (Kadyrov/Kadirov), never below 5 letters. A vowel that moves to the other side of a
+    consonant is another name (Castro/Castor), as is a changed consonant (Rutte/Rutter)."""
     if a == b:
         return True
     shortest = min(len(a), len(b))
     if shortest < 5 or _skeleton(a) != _skeleton(b):
         return False
-    return _osa_distance(a, b) <= (1 if shortest <= 8 else 2)
+    changed = [(x, y) for x, y in zip(_vowel_slots(a), _vowel_slots(b), strict=True) if x != y]
+    if len(changed) > (1 if shortest <= 8 else 2):
+        return False
+    return all(_osa_distance(x, y) <= 1 for x, y in changed)
 
 
 def _same_person(a: Sequence[str], b: Sequence[str]) -> bool:
@@ -452,34 +473,55 @@ def resolve_document(mentions: Sequence[Mention]) -> tuple[Mention, ...]:
     """Fill `value` for the person, org and place mentions of one document.
 
     Each value is `canonical_name(text)`; mentions whose text canonicalises to None are dropped.
-    A person mention without a first name ("Rutte", "Mr Rutte", "de Gaulle") takes the longest
-    full name in the same document ending with that surname (compared by `name_key`, so
-    "Zelensky" finds "Volodymyr Zelenskiy"), unless two different people in the document share
-    it ("Trump" with "Donald Trump" and "Melania Trump" stays "Trump"). Full names that are
-    one person ("Joe Biden", "Joe R. Biden") do not make it ambiguous. Date mentions and
-    unknown labels pass through untouched. The result does not depend on existing values, so
-    the function is idempotent.
+    Names are resolved inside the document first, where the evidence is: a person mention
+    without a first name ("Rutte", "Mr Rutte", "de Gaulle") takes the longest full name in the
+    same document ending with that surname (compared by `name_key`, so "Zelensky" finds
+    "Volodymyr Zelenskiy"), unless two different people in the document share it ("Trump"
+    with "Donald Trump" and "Melania Trump" stays "Trump"). A lone word that ends no full name
+    but begins exactly one takes it too ("Xi" -> "Xi Jinping", "Alastair" -> "Alastair
+    Campbell"), unless the document also uses that word for an organisation or a place. A full
+    name whose words are all in a longer one with the same first and last name becomes the
+    longer one ("Owen Dempsey" -> "Owen John Dempsey"). Full names that are one person ("Joe
+    Biden", "Joe R. Biden") do not make a surname ambiguous. Date mentions and unknown labels
+    pass through untouched. The result does not depend on existing values, so the function is
+    idempotent.
     """
     values: list[str | None] = []
     for m in mentions:
         values.append(canonical_name(m.text, m.label) if m.label in ENTITY_LABELS else None)
 
     full_names: dict[str, int] = defaultdict(int)
+    not_person: set[str] = set()
     for m, v in zip(mentions, values, strict=True):
-        if m.label == "person" and v and not _is_partial(v):
-            full_names[v] += 1
+        if m.label == "person" and v and not _is_partial(v) and not _is_capitals(v):
+            full_names[v] += 1  # "REAGAN SIGNS GNMA" in a headline is nobody's full name
+        elif m.label != "person" and v:
+            not_person.add(_fold(v))
     full_keys = {v: _keys(v) for v in full_names}
+
+    def one_person(candidates: list[str]) -> str | None:
+        """The longest of names that are all one person's, or None."""
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda v: (len(full_keys[v]), len(v), full_names[v], v))
+        for other in candidates:
+            if other != best and not _same_person_loose(full_keys[other], full_keys[best]):
+                return None
+        return best
 
     def resolve(partial: str) -> str:
         key = _keys(partial)
         candidates = [v for v, k in full_keys.items() if _ends_with(k, key)]
-        if not candidates:
-            return partial
-        best = max(candidates, key=lambda v: (len(full_keys[v]), len(v), full_names[v], v))
-        for other in candidates:
-            if other != best and not _same_person_loose(full_keys[other], full_keys[best]):
-                return partial
-        return best
+        if not candidates and len(key) == 1 and _fold(partial) not in not_person:
+            candidates = [v for v, k in full_keys.items() if k[0] == key[0]]
+        return one_person(candidates) or partial
+
+    longer: dict[str, str] = {}
+    for name, key in full_keys.items():
+        wider = [v for v, k in full_keys.items() if len(k) > len(key) and _within(key, k)]
+        best = one_person(wider)
+        if best is not None:
+            longer[name] = best
 
     out: list[Mention] = []
     cache: dict[str, str] = {}
@@ -493,8 +535,16 @@ def resolve_document(mentions: Sequence[Mention]) -> tuple[Mention, ...]:
             if v not in cache:
                 cache[v] = resolve(v)
             v = cache[v]
+        elif m.label == "person":
+            v = longer.get(v, v)
         out.append(replace(m, value=v))
     return tuple(out)
+
+
+def _within(short: tuple[str, ...], long_: tuple[str, ...]) -> bool:
+    """`short` is a first and last name and `long_` the same with middle names or initials
+    ("Joe Biden", "Joe R. Biden"); "George W. Bush" is not within "George H. W. Bush"."""
+    return len(short) == 2 < len(long_) and short[0] == long_[0] and short[-1] == long_[-1]
 
 
 def _same_person_loose(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -502,11 +552,8 @@ def _same_person_loose(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     words contained in the other's) or two spellings of one name."""
     if _same_person(a, b):
         return True
-    if a[0] != b[0] or a[-1] != b[-1]:
-        return False
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    it = iter(long_)
-    return all(any(w == x for x in it) for w in short)
+    return _within(short, long_)
 
 
 # --------------------------------------------------------------------------------------------
@@ -643,8 +690,8 @@ class Alias:
 
     `label` is the canonical's label: it differs from the variant's only for a "label-vote"
     alias. `reason` names the rules that moved the variant, joined by "+" in the order they
-    applied: "case", "spelling", "transliteration", "surname", "acronym", "label-vote",
-    "manual" (e.g. "case+surname").
+    applied: "case", "spelling", "transliteration", "middle-name", "surname", "acronym",
+    "country", "designator", "demonym", "label-vote", "manual" (e.g. "case+surname").
     """
 
     variant: str
@@ -739,11 +786,32 @@ def _choose(nodes: Iterable[_Node], forest: _Forest, pinned: set[_Node]) -> _Nod
     return min(nodes, key=rank)
 
 
+@dataclass(frozen=True)
+class CoMentions:
+    """The other names each document of a name mentions: the evidence that a lone surname in
+    one story and a full name in another are one person (shared company), read on demand.
+
+    `documents(node)` gives, for a sample of the documents mentioning (label, value), the
+    (label, value) pairs each of them mentions; `total` is the number of documents.
+    """
+
+    documents: Callable[[_Node], Sequence[Collection[_Node]]]
+    total: int
+
+
+# a lone surname joins a full name corpus-wide only when at least this share of its documents
+# mention two or more names the full name's documents keep company with (each at least
+# ASSOCIATION times more often than the corpus at large)
+SUPPORTED_SHARE = 2 / 3
+ASSOCIATION = 3.0
+
+
 def build_aliases(
     counts: Mapping[tuple[str, str], int],
     acronym_pairs: Mapping[tuple[str, str], int] = _EMPTY_PAIRS,
     manual_merges: Sequence[tuple[str, str, str]] = (),
     manual_splits: Sequence[tuple[str, str]] = (),
+    co_mentions: CoMentions | None = None,
 ) -> dict[tuple[str, str], Alias]:
     """Map name variants to one canonical value per entity, corpus-wide.
 
@@ -754,19 +822,31 @@ def build_aliases(
     1. case/spelling: values of one label equal after case, accents, full stops, hyphens and
        (org/place) a leading "the" are one; canonical: an all-caps form of 2-6 letters
        (org/place), else the most documents, then (persons) mixed case, longest, alphabetical.
+    1b. country (org/place): names and codes of one country, union or US state, from the
+       gazetteer (indexer.gazetteer): "USA", "U.S.", "United States", "America"; "EU",
+       "European Union"; "NY", "New York". Canonical: the most documents.
+    1c. designator, demonym (org): one name with and without a designator or a plural "s"
+       on its last word ("Labour Party", "Labour"; "Lib Dems", "Lib Dem"), and with its
+       country as a possessive or an adjective ("Ukraine's Foreign Ministry", "Ukrainian
+       Foreign Ministry"). Canonical as in rule 1, the adjective's form for a demonym.
     2. transliteration (person): multi-word names with the same number of words, the same
        first and middle names by `name_key`, and close surnames (equal keys, or the same
        consonants and a Damerau-Levenshtein distance between keys of 1 up to 8 letters, 2
        beyond, never under 5 letters); one-word names with equal keys. Leader clustering in
        order of documents, so chains of near-misses never drift.
+    2b. middle-name (person): a first and last name and the one longer name with the same
+       first and last name ("Owen Dempsey", "Owen John Dempsey"); two different middle names
+       ("George W. Bush", "George H. W. Bush") leave the short form alone.
     3. acronym (org/place): a long form and an acronym the corpus pairs at least once, both
        present under the same label; canonical: more documents, ties to the acronym. An
        acronym paired with two different long forms is ambiguous and skipped.
     4. label-vote: the same value (case/accent-folded) under several labels goes to the label
        with strictly the most documents; ties stay.
     5. surname (person): a one-word name (or "de Gaulle") whose key ends exactly one
-       multi-word person name merges into it, unless the same value is as common under
-       another label.
+       multi-word person name merges into it when `co_mentions` shows they keep the same
+       company (see SUPPORTED_SHARE), unless the same value is as common under another label.
+       Without that evidence it stays apart: a Cohen in one story is not another story's
+       Noam Cohen just because the corpus knows no other Cohen.
     6. manual: merges always apply (later ones win a conflict, cycles are cut), their
        canonicals are never merged away, and manual variants and splits take no part in the
        automatic rules.
@@ -810,8 +890,19 @@ def build_aliases(
                 reason = "case" if node[1].casefold() == canonical[1].casefold() else "spelling"
                 forest.merge(node, canonical, reason)
 
+    # 1b. one country or US state, named or coded ("USA", "U.S.", "United States", "America")
+    _merge_places(forest, roots, pinned)
+
+    # 1c. one organisation with and without its designator or plural ("Labour Party",
+    # "Labour"; "Lib Dems", "Lib Dem"), or with its country as a possessive or an adjective
+    # ("Ukraine's Foreign Ministry", "Ukrainian Foreign Ministry")
+    _merge_org_forms(forest, roots("org"), pinned)
+
     # 2. transliteration of person names
     _merge_transliterations(forest, roots("person"), pinned)
+
+    # 2b. the same first and last name, with and without middle names
+    _merge_middle_names(forest, roots("person"), pinned)
 
     # 3. acronyms
     _merge_acronyms(forest, roots, acronym_pairs, pinned)
@@ -820,7 +911,9 @@ def build_aliases(
     voted = _merge_label_votes(forest, roots(), pinned)
 
     # 5. lone surnames
-    _merge_surnames(forest, [n for n in roots("person") if n not in voted], roots(), pinned)
+    _merge_surnames(
+        forest, [n for n in roots("person") if n not in voted], roots(), pinned, co_mentions
+    )
 
     # 6. manual merges
     for variant, canonical in manual.items():
@@ -875,6 +968,113 @@ def _merge_transliterations(forest: _Forest, persons: list[_Node], pinned: set[_
                     break
             else:
                 leaders.append((node, keys))
+
+
+def _merge_places(forest: _Forest, roots: Callable[[str], list[_Node]], pinned: set[_Node]) -> None:
+    for label in ("place", "org"):
+        groups: dict[str, list[_Node]] = defaultdict(list)
+        for node in roots(label):
+            place = place_id(node[1])
+            if place is not None:
+                groups[place].append(node)
+        for members in groups.values():
+            if len(members) < 2 or len(set(members) & pinned) > 1:
+                continue
+            canonical = min(
+                members, key=lambda n: (n not in pinned, -forest.total[n], -len(n[1]), n[1])
+            )
+            for node in sorted(members):
+                if node != canonical and node not in pinned:
+                    forest.merge(node, canonical, "country")
+
+
+# words that end an organisation's name and are as often left out: "Labour Party" is Labour
+_DESIGNATORS = frozenset(
+    "party group inc ltd plc corp corporation co company fc afc llc holdings".split()
+)
+_DEMONYM_ENDINGS = ("", "n", "an", "ian", "ean", "ese", "i", "ish", "ic")
+
+
+def _org_base(value: str) -> str:
+    """An organisation's name without its designator or a plural "s" on its last word
+    ("Labour Party" -> "labour", "Lib Dems" -> "lib dem"); one-word plurals stay ("Times")."""
+    words = _group_key("org", value).split()
+    if len(words) > 1 and words[-1] in _DESIGNATORS:
+        words = words[:-1]
+    if len(words) > 1 and len(words[-1]) >= 4 and words[-1].endswith("s"):
+        last = words[-1]
+        if last.endswith("ies"):
+            words[-1] = last[:-3] + "y"
+        elif not last.endswith("ss"):
+            words[-1] = last[:-1]
+    return " ".join(words)
+
+
+def _demonym_base(value: str) -> str | None:
+    """ "Ukraine's Foreign Ministry" -> "ukrain foreign ministry": the country's stem and the
+    rest, which "Ukrainian Foreign Ministry" also gives (see `_adjective_base`)."""
+    match = re.match(r"^(\S+)'s (.+)$", value)
+    if not match or not match.group(1)[:1].isupper():
+        return None
+    stem = _fold(match.group(1)).rstrip("aeiouy")
+    return f"{stem} {_group_key('org', match.group(2))}" if len(stem) >= 4 else None
+
+
+def _merge_org_forms(forest: _Forest, orgs: list[_Node], pinned: set[_Node]) -> None:
+    groups: dict[str, list[_Node]] = defaultdict(list)
+    for node in orgs:
+        groups[_org_base(node[1])].append(node)
+    possessives: dict[str, list[_Node]] = defaultdict(list)
+    for node in orgs:
+        base = _demonym_base(node[1])
+        if base is not None:
+            possessives[base].append(node)
+    for node in orgs:
+        words = node[1].split(" ", 1)
+        if len(words) < 2 or not words[0][:1].isupper():
+            continue
+        adjective = _fold(words[0])
+        rest = _group_key("org", words[1])
+        for stem_length in range(4, len(adjective) + 1):
+            stem = adjective[:stem_length]
+            if adjective[stem_length:] in _DEMONYM_ENDINGS and f"{stem} {rest}" in possessives:
+                groups[f"demonym:{stem} {rest}"] = [node, *possessives[f"{stem} {rest}"]]
+                break
+    for key, members in groups.items():
+        group = {forest.root(n) for n in members}
+        if len(group) < 2 or len(group & pinned) > 1:
+            continue
+        reason = "demonym" if key.startswith("demonym:") else "designator"
+        # "Ukrainian Foreign Ministry" is the name; "Ukraine's Foreign Ministry" describes it
+        named = [n for n in group if reason != "demonym" or _demonym_base(n[1]) is None]
+        canonical = _choose(named or group, forest, pinned)
+        for node in sorted(group):
+            if node != canonical and node not in pinned:
+                forest.merge(node, canonical, reason)
+
+
+def _merge_middle_names(forest: _Forest, persons: list[_Node], pinned: set[_Node]) -> None:
+    by_ends: dict[tuple[str, str], list[tuple[_Node, tuple[str, ...]]]] = defaultdict(list)
+    for node in persons:
+        keys = _keys(node[1])
+        if len(keys) >= 2 and not _is_partial(node[1]):
+            by_ends[(keys[0], keys[-1])].append((node, keys))
+    for members in by_ends.values():
+        shorts = [(n, k) for n, k in members if len(k) == 2]
+        longs = [(n, k) for n, k in members if len(k) > 2]
+        if len(shorts) != 1 or not longs:
+            continue
+        # one middle name or several spellings of it: one person; two different ones
+        # ("George W. Bush", "George H. W. Bush"): the short form could be either
+        if any(not _same_person(a, b) for _, a in longs for _, b in longs if a != b):
+            continue
+        group = {forest.root(shorts[0][0])} | {forest.root(n) for n, _ in longs}
+        if len(group) < 2 or len(group & pinned) > 1:
+            continue
+        canonical = _choose(group, forest, pinned)
+        for node in sorted(group):
+            if node != canonical and node not in pinned:
+                forest.merge(node, canonical, "middle-name")
 
 
 def _rank_tuple(node: _Node, forest: _Forest, pinned: set[_Node]) -> tuple:
@@ -948,8 +1148,14 @@ def _merge_label_votes(forest: _Forest, nodes: list[_Node], pinned: set[_Node]) 
 
 
 def _merge_surnames(
-    forest: _Forest, persons: list[_Node], all_roots: list[_Node], pinned: set[_Node]
+    forest: _Forest,
+    persons: list[_Node],
+    all_roots: list[_Node],
+    pinned: set[_Node],
+    co_mentions: CoMentions | None,
 ) -> None:
+    if co_mentions is None:
+        return
     by_last: dict[str, list[tuple[_Node, tuple[str, ...]]]] = defaultdict(list)
     for node in persons:
         if not _is_partial(node[1]):
@@ -969,8 +1175,44 @@ def _merge_surnames(
         if other_labels.get(_fold(node[1]), -1) >= forest.total[node]:
             continue  # "Jordan": as much a place as a surname
         candidates = [full for full, fk in by_last.get(keys[-1], ()) if _ends_with(fk, keys)]
-        if len(candidates) == 1:
+        if len(candidates) == 1 and _keep_company(node, candidates[0], forest, co_mentions):
             forest.merge(node, candidates[0], "surname")
+
+
+def _keep_company(partial: _Node, full: _Node, forest: _Forest, co: CoMentions) -> bool:
+    """Whether the documents of `partial` mention the names that `full`'s documents do.
+
+    A name is associated with `full` when at least two of its documents (or its only one)
+    mention it, ASSOCIATION times more often than the corpus does; a document of `partial`
+    supports the merge when it mentions two associated names (or names only one, and that one
+    is associated); SUPPORTED_SHARE of the documents that name anyone else must.
+    """
+    own = {partial, full}
+
+    def roots_of(docs: Sequence[Collection[_Node]]) -> list[set[_Node]]:
+        return [{forest.root(n) for n in doc if n not in own} - own for doc in docs]
+
+    partial_docs = roots_of(co.documents(partial))
+    full_docs = roots_of(co.documents(full))
+    if not partial_docs or not full_docs:
+        return False
+    company: dict[_Node, int] = defaultdict(int)
+    for doc in full_docs:
+        for node in doc:
+            company[node] += 1
+    total = max(co.total, 1)
+
+    def associated(node: _Node) -> bool:
+        shared = company.get(node, 0)
+        if shared < min(2, len(full_docs)):
+            return False
+        return shared / len(full_docs) >= ASSOCIATION * forest.total.get(node, 1) / total
+
+    # a document naming nobody else says nothing either way; one naming a single other name
+    # supports the merge when that name keeps the full name's company
+    telling = [doc for doc in partial_docs if doc]
+    supported = sum(1 for doc in telling if sum(map(associated, doc)) >= min(2, len(doc)))
+    return supported > 0 and supported >= SUPPORTED_SHARE * len(telling)
 
 
 def resolve_labels(label_counts: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
@@ -1061,3 +1303,11 @@ def _titled(text: str, name: str, titles: frozenset[str]) -> bool:
         if match and match.group(1).lower().rstrip(".") in titles:
             return True
     return False
+
+
+# offices and the nouns that qualify them ("president", "home affairs spokesman"), not the
+# adjectives that may stand before a person's next title ("former", "acting"): after a name
+# they make it an affiliation ("Lib Dem home affairs spokesman")
+OFFICE_WORDS = (_ROLES | _OFFICE_NOUNS) - frozenset(
+    "former ex acting interim outgoing incoming vice".split()
+)

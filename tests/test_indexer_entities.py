@@ -148,3 +148,9 @@ def test_seed_articles_list_each_person_once_under_a_full_name(settings: Setting
     assert orgs["NATO"] == 2 and "Nato" not in orgs
     # the photographer, the byline and the places are nobody's person facet
     assert not set(people) & {"John Thys", "Daniel McLaughlin", "Kyiv", "Brussels"}
+    # Kyiv ("Kyiv said ...") is the capital, not an organisation; the original's "US" and the
+    # rewrite's "USA" and "United States" are one place
+    places = facet(service, "place")
+    assert "Kyiv" in places and "Kyiv" not in orgs
+    united_states = {"US", "USA", "United States"} & set(places)
+    assert len(united_states) == 1 and places[united_states.pop()] == 2

@@ -346,3 +346,61 @@ def test_is_junk_drops_non_names(text: str, label: str) -> None:
 )
 def test_is_junk_keeps_names_and_dates(text: str, label: str) -> None:
     assert not is_junk(text, label)
+
+
+# --- capitals and boilerplate -------------------------------------------------------------------
+
+
+def test_acronyms_that_spell_pronouns_are_no_junk() -> None:
+    assert not is_junk("US", "place")
+    assert not is_junk("WHO", "org")
+    assert not is_junk("IT", "org")
+    assert is_junk("us", "place") and is_junk("Us", "place")
+    assert is_junk("US", "person")  # "WE" or "US" names nobody
+
+
+BOILERPLATE = [
+    "Reporting by Jane Doe in London; Editing by John Roe",
+    "Additional reporting by Ann Lee; Writing by Tom Fox",
+    "Associated Press writer Maria Sanchez in Madrid contributed to this report.",
+    "Email Lois Lane at lois@example.com.",
+    "Follow Peter Parker on Twitter.",
+    "Editor: Clark Kent",
+    "Produced by Bruce Wayne and Diana Prince",
+    "Copyright 2024 The Associated Press. All rights reserved.",
+]
+
+
+def test_credit_contact_and_copyright_lines_are_masked() -> None:
+    body = "\n".join(["Officials met in Madrid on Monday.", *BOILERPLATE])
+    masked = mask_furniture(body)
+    assert len(masked) == len(body)
+    kept = masked.split("\n")
+    assert kept[0] == "Officials met in Madrid on Monday."
+    assert all(not line.strip() for line in kept[1:])
+
+
+def test_an_agency_dateline_loses_the_agency_and_keeps_the_place() -> None:
+    body = "WASHINGTON (AP) — Officials met.\n(CNN) Officials met.\nThe (Dutch) government said."
+    masked = mask_furniture(body).split("\n")
+    assert masked[0].startswith("WASHINGTON ") and "AP" not in masked[0]
+    assert "CNN" not in masked[1] and "Officials met." in masked[1]
+    assert masked[2] == "The (Dutch) government said."
+
+
+def test_prose_that_merely_starts_like_a_credit_is_kept() -> None:
+    prose = [
+        "Follow the money, investigators at the IRS said on Tuesday.",
+        "Data from the Office for National Statistics show growth.",
+        "Editors, he said, were Mr Smith and Ms Jones.",
+    ]
+    assert mask_furniture("\n".join(prose)) == "\n".join(prose)
+
+
+def test_boilerplate_lines_give_the_model_no_names(extractor: SpacyExtractor) -> None:
+    body = "\n".join(["Officials met in Madrid on Monday.", *BOILERPLATE])
+    mentions = next(extractor.extract([("Talks", body)]))
+    names = {m.text for m in mentions if m.label in ("person", "org")}
+    assert not names & {"Jane Doe", "John Roe", "Ann Lee", "Tom Fox", "Maria Sanchez"}
+    assert not names & {"Lois Lane", "Peter Parker", "Clark Kent", "Bruce Wayne"}
+    assert not names & {"Associated Press", "The Associated Press"}

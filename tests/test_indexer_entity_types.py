@@ -1,0 +1,194 @@
+"""Entity kinds, merges and boilerplate end to end with the real spaCy model.
+
+Each story is written by the test; the facets are read back through the search service, as a
+user sees them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.cli import main
+from indexer.entity_types import head_label, person_use, place_use, product_use, retype
+from indexer.names import resolve_document
+from search.documents import Document, Mention
+from search.service import SearchService
+from search.settings import Settings
+
+STORIES = {
+    "cohen-wiki.txt": (
+        "How Wikipedia keeps its pages honest\n\n"
+        "Noam Cohen, who has written about Wikipedia for years, said the volunteer editors in "
+        "San Francisco were tireless. Cohen said the Wikimedia Foundation relied on donations."
+    ),
+    "cohen-court.txt": (
+        "Lawyer testifies in Manhattan fraud trial\n\n"
+        "A lawyer told a Manhattan jury on Monday that he had paid the money. Mr Cohen said he "
+        "acted on instructions from the Trump Organization. Prosecutors questioned Mr Cohen "
+        "for five hours."
+    ),
+    "gadgets.txt": (
+        "The best gifts of the year\n\n"
+        "She bought a MacBook Pro and an iPad for her son. Her daughter wanted a Nintendo "
+        "Switch. Apple sold more iPads than ever, and Nintendo said Switch sales rose."
+    ),
+    "hollywood.txt": (
+        "Studio sets release date for sequel\n\n"
+        "The Hollywood Reporter said the studio would release the film in May. Variety and The "
+        "Hollywood Reporter both reported the deal, which Warner Bros confirmed on Friday."
+    ),
+    "dateline.txt": (
+        "Markets fall on rate fears\n\n"
+        "LONDON (AP) — Shares fell sharply on Monday as US officials warned of higher rates. "
+        "The WHO said the outbreak was over, and IT spending rose.\n\n"
+        "Reporting by Jane Doe; Editing by John Roe\n"
+        "Associated Press writer Maria Sanchez contributed to this report.\n"
+        "Follow Peter Parker on Twitter.\n"
+        "Email Lois Lane at lois@example.com.\n"
+        "Editor: Clark Kent\n"
+        "Produced by Bruce Wayne and Diana Prince"
+    ),
+    "london.txt": (
+        "Mayor opens new bridge\n\n"
+        "The mayor opened a new bridge in London on Saturday, and officials in the United "
+        "States, the USA and America watched. The U.S. embassy in Britain, the UK and the United "
+        "Kingdom sent a message. The European Union and the EU welcomed it, as did officials in "
+        "New York and NY."
+    ),
+    "xi.txt": (
+        "Leaders meet in Beijing\n\n"
+        "Chinese President Xi Jinping met Owen John Dempsey, an envoy, in Beijing on Tuesday. "
+        "Xi said trade would grow. Owen Dempsey said the talks were useful."
+    ),
+}
+CREDITED = {"Jane Doe", "John Roe", "Maria Sanchez", "Peter Parker", "Lois Lane", "Clark Kent"}
+CREDITED |= {"Bruce Wayne", "Diana Prince"}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+    folder = tmp_path_factory.mktemp("stories")
+    for name, text in STORIES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    home = tmp_path_factory.mktemp("home")
+    assert main(["--home", str(home), "--quiet", "ingest", str(folder)]) == 0
+    return SearchService.from_settings(Settings(home=home))
+
+
+def facet(service: SearchService, name: str) -> dict[str, int]:
+    found = service.facet_values(name, service.parse({}), limit=500)
+    return {v.value: v.count for v in found.values}
+
+
+def test_a_lone_surname_in_one_story_is_not_another_storys_full_name(service) -> None:
+    people = facet(service, "person")
+    assert people["Noam Cohen"] == 1  # the lawyer's story is not counted for him
+    assert people["Cohen"] == 1
+
+
+def test_one_country_however_written_is_one_place(service) -> None:
+    places = facet(service, "place")
+    united_states = {"US", "U.S.", "USA", "United States", "America"}
+    shown = united_states & set(places)
+    assert len(shown) == 1 and places[shown.pop()] == 2  # a bare "US" counts, as a place
+    britain = {"UK", "Britain", "United Kingdom"} & set(places)
+    assert len(britain) == 1
+    assert len({"NY", "New York"} & set(places)) == 1
+    assert len({"EU", "European Union"} & set(facet(service, "org"))) == 1
+
+
+def test_capitals_acronyms_are_kept_and_datelines_shown_mixed_case(service) -> None:
+    places, orgs = facet(service, "place"), facet(service, "org")
+    assert places["London"] == 2 and "LONDON" not in places
+    assert "WHO" in orgs
+    assert "AP" not in orgs and "Associated Press" not in orgs
+
+
+def test_first_and_middle_names_resolve_inside_their_story(service) -> None:
+    people = facet(service, "person")
+    assert people["Xi Jinping"] == 1 and "Xi" not in people
+    assert len({"Owen John Dempsey", "Owen Dempsey"} & set(people)) == 1
+
+
+def test_products_are_no_people_and_a_newspapers_place_is_no_place(service) -> None:
+    people, orgs = facet(service, "person"), facet(service, "org")
+    products = {"MacBook Pro", "iPad", "Nintendo Switch", "Switch"}
+    assert not products & set(people)
+    assert not {"iPad", "MacBook Pro", "Nintendo Switch"} & set(orgs)
+    assert "Hollywood" not in facet(service, "place")
+
+
+def test_credit_and_contact_lines_give_no_names(service) -> None:
+    names = set(facet(service, "person")) | set(facet(service, "org"))
+    assert not CREDITED & names
+
+
+# --- the rules on their own -----------------------------------------------------------------
+
+
+def _document(body: str) -> Document:
+    return Document(doc_id="d", source="d", title="", body=body, content_hash="d")
+
+
+def _mention(body: str, label: str, text: str, nth: int = 0) -> Mention:
+    start = -1
+    for _ in range(nth + 1):
+        start = body.index(text, start + 1)
+    return Mention(label, text, start, start + len(text))
+
+
+def test_person_use_reads_articles_plural_verbs_and_modified_nouns() -> None:
+    body = "the Lib Dems said. Lib Dems have plans. Manchester United manager Alex Ferguson."
+    assert person_use(body, 4, 12) == "group"
+    assert person_use(body, 19, 27) == "group"
+    assert person_use(body, 40, 57) == "affiliation"
+    assert person_use("Ann Lee said so.", 0, 7) == ""
+    assert person_use("Ann Lee and Bo Ek are here.", 12, 17) == ""  # coordinated: "are" is theirs
+    assert person_use("the Harry Potter film", 4, 16) == "work"
+
+
+def test_head_words_name_organisations_and_venues() -> None:
+    assert head_label("Manchester United") == "org"
+    assert head_label("Labour Party") == "org"
+    assert head_label("Wembley Stadium") == "place"
+    assert head_label("Tony Blair") is None and head_label("United") is None
+
+
+def test_product_use_needs_an_owner_and_no_modified_word() -> None:
+    text = "He bought an iPod. A Microsoft spokesman said. She has an IBM PC."
+    assert product_use(text, 13, 17)
+    assert not product_use(text, 21, 30)  # "a Microsoft spokesman": the maker
+    assert not product_use(text, 58, 61)  # "an IBM PC"
+
+
+def test_retype_moves_groups_drops_works_and_newspaper_places() -> None:
+    body = (
+        "The Lib Dems have a plan, and the Lib Dems say so. The Hollywood Reporter said so.\n"
+        "KYIV, Ukraine - Kyiv said the Harry Potter film was fine."
+    )
+    mentions = [
+        _mention(body, "person", "Lib Dems"),
+        _mention(body, "person", "Lib Dems", 1),
+        _mention(body, "place", "Hollywood"),
+        _mention(body, "place", "KYIV"),
+        _mention(body, "org", "Kyiv"),
+        _mention(body, "person", "Harry Potter"),
+    ]
+    out = retype(_document(body), list(resolve_document(mentions)))
+    assert [(m.label, m.value) for m in out] == [
+        ("org", "Lib Dems"),
+        ("org", "Lib Dems"),
+        ("place", "Kyiv"),
+        ("place", "Kyiv"),
+    ]
+
+
+def test_place_use_counts_things_but_not_places_that_modify_a_noun() -> None:
+    text = "She won a Bafta. He is Bafta-winning. A US court ruled. A UK-based firm grew."
+    assert place_use(text, 10, 15)  # "a Bafta."
+    assert place_use(text, 23, 28)  # "Bafta-winning"
+    assert not place_use(text, 40, 42)  # "A US court"
+    assert not place_use(text, 58, 60)  # "A UK-based"
+    show = "She told BBC One's Breakfast with Frost."
+    assert place_use(show, 19, 28, frozenset({16}))
+    assert not place_use(show, 19, 28)  # no organisation owns it
