@@ -1,4 +1,4 @@
-"""All-capital lines in the case the NER model was trained on.
+"""Headlines in capitals or title case, read by the NER model in the case it was trained on.
 
 The model leans on capital letters: in a headline or dateline set in capitals ("SHEARER NAMED
 AS ENGLAND CAPTAIN", "BELGRADE 1996-08-30") every word looks alike, and it finds few of the
@@ -29,6 +29,7 @@ UPPER_SHARE = 0.9
 ACRONYM_MAX = 3
 
 SHORT_LINE_WORDS = 4
+TITLE_CASE_WORDS = 5
 
 CaseMap = dict[str, str]
 
@@ -45,13 +46,31 @@ def is_all_caps(line: str) -> bool:
     return cased >= MIN_CASED_LETTERS and upper >= UPPER_SHARE * cased
 
 
+def is_title_case(line: str) -> bool:
+    """Whether a line capitalises every word but closed-class ones, as many sites set their
+    headlines ("Nato's Focus on Military Support for Ukraine"): five words or more."""
+    words = _WORD_RE.findall(line)
+    content = [w for w in words if len(w) > 1 and w.lower() not in _FUNCTION_WORDS]
+    return (
+        len(words) >= TITLE_CASE_WORDS
+        and len(content) >= 3
+        and all(w[0].isupper() for w in content)
+        and not is_all_caps(line)
+    )
+
+
+def needs_recasing(line: str) -> bool:
+    """Whether the model should read `line` re-cased: set in capitals or in title case."""
+    return is_all_caps(line) or is_title_case(line)
+
+
 def case_map(lines: Iterable[str]) -> CaseMap:
     """How the mixed-case lines spell each word: most often away from a sentence start, else as
     a sentence start does."""
     seen: dict[str, Counter[str]] = {}
     starts: dict[str, str] = {}
     for line in lines:
-        if is_all_caps(line):
+        if needs_recasing(line):
             continue
         for match in _WORD_RE.finditer(line):
             word = match.group(0)
@@ -67,16 +86,29 @@ def case_map(lines: Iterable[str]) -> CaseMap:
     return known
 
 
+def _lowered(match: re.Match[str], known: CaseMap) -> str:
+    word = match.group(0)
+    if match.start() == 0:
+        return word
+    lower = word.lower()
+    if lower in _FUNCTION_WORDS or known.get(lower) == lower:
+        return lower if len(lower) == len(word) else word
+    return word
+
+
 def _is_acronym(word: str) -> bool:
     return len(word) <= 2 or (len(word) == ACRONYM_MAX and not set(word.lower()) & set("aeiouy"))
 
 
 def recase(line: str, known: CaseMap | None = None) -> str:
-    """`line` re-cased for the model when it is set in capitals, else unchanged; always of the
-    same length, character for character."""
+    """`line` re-cased for the model when it is set in capitals or title case, else unchanged;
+    always of the same length, character for character. In title case only the words the story
+    writes in lower case are lowered ("Focus", "Military"); the rest may be names."""
+    known = known or {}
+    if is_title_case(line):
+        return _WORD_RE.sub(lambda m: _lowered(m, known), line)
     if not is_all_caps(line):
         return line
-    known = known or {}
     # a dateline or label ("NEW YORK 1996-08-30"): words the document does not have are
     # names more often than not; in a longer headline they are more often ordinary words
     short = len(_WORD_RE.findall(line)) <= SHORT_LINE_WORDS

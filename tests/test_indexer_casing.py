@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.casing import case_map, is_all_caps, recase
+from indexer.casing import case_map, is_all_caps, is_title_case, recase
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,22 @@ def test_recasing_keeps_every_offset(line: str) -> None:
     cased = recase(line.upper())
     assert len(cased) == len(line.upper())
     assert cased.lower() == line.upper().lower() or cased == line.upper()
+
+
+def test_a_title_case_headline_lowers_only_the_words_its_story_writes_in_lower_case() -> None:
+    story = ["The alliance will focus on military support, officials in Kyiv said."]
+    headline = "NATO’s Focus on Military Support for Ukraine"
+    assert is_title_case(headline)
+    assert recase(headline, case_map(story)) == "NATO’s focus on military support for Ukraine"
+    # a word the story never writes in lower case may be a name: it stays as printed
+    assert recase("Talks With Zelensky Resume in Brussels", case_map(story)) == (
+        "Talks with Zelensky Resume in Brussels"
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Mark Rutte", "Volodymyr Zelensky and Mark Rutte met", "The talks resumed on Tuesday"],
+)
+def test_names_and_sentences_are_not_title_case_headlines(line: str) -> None:
+    assert not is_title_case(line)
