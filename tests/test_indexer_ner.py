@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from indexer.ner import SpacyExtractor, may_hold_name
+from indexer.ner import SpacyExtractor, consistent_labels, drop_not_names, may_hold_name
 from indexer.pipeline import Pipeline
 from indexer.store import DocumentStore
+from search.documents import Mention
 from search.settings import Settings
 
 
@@ -105,3 +107,67 @@ def test_a_later_ingest_reuses_the_analysis_stored_by_an_earlier_one(tmp_path: P
         stored.orgs,
         stored.places,
     )
+
+
+def _names(mentions: tuple[Mention, ...], field: str = "") -> set[tuple[str, str]]:
+    return {(m.label, m.text) for m in mentions if m.label != "date" and field in ("", m.field)}
+
+
+def test_a_headline_in_capitals_gives_its_names_spelt_as_printed() -> None:
+    title = "SHEARER NAMED AS ENGLAND CAPTAIN"
+    body = "Alan Shearer was named England captain by coach Terry Venables on Friday."
+    (mentions,) = SpacyExtractor().extract([(title, body)])
+    assert {("person", "SHEARER"), ("place", "ENGLAND")} <= _names(mentions, "title")
+    for m in mentions:
+        if m.field == "title":
+            assert title[m.start : m.end] == m.text
+    # read as printed, the model misses the place in the headline
+    (raw,) = SpacyExtractor(recase_capitals=False).extract([(title, body)])
+    assert ("place", "ENGLAND") not in _names(raw, "title")
+
+
+def test_a_surname_alone_is_the_person_the_story_names_in_full() -> None:
+    body = (
+        "West Indian all-rounder Phil Simmons took four for 38 as Leicestershire beat Somerset.\n"
+        "Trailing by 213, Somerset got a solid start before Simmons stepped in to bowl."
+    )
+    (mentions,) = SpacyExtractor().extract([("", body)])
+    assert ("person", "Simmons") in _names(mentions)
+    assert not {("org", "Simmons"), ("place", "Simmons")} & _names(mentions)
+
+
+def test_a_common_word_opening_a_sentence_is_not_taken_for_a_surname() -> None:
+    body = "Peter Such took five wickets.\nSuch a result was welcome, Such said."
+    (mentions,) = SpacyExtractor().extract([("", body)])
+    such = [m for m in mentions if m.text == "Such"]
+    assert [body[m.start - 2 : m.start] for m in such] == [", "]  # only "..., Such said"
+
+
+def test_one_name_gets_one_type_within_a_story() -> None:
+    mentions = [
+        Mention("org", "Kyiv", 0, 4),
+        Mention("place", "Kyiv", 10, 14),
+        Mention("place", "Kyiv", 20, 24),
+        Mention("person", "Volodymyr Zelensky", 30, 48),
+        Mention("org", "Zelensky", 50, 58),
+        Mention("org", "Naftogaz", 60, 68),
+        Mention("place", "Naftogaz", 70, 78),
+    ]
+    labels = [(m.label, m.text) for m in consistent_labels(mentions)]
+    assert labels == [
+        ("place", "Kyiv"),
+        ("place", "Kyiv"),
+        ("place", "Kyiv"),
+        ("person", "Volodymyr Zelensky"),
+        ("person", "Zelensky"),
+        ("org", "Naftogaz"),  # a tie: the model's own type stands
+        ("place", "Naftogaz"),
+    ]
+
+
+def test_a_name_the_story_calls_a_product_as_often_is_not_shown() -> None:
+    mentions = [Mention("person", "Alexa", 0, 5), Mention("org", "Amazon", 10, 16)]
+    kept = drop_not_names(mentions, Counter({"alexa": 1}))
+    assert [(m.label, m.text) for m in kept] == [("org", "Amazon")]
+    twice = [*mentions, Mention("person", "Alexa", 20, 25)]
+    assert len(drop_not_names(twice, Counter({"alexa": 1}))) == 3  # a person more often
