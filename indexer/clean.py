@@ -25,6 +25,7 @@ from bs4 import BeautifulSoup, PageElement, Tag
 from trafilatura.settings import Document
 
 from search.errors import SkipDocument
+from search.safetext import valid_json, valid_text
 
 logger = logging.getLogger(__name__)
 # trafilatura logs a warning for every page it finds little in; the ingest report counts those.
@@ -469,7 +470,7 @@ def _json_ld_article(soup: BeautifulSoup) -> dict[str, Any]:
     """The first JSON-LD object that has a headline, a date or an author, or {}."""
     for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
         try:
-            data = json.loads(script.string or "")
+            data = valid_json(json.loads(script.string or ""))
         except (ValueError, RecursionError):
             continue
         for obj in _walk_ld(data):
@@ -484,9 +485,9 @@ def _json_ld_texts(soup: BeautifulSoup) -> list[str]:
     for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
         raw = script.string or ""
         try:
-            texts.append(json.dumps(json.loads(raw), ensure_ascii=False))
+            texts.append(json.dumps(valid_json(json.loads(raw)), ensure_ascii=False))
         except (ValueError, RecursionError):
-            texts.append(raw)
+            texts.append(valid_text(raw))
     return texts
 
 

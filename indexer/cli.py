@@ -39,6 +39,7 @@ from search.index import (
 )
 from search.names import read_name_table
 from search.results import SearchResponse
+from search.safetext import printable
 from search.schema import SCHEMA_VERSION
 from search.service import SearchService
 from search.settings import Settings, load_settings
@@ -166,7 +167,10 @@ def _print_report(report: IngestReport, quiet: bool) -> None:
             continue
         click.echo(f"{title}:", err=title == "Errors")
         for problem in problems[:MAX_LISTED_PROBLEMS]:
-            click.echo(f"  {problem.source}: {problem.reason}", err=title == "Errors")
+            click.echo(
+                f"  {printable(problem.source)}: {printable(problem.reason)}",
+                err=title == "Errors",
+            )
         if len(problems) > MAX_LISTED_PROBLEMS:
             click.echo(
                 f"  ... and {len(problems) - MAX_LISTED_PROBLEMS} more (--json lists them all)",
@@ -408,7 +412,7 @@ def _print_check(data: dict[str, Any]) -> None:
     count = len(data["problems"])
     click.echo(f"{count} problem{'s' if count > 1 else ''}:")
     for problem in data["problems"]:
-        shown = ", ".join(problem.get("ids", [])[:5])
+        shown = ", ".join(printable(i) for i in problem.get("ids", [])[:5])
         more = " ..." if problem.get("count", 0) > 5 else ""
         click.echo(f"  - {problem['message']}" + (f": {shown}{more}" if shown else ""))
         click.echo(f"    fix: {problem['fix']}")
@@ -451,7 +455,10 @@ def _print_crawl_report(report: Any, quiet: bool) -> None:
             continue
         click.echo(f"{title}:", err=title == "Crawl failed")
         for problem in problems[:MAX_LISTED_PROBLEMS]:
-            click.echo(f"  {problem['url']}: {problem['reason']}", err=title == "Crawl failed")
+            click.echo(
+                f"  {printable(problem['url'])}: {printable(problem['reason'])}",
+                err=title == "Crawl failed",
+            )
         if len(problems) > MAX_LISTED_PROBLEMS:
             click.echo(f"  ... and {len(problems) - MAX_LISTED_PROBLEMS} more (docsift stats)")
 
@@ -647,9 +654,12 @@ def aliases_list(ctx: click.Context, label: str | None, as_json: bool) -> None:
     if not rows:
         click.echo("no merged names yet")
     for r in rows:
-        click.echo(f"{r.label:<7} {r.variant}  ->  {r.canonical}  ({r.reason})")
+        click.echo(
+            f"{r.label:<7} {printable(r.variant)}  ->  {printable(r.canonical)}  "
+            f"({printable(r.reason)})"
+        )
     for lab, variant in splits:
-        click.echo(f"{lab:<7} {variant}  kept apart (manual split)")
+        click.echo(f"{lab:<7} {printable(variant)}  kept apart (manual split)")
 
 
 @aliases.command("merge")
@@ -685,8 +695,14 @@ def aliases_split(ctx: click.Context, variant: str, label: str | None) -> None:
 
 
 def _terminal_snippet(snippet: str) -> str:
-    text = re.sub(r"<mark[^>]*>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True), snippet)
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
+    """A snippet's HTML as terminal text: marked words in bold, control characters escaped
+    (a document's own escape sequences must not drive the terminal)."""
+    parts = re.split(r"<mark[^>]*>(.*?)</mark>", snippet)
+    shown = []
+    for n, part in enumerate(parts):
+        text = printable(html.unescape(re.sub(r"<[^>]+>", "", part)))
+        shown.append(click.style(text, bold=True) if n % 2 else text)
+    return "".join(shown)
 
 
 def _print_response(response: SearchResponse) -> None:
@@ -698,12 +714,13 @@ def _print_response(response: SearchResponse) -> None:
     )
     for n, hit in enumerate(response.hits, start=first):
         date = hit.date.isoformat() if hit.date else "undated"
-        click.echo(f"\n{n}. {click.style(hit.title, bold=True)}  [{date}]  id={hit.doc_id}")
-        click.echo(f"   {hit.url or hit.source}")
+        title = click.style(printable(hit.title), bold=True)
+        click.echo(f"\n{n}. {title}  [{date}]  id={printable(hit.doc_id)}")
+        click.echo(f"   {printable(hit.url or hit.source)}")
         click.echo(f"   {_terminal_snippet(hit.snippet)}")
     for facet in response.facets:
         if facet.values:
-            values = ", ".join(f"{v.value} ({v.count})" for v in facet.values[:8])
+            values = ", ".join(f"{printable(v.value)} ({v.count})" for v in facet.values[:8])
             click.echo(f"\n{facet.name}: {values}")
 
 
@@ -773,22 +790,23 @@ def search(
 
 def _print_comparison(comparison: Comparison) -> None:
     a, b = comparison.a, comparison.b
-    click.echo(f"A  {click.style(a.title, bold=True)}  id={a.doc_id}")
-    click.echo(f"B  {click.style(b.title, bold=True)}  id={b.doc_id}")
+    click.echo(f"A  {click.style(printable(a.title), bold=True)}  id={printable(a.doc_id)}")
+    click.echo(f"B  {click.style(printable(b.title), bold=True)}  id={printable(b.doc_id)}")
     click.echo(f"\nB {comparison.summary}")
     for change in comparison.entities:
         for side, names in (("only in A", change.only_a), ("only in B", change.only_b)):
             if names:
-                click.echo(f"  {change.label} {side}: {', '.join(names)}")
+                click.echo(f"  {change.label} {side}: {printable(', '.join(names))}")
     if comparison.quotes:
         click.echo("\nQuotes:")
     for quote in comparison.quotes:
-        speaker = quote.quote.speaker or "speaker not named"
+        speaker = printable(quote.quote.speaker or "speaker not named")
         flag = " [unsupported]" if quote.unsupported else ""
-        click.echo(f"  {quote.kind} ({quote.side.upper()}){flag}: {speaker}: “{quote.quote.text}”")
+        text = printable(quote.quote.text)
+        click.echo(f"  {quote.kind} ({quote.side.upper()}){flag}: {speaker}: “{text}”")
         if quote.counterpart is not None:
-            other = quote.counterpart.speaker or "speaker not named"
-            click.echo(f"      A has: {other}: “{quote.counterpart.text}”")
+            other = printable(quote.counterpart.speaker or "speaker not named")
+            click.echo(f"      A has: {other}: “{printable(quote.counterpart.text)}”")
     if comparison.numbers:
         click.echo("\nNumbers:")
     for change in comparison.numbers:
@@ -955,10 +973,12 @@ def _print_crawl_stats(crawl: dict[str, Any]) -> None:
         click.echo(f"crawl:     last run {run['state']}, started {run['started_at']}")
     for host in crawl["hosts"]:
         click.echo(
-            f"  {host['host']}: {host['fetched']} fetched, {host['queued'] + host['fetching']} "
-            f"queued, {host['skipped']} skipped, {host['failed']} failed"
+            f"  {printable(host['host'])}: {host['fetched']} fetched, "
+            f"{host['queued'] + host['fetching']} queued, {host['skipped']} skipped, "
+            f"{host['failed']} failed"
             + (
-                f"; last error: {host['last_error']} ({host['last_error_url']})"
+                f"; last error: {printable(host['last_error'])} "
+                f"({printable(host['last_error_url'])})"
                 if host["last_error"]
                 else ""
             )
@@ -984,17 +1004,17 @@ def main(argv: list[str] | None = None) -> int:
     except QueryError as exc:
         if debug:
             raise
-        click.echo(f"docsift: bad query: {exc} (parameter {exc.param})", err=True)
+        click.echo(f"docsift: bad query: {printable(str(exc))} (parameter {exc.param})", err=True)
         return ExitStatus.USAGE
     except IndexBusy as exc:
         if debug:
             raise
-        click.echo(f"docsift: busy: {exc}", err=True)
+        click.echo(f"docsift: busy: {printable(str(exc))}", err=True)
         return ExitStatus.BUSY
     except DocsiftError as exc:
         if debug:
             raise
-        click.echo(f"docsift: error: {exc}", err=True)
+        click.echo(f"docsift: error: {printable(str(exc))}", err=True)
         return ExitStatus.ERROR
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

@@ -313,6 +313,21 @@ class DocumentStore:
             raise StoreError(f"cannot write to the document store: {exc}") from exc
         return outcome
 
+    def delete_many(self, doc_ids: Sequence[str]) -> None:
+        """Remove documents and every row that belongs to them (a document that could not be
+        indexed leaves the store, so store and index keep agreeing)."""
+        if not doc_ids:
+            return
+        with self.db:
+            for chunk in _chunks(list(doc_ids)):
+                marks = ",".join("?" * len(chunk))
+                for table in ("documents", "entities", "acronyms", "dedup_signatures"):
+                    self.db.execute(f"DELETE FROM {table} WHERE doc_id IN ({marks})", chunk)
+                self.db.execute(
+                    f"DELETE FROM story_edges WHERE a IN ({marks}) OR b IN ({marks})",
+                    chunk + chunk,
+                )
+
     def get(self, doc_id: str) -> Document | None:
         row = self.db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return _document(row) if row else None
