@@ -193,6 +193,18 @@ def _print_report(report: IngestReport, quiet: bool) -> None:
     default=None,
     help="Progress bar (default: on when stderr is a terminal).",
 )
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Fetch URLs on loopback, private and link-local addresses too (local test sites).",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Fetch from this one host even on a private address (repeat); others stay refused.",
+)
 @wait_option
 @click.pass_context
 def ingest(
@@ -202,6 +214,8 @@ def ingest(
     as_json: bool,
     entities: bool,
     progress: bool | None,
+    allow_private: bool,
+    allow_hosts: tuple[str, ...],
     wait_s: float,
 ) -> None:
     """Ingest files, folders (recursively), JSON Lines exports and URLs.
@@ -220,7 +234,9 @@ def ingest(
         if settings.backend == "whoosh":
             ensure_index(settings.index_dir)  # searches answer (empty) even if this run is killed
         show = sys.stderr.isatty() and not ctx.meta["quiet"] if progress is None else progress
-        pipeline = Pipeline.from_settings(settings, store, entities=entities)
+        pipeline = Pipeline.from_settings(
+            settings, store, entities=entities, allow_private=allow_private, allow_hosts=allow_hosts
+        )
         try:
             if show:
                 from tqdm import tqdm
@@ -484,6 +500,13 @@ def _print_crawl_report(report: Any, quiet: bool) -> None:
     is_flag=True,
     help="Allow loopback, private and link-local addresses (local test sites).",
 )
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Fetch from this one host even on a private address (repeat); others stay refused.",
+)
 @click.option("--resume", is_flag=True, help="Continue the crawl that was stopped.")
 @click.option("--sitemaps/--no-sitemaps", default=True, help="Read robots.txt/sitemap.xml lists.")
 @click.option("--entities/--no-entities", default=True, show_default=True, help="Run NER.")
@@ -505,6 +528,7 @@ def crawl(
     delay: float | None,
     concurrency: int | None,
     allow_private: bool,
+    allow_hosts: tuple[str, ...],
     resume: bool,
     sitemaps: bool,
     entities: bool,
@@ -568,6 +592,7 @@ def crawl(
                         delay_s=delay,
                         concurrency=concurrency,
                         allow_private=allow_private,
+                        allow_hosts=allow_hosts or None,
                         sitemaps=sitemaps,
                     )
                     crawler = Crawler(options, pipeline, **kwargs)
@@ -585,6 +610,14 @@ def crawl(
         _print_crawl_report(report, ctx.meta["quiet"])
     if received:
         ctx.exit(128 + received[0])
+    refused = [p for p in report.problems if p["reason"].startswith("refused:")]
+    if not report.fetched and refused:
+        click.echo(
+            f"docsift: nothing was fetched: {len(refused)} URL(s) refused, e.g. "
+            f"{printable(refused[0]['url'])} ({printable(refused[0]['reason'])})",
+            err=True,
+        )
+        ctx.exit(ExitStatus.ERROR)
     if not report.ok:
         ctx.exit(ExitStatus.PARTIAL)
 

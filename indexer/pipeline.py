@@ -319,8 +319,12 @@ class Pipeline:
         files: FileFetcher | None = None,
         http: HttpFetcher | None = None,
         enricher: Enricher | None = None,
+        allow_private: bool = False,
+        allow_hosts: tuple[str, ...] = (),
     ) -> None:
         self.settings = settings
+        self.allow_private = allow_private  # URLs on loopback and private addresses too
+        self.allow_hosts = allow_hosts  # "host" or "host:port" trusted on any address
         self.store = store
         self.enricher = enricher
         self.files = files or FileFetcher(settings.max_file_bytes)
@@ -329,11 +333,23 @@ class Pipeline:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, store: DocumentStore, *, entities: bool = True
+        cls,
+        settings: Settings,
+        store: DocumentStore,
+        *,
+        entities: bool = True,
+        allow_private: bool = False,
+        allow_hosts: tuple[str, ...] = (),
     ) -> Pipeline:
         """The production pipeline: NER with spaCy unless `entities` is False."""
         enricher = Enricher(processes=settings.ner_processes, cache=store) if entities else None
-        return cls(settings, store, enricher=enricher)
+        return cls(
+            settings,
+            store,
+            enricher=enricher,
+            allow_private=allow_private,
+            allow_hosts=allow_hosts,
+        )
 
     @property
     def http(self) -> HttpFetcher:
@@ -343,6 +359,8 @@ class Pipeline:
                 timeout_s=self.settings.fetch_timeout_s,
                 max_bytes=self.settings.max_file_bytes,
                 max_redirects=self.settings.max_redirects,
+                allow_private=self.allow_private,
+                allow_hosts=self.allow_hosts,
             )
         return self._http
 
