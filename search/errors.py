@@ -101,3 +101,16 @@ class DiskFull(DocsiftError):
         self.path = path
         self.free = free
         self.needed = needed
+
+
+class SearchBusy(DocsiftError):
+    """Too many expensive searches are running; this one waited its turn and gave up (503
+    with Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SearchTimeout(DocsiftError):
+    """A search ran past its time limit and was stopped (503)."""
