@@ -901,12 +901,21 @@ def is_loopback_host(host: str) -> bool:
     is_flag=True,
     help="Allow a --host other machines can reach (set DOCSIFT_TOKEN to require a token).",
 )
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for this Host name (repeat; e.g. a proxy's public name). "
+    "Others than the bound address and localhost get 400 [allowed_hosts].",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, public: bool) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, public: bool, allowed_hosts: tuple[str, ...]
+) -> None:
     """Serve the web UI and JSON API (on 127.0.0.1 unless --public)."""
-    from werkzeug.serving import make_server
-
     from web import create_app  # only here: the write side does not depend on Flask
+    from web.server import make_docsift_server
 
     if not public and not is_loopback_host(host):
         raise click.BadParameter(
@@ -915,9 +924,9 @@ def serve(ctx: click.Context, host: str, port: int, public: bool) -> None:
             param_hint="'--host'",
         )
     settings = _settings(ctx)
-    app = create_app(settings)
+    app = create_app(settings, bound_host=host, allowed_hosts=allowed_hosts)
     try:
-        server = make_server(host, port, app, threaded=True)
+        server = make_docsift_server(host, port, app)
     except OSError as exc:
         raise DocsiftError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     shown_host = f"[{host}]" if ":" in host else host

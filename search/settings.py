@@ -78,6 +78,12 @@ class Settings:
     crawl_max_retry_wait_s: float = field(
         default=60.0, metadata=_help("longest wait before a retry, whatever Retry-After says")
     )
+    allowed_hosts: str = field(
+        default="",
+        metadata=_help(
+            "more Host names the server answers to, comma-separated (a proxy's public name)"
+        ),
+    )
     token: str = field(
         default="",
         repr=False,  # a secret: never in logs or tracebacks
@@ -163,6 +169,7 @@ _KINDS: dict[str, type] = {
     "crawl_max_attempts": int,
     "crawl_backoff_s": float,
     "crawl_max_retry_wait_s": float,
+    "allowed_hosts": str,
     "token": str,
     "backend": str,
     "typesense_nodes": str,

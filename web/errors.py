@@ -67,7 +67,11 @@ def describe_error(exc: BaseException) -> ErrorInfo:
     """Map an exception to status, code and a message that is safe to show."""
     if isinstance(exc, HTTPException):
         status = exc.code or 500
-        code = HTTP_CODES.get(status) or ("internal" if status >= 500 else _snake(exc.name))
+        code = (
+            getattr(exc, "docsift_code", None)
+            or HTTP_CODES.get(status)
+            or ("internal" if status >= 500 else _snake(exc.name))
+        )
         return ErrorInfo(status, code, exc.description or HTTPStatus(status).phrase)
     for kind, status, code in ERROR_TABLE:
         if isinstance(exc, kind):
