@@ -6,10 +6,12 @@ exit statuses (the web app is the other). Library code raises; only this module 
 
 from __future__ import annotations
 
+import contextlib
 import html
 import ipaddress
 import json
 import logging
+import os
 import re
 import secrets
 import sys
@@ -28,7 +30,8 @@ from indexer.store import DocumentStore
 from search.backend import open_backend
 from search.cluster import LocalCluster
 from search.compare import Comparison
-from search.errors import DocsiftError, IndexBusy, QueryError
+from search.diskfull import disk_full, is_disk_full
+from search.errors import DiskFull, DocsiftError, IndexBusy, QueryError
 from search.index import (
     IndexInspection,
     LockOwner,
@@ -129,14 +132,68 @@ def wait_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+# the home grows by about this much per byte of input: the store keeps the text, its
+# mentions and line analyses, the index its terms (samples/news: 6.3x; 2,000 Reuters
+# stories: 6.9x)
+GROWTH_PER_INPUT_BYTE = 8
+CRAWL_BYTES_PER_PAGE = 400_000
+
+
+def _space_needed(settings: Settings, operation: str, targets: tuple[str, ...]) -> tuple[int, str]:
+    """About how many bytes a writing command needs, and how that was worked out."""
+    if operation == "ingest":
+        size = 0
+        for target in targets:
+            path = Path(target)
+            if "://" in target:
+                size += 1_048_576
+            elif path.is_file():
+                size += path.stat().st_size
+            elif path.is_dir():
+                for folder, _dirs, files in os.walk(path):
+                    for name in files:
+                        with contextlib.suppress(OSError):
+                            size += os.stat(os.path.join(folder, name)).st_size
+        return size * GROWTH_PER_INPUT_BYTE, (
+            f"about {GROWTH_PER_INPUT_BYTE}x the {size / 1_048_576:.1f} MB of input"
+        )
+    if operation == "reindex":
+        size = sum(f.stat().st_size for f in settings.index_dir.resolve().glob("*") if f.is_file())
+        return int(size * 1.2), f"a new index beside the current {size / 1_048_576:.0f} MB one"
+    if operation == "crawl":
+        pages = settings.crawl_max_pages
+        return pages * CRAWL_BYTES_PER_PAGE, f"up to {pages} pages"
+    return 1_048_576, operation
+
+
 @contextmanager
-def _writing(ctx: click.Context, operation: str, wait_s: float) -> Iterator[None]:
+def _writing(
+    ctx: click.Context, operation: str, wait_s: float, targets: tuple[str, ...] = ()
+) -> Iterator[None]:
     """Hold HOME/docsift.lock: ingest, crawl, reindex and alias changes run one at a time.
+    A full disk anywhere inside becomes one DiskFull sentence (exit status 1).
 
     Raises:
         IndexBusy: another docsift process still writes after wait_s (exit status 4).
+        DiskFull: a write found the disk full.
     """
     settings = _settings(ctx)
+    try:
+        with _locked(ctx, settings, operation, wait_s):
+            yield
+    except DiskFull:
+        raise
+    except Exception as exc:
+        if not is_disk_full(exc, settings.home):
+            raise
+        needed, why = _space_needed(settings, operation, targets)
+        raise disk_full(settings.home.absolute(), needed, why) from exc
+
+
+@contextmanager
+def _locked(
+    ctx: click.Context, settings: Settings, operation: str, wait_s: float
+) -> Iterator[None]:
 
     def waiting(owner: LockOwner | None) -> None:
         if not ctx.meta["quiet"]:
@@ -205,6 +262,12 @@ def _print_report(report: IngestReport, quiet: bool) -> None:
     metavar="HOST[:PORT]",
     help="Fetch from this one host even on a private address (repeat); others stay refused.",
 )
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Also read symbolic links in a folder that lead to files outside it (not followed "
+    "by default).",
+)
 @wait_option
 @click.pass_context
 def ingest(
@@ -216,6 +279,7 @@ def ingest(
     progress: bool | None,
     allow_private: bool,
     allow_hosts: tuple[str, ...],
+    follow_symlinks: bool,
     wait_s: float,
 ) -> None:
     """Ingest files, folders (recursively), JSON Lines exports and URLs.
@@ -224,7 +288,7 @@ def ingest(
     for up to --wait seconds, then exits with status 4.
     """
     settings = _settings(ctx)
-    with _writing(ctx, "ingest", wait_s), DocumentStore(settings.db_path) as store:
+    with _writing(ctx, "ingest", wait_s, targets), DocumentStore(settings.db_path) as store:
         if if_empty and store.count():
             if not ctx.meta["quiet"]:
                 click.echo(
@@ -235,7 +299,12 @@ def ingest(
             ensure_index(settings.index_dir)  # searches answer (empty) even if this run is killed
         show = sys.stderr.isatty() and not ctx.meta["quiet"] if progress is None else progress
         pipeline = Pipeline.from_settings(
-            settings, store, entities=entities, allow_private=allow_private, allow_hosts=allow_hosts
+            settings,
+            store,
+            entities=entities,
+            allow_private=allow_private,
+            allow_hosts=allow_hosts,
+            follow_symlinks=follow_symlinks,
         )
         try:
             if show:
@@ -280,10 +349,12 @@ MAX_LISTED_IDS = 20
 
 def _check_problems(
     store_ids: set[str], unindexed: list[str], inspection: IndexInspection
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every disagreement between the store and the index, each with its fix; and notes."""
+) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]]]:
+    """Every disagreement between the store and the index, each with its fix; notes; and
+    warnings (reported, but the next writing command clears them by itself: a stale lock)."""
     problems: list[dict[str, Any]] = []
     notes: list[str] = []
+    warnings: list[dict[str, Any]] = []
 
     def problem(code: str, message: str, fix: str = REINDEX, ids: list[str] | None = None) -> None:
         entry: dict[str, Any] = {"code": code, "message": message, "fix": fix}
@@ -340,10 +411,13 @@ def _check_problems(
     for lock in inspection.locks:
         if lock.state == "stale":
             who = lock.owner.describe() if lock.owner else "an unknown process"
-            problem(
-                "stale_lock",
-                f"a stale write lock ({lock.path.name}) left by {who}, which is gone",
-                fix="cleared by the next docsift ingest or docsift reindex",
+            warnings.append(
+                {
+                    "code": "stale_lock",
+                    "message": f"a stale write lock ({lock.path.name}) left by {who}, "
+                    "which is gone",
+                    "fix": "nothing to do: the next docsift ingest, crawl or reindex clears it",
+                }
             )
         elif lock.state == "held":
             who = lock.owner.describe() if lock.owner else "a process"
@@ -356,7 +430,7 @@ def _check_problems(
             f"{', '.join(inspection.leftovers)} left by an interrupted reindex "
             "(harmless, never searched; the next reindex removes it)"
         )
-    return problems, notes
+    return problems, notes, warnings
 
 
 @cli.command()
@@ -366,7 +440,8 @@ def check(ctx: click.Context, as_json: bool) -> None:
     """Verify that the store and the index agree: counts, ids, unindexed rows, schema version,
     the name and story tables, stale locks. Says what to run when they do not.
 
-    Exit status 0 when they agree, 1 when not; `docsift reindex` repairs every problem found.
+    Exit status 0 when they agree (a stale lock alone is a warning: the next writing command
+    clears it), 1 when not; `docsift reindex` repairs every problem found.
     """
     settings = _settings(ctx)
     if settings.backend != "whoosh":
@@ -376,11 +451,15 @@ def check(ctx: click.Context, as_json: bool) -> None:
         )
     store_ids: set[str] = set()
     unindexed: list[str] = []
+    degraded = ""
     if settings.db_path.exists():
-        with DocumentStore(settings.db_path) as store:
+        with DocumentStore(settings.db_path, read_only=True) as store:
             store_ids, unindexed = store.ids(), store.unindexed_ids()
+            degraded = store.degraded
     inspection = inspect_index(settings.index_dir)
-    problems, notes = _check_problems(store_ids, unindexed, inspection)
+    problems, notes, warnings = _check_problems(store_ids, unindexed, inspection)
+    if degraded:
+        notes.append(f"the store was {degraded}")
     ok = not problems
     data = {
         "ok": ok,
@@ -396,6 +475,7 @@ def check(ctx: click.Context, as_json: bool) -> None:
         },
         "locks": [lock.to_dict() for lock in inspection.locks],
         "problems": problems,
+        "warnings": warnings,
         "notes": notes,
         "repair": None if ok else REINDEX,
     }
@@ -421,7 +501,9 @@ def _print_check(data: dict[str, Any]) -> None:
             f"schema v{index['schema_version']} (this docsift: v{index['expected_schema_version']})"
         )
     for note in data["notes"]:
-        click.echo(f"note:   {note}")
+        click.echo(f"note:   {printable(note)}")
+    for warning in data["warnings"]:
+        click.echo(f"warning: {printable(warning['message'])} ({warning['fix']})")
     if data["ok"]:
         click.echo("OK: the store and the index agree")
         return
@@ -960,9 +1042,12 @@ def serve(
 def stats(ctx: click.Context, as_json: bool) -> None:
     """What the store and the index hold."""
     settings = _settings(ctx)
-    with DocumentStore(settings.db_path) as store:
+    # read-only: stats must work on a full disk and never create a store
+    with DocumentStore(settings.db_path, read_only=settings.db_path.exists()) as store:
         store_stats = store.stats()
         crawl_stats = _crawl_stats(store)
+        if store.degraded:
+            store_stats["note"] = f"the store was {store.degraded}"
     index_stats = SearchService.from_settings(settings).stats()
     data = {"home": str(settings.home), "store": store_stats, "index": index_stats}
     if crawl_stats is not None:
@@ -976,6 +1061,8 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         f"({store_stats['size_bytes'] / 1e6:.1f} MB), dated "
         f"{store_stats['earliest'] or '-'} .. {store_stats['latest'] or '-'}"
     )
+    if store_stats.get("note"):
+        click.echo(f"           note: {store_stats['note']}")
     if store_stats["unindexed"]:
         click.echo(
             f"           {store_stats['unindexed']} not yet indexed: run `docsift ingest` "
@@ -1005,7 +1092,7 @@ def _crawl_stats(store: DocumentStore) -> dict[str, Any] | None:
 
     if not has_crawl_tables(store.db):
         return None
-    frontier = Frontier(store.db)
+    frontier = Frontier(store.db, read_only=True)
     return {"last_run": frontier.last_run(), "hosts": frontier.host_stats()}
 
 
@@ -1064,6 +1151,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         if debug:
             raise
+        if is_disk_full(exc):
+            where = getattr(exc, "filename", None) or "the data directory"
+            click.echo(f"docsift: error: disk full while writing {printable(str(where))}", err=True)
+            return ExitStatus.ERROR
         click.echo(
             f"docsift: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
             err=True,

@@ -101,8 +101,10 @@ class PendingBody:
 class Frontier:
     """The crawl tables of one store; uses the store's connection, so the main thread only."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, *, read_only: bool = False) -> None:
         self.db = db
+        if read_only:
+            return  # the tables exist (has_crawl_tables) and nothing may be written
         with self.db:
             self.db.executescript(_SCHEMA)
             for (table, column), statement in _MIGRATIONS.items():

@@ -321,8 +321,10 @@ class Pipeline:
         enricher: Enricher | None = None,
         allow_private: bool = False,
         allow_hosts: tuple[str, ...] = (),
+        follow_symlinks: bool = False,
     ) -> None:
         self.settings = settings
+        self.follow_symlinks = follow_symlinks  # links to files outside a folder too
         self.allow_private = allow_private  # URLs on loopback and private addresses too
         self.allow_hosts = allow_hosts  # "host" or "host:port" trusted on any address
         self.store = store
@@ -340,6 +342,7 @@ class Pipeline:
         entities: bool = True,
         allow_private: bool = False,
         allow_hosts: tuple[str, ...] = (),
+        follow_symlinks: bool = False,
     ) -> Pipeline:
         """The production pipeline: NER with spaCy unless `entities` is False."""
         enricher = Enricher(processes=settings.ner_processes, cache=store) if entities else None
@@ -349,6 +352,7 @@ class Pipeline:
             enricher=enricher,
             allow_private=allow_private,
             allow_hosts=allow_hosts,
+            follow_symlinks=follow_symlinks,
         )
 
     @property
@@ -540,7 +544,11 @@ class Pipeline:
         """Ingest every target, then bring aliases and the index up to date from the store."""
         started = time.perf_counter()
         tally = _Tally()
-        sources = (s for target in targets for s in iter_sources(target))
+        sources = (
+            s
+            for target in targets
+            for s in iter_sources(target, follow_symlinks=self.follow_symlinks)
+        )
         return self._run(self._items(sources, tally), tally, started, progress)
 
     def run_raw(

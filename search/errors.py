@@ -93,10 +93,10 @@ class DiskFull(DocsiftError):
     def __init__(self, path: object, free: int, needed: int, why: str = "") -> None:
         mb = 1_048_576
         super().__init__(
-            f"disk full: cannot write to {path} ({free / mb:.1f} MB free on that disk; "
-            f"about {max(needed, mb) / mb:.0f} MB more needed{f', {why}' if why else ''}). "
-            "Free some space or use another --home, then run the same command again: "
-            "what is already stored is kept"
+            f"disk full: cannot write to {path}: {free / mb:.1f} MB free on that disk, "
+            f"about {max(needed, mb) / mb:.0f} MB needed{f' ({why})' if why else ''}; free "
+            "some space or use another --home, then run the same command again (what is "
+            "already stored is kept)"
         )
         self.path = path
         self.free = free

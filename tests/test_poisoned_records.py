@@ -391,3 +391,30 @@ def test_file_names_with_newlines_cannot_forge_lines_of_the_report(tmp_path: Pat
         lines
     )
     assert any("bell\\x07\\x1b[2J.exe: unsupported file type" in line for line in lines)
+
+
+def test_a_link_to_a_file_outside_the_folder_is_not_followed_unless_asked(
+    tmp_path: Path,
+) -> None:
+    secret = tmp_path / "private" / "passwords.txt"
+    secret.parent.mkdir()
+    secret.write_text("Root password of the newsroom server kept by Ada Byron.")
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "story.txt").write_text(GOOD_TEXT)
+    (folder / "outside.txt").symlink_to(secret)
+    (folder / "sub" / "inside.txt").symlink_to(folder / "story.txt")  # inside: read
+    home = tmp_path / "home"
+    result = docsift(home, "ingest", "--no-entities", "--json", str(folder))
+    assert result.returncode == 0, result.stderr
+    report = report_of(result)
+    assert report["added"] == 2  # story.txt and the link to it inside the folder
+    (skipped,) = report["skipped"]
+    assert skipped["source"] == str(folder / "outside.txt")
+    assert str(secret) in skipped["reason"] and "--follow-symlinks" in skipped["reason"]
+    assert report_of(docsift(home, "search", "password", "--json"))["total"] == 0
+    followed = report_of(
+        docsift(home, "ingest", "--no-entities", "--follow-symlinks", "--json", str(folder))
+    )
+    assert followed["added"] == 1 and followed["skipped"] == []
+    assert report_of(docsift(home, "search", "password", "--json"))["total"] == 1
