@@ -42,7 +42,7 @@ from search.index import (
 )
 from search.names import read_name_table
 from search.results import SearchResponse
-from search.safetext import printable
+from search.safetext import printable, valid_text
 from search.schema import SCHEMA_VERSION
 from search.service import SearchService
 from search.settings import Settings, load_settings
@@ -531,6 +531,7 @@ def _crawl_seeds(seeds: tuple[str, ...], seeds_file: Path | None) -> tuple[str, 
         except OSError as exc:
             raise click.UsageError(f"cannot read {seeds_file}: {exc.strerror}") from exc
         found += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    found = [valid_text(seed) for seed in found]  # undecodable argv bytes arrive as surrogates
     bad = [s for s in found if not s.lower().startswith(("http://", "https://"))]
     if bad:
         raise click.UsageError(f"only http and https seeds can be crawled: {', '.join(bad[:3])}")

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from search.safetext import valid_text
+
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".rst", ".csv", ""})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -58,7 +60,7 @@ def iter_sources(target: str, *, follow_symlinks: bool = False) -> Iterator[Sour
     """Expand one command-line target into Sources, in a stable (sorted) order; links to
     files outside a folder are reported, not read, unless `follow_symlinks`."""
     if is_url(target):
-        yield Source(target, "url")
+        yield Source(valid_text(target), "url")  # undecodable argv bytes: surrogates
         return
     if "://" in target:
         yield Source(target, "url", problem="only http and https URLs are supported")
