@@ -418,3 +418,22 @@ def test_a_link_to_a_file_outside_the_folder_is_not_followed_unless_asked(
     )
     assert followed["added"] == 1 and followed["skipped"] == []
     assert report_of(docsift(home, "search", "password", "--json"))["total"] == 1
+
+
+def test_an_html_file_with_poisoned_json_ld_is_ingested(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "quay.html").write_text(
+        article("Quay collapse", "The quay collapsed in Port Alder.", POISONED_LD + DEEP_LD),
+        encoding="utf-8",
+    )
+    (folder / "story.txt").write_text(GOOD_TEXT)
+    home = tmp_path / "home"
+    result = docsift(home, "ingest", "--json", str(folder))  # entities on, as the crash was
+    assert result.returncode == 0, result.stderr
+    assert report_of(result)["added"] == 2
+    with DocumentStore(home / "docsift.db") as store:
+        titles = {d.title: d for d in store.iter_documents()}
+    quay = titles["Quay \ufffd collapse"]
+    assert quay.author == "Ada \ufffd Byron"
+    assert str(quay.published) == "2024-05-02"
