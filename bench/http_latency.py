@@ -254,27 +254,78 @@ def run_single(url: str, queries: list[str]) -> Phase:
     return phase
 
 
-def run_load(url: str, queries: list[str], clients: int, seconds: float) -> Phase:
+def bomb_queries(count: int, seed: int = SEED) -> list[str]:
+    """Wildcard bombs (issue 18), half of each kind: the issue's - about 234 two-letter infix
+    wildcards OR'd in under 1,000 characters, which docsift refuses before running - and ones
+    within every limit: 15 leading wildcards, each read against the whole vocabulary."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    found = []
+    for n in range(count):
+        if n % 2 == 0:
+            parts = [f"*{rng.choice(letters)}{rng.choice(letters)}*" for _ in range(234)]
+            found.append(" OR ".join(parts)[:1000].rsplit(" OR ", 1)[0])
+        else:
+            found.append(
+                " OR ".join(f"*{rng.choice(letters)}{rng.choice(letters)}" for _ in range(15))
+            )
+    return found
+
+
+def bomb_once(client: httpx.Client, q: str) -> Outcome:
+    """One bomb: any answer in the JSON error shape (400 refused, 503 busy or too long) or a
+    200 is fine; an error is anything else."""
+    started = time.perf_counter()
+    try:
+        response = client.get("/api/search", params={"q": q})
+    except httpx.HTTPError as exc:
+        return Outcome((time.perf_counter() - started) * 1000, type(exc).__name__)
+    ms = (time.perf_counter() - started) * 1000
+    if response.status_code in (400, 503):
+        try:
+            response.json()["error"]["code"]
+        except (ValueError, KeyError, TypeError):
+            return Outcome(ms, f"HTTP {response.status_code} without the error shape")
+        return Outcome(ms, hits=-response.status_code)  # a negative count keeps the status
+    if response.status_code != 200:
+        return Outcome(ms, f"HTTP {response.status_code}")
+    return Outcome(ms, hits=len(response.json().get("hits", [])))
+
+
+def run_load(
+    url: str,
+    queries: list[str],
+    clients: int,
+    seconds: float,
+    bombers: int = 0,
+    bombs: Phase | None = None,
+) -> Phase:
     """`clients` threads looping over the queries (each from its own offset) until the time
-    or MAX_REQUESTS is up."""
+    or MAX_REQUESTS is up; the first `bombers` of them send wildcard bombs instead, whose
+    outcomes go to `bombs` (the returned phase holds the ordinary clients' only)."""
     phase = Phase()
     lock = threading.Lock()
     issued = [0]
     deadline = time.perf_counter() + seconds
+    bomb_pool = bomb_queries(200)
 
     def loop(k: int) -> None:
         mine: list[Outcome] = []
         n = k * len(queries) // clients
+        bombing = k < bombers
         with client_for(url) as client:
             while time.perf_counter() < deadline:
                 with lock:
                     if issued[0] >= MAX_REQUESTS:
                         break
                     issued[0] += 1
-                mine.append(search_once(client, queries[n % len(queries)]))
+                if bombing:
+                    mine.append(bomb_once(client, bomb_pool[n % len(bomb_pool)]))
+                else:
+                    mine.append(search_once(client, queries[n % len(queries)]))
                 n += 1
         with lock:
-            phase.outcomes.extend(mine)
+            (bombs if bombing and bombs is not None else phase).outcomes.extend(mine)
 
     threads = [threading.Thread(target=loop, args=(k,), daemon=True) for k in range(clients)]
     started = time.perf_counter()
@@ -295,6 +346,7 @@ def measure(
     seconds: float,
     load_queries: int,
     serve_args: tuple[str, ...] = (),
+    bombers: int = 0,
 ) -> tuple[dict[str, object], list[str]]:
     """Start the server over `home`, run the phases, return the figures and Markdown lines."""
     single_queries = title_queries(corpus, queries)
@@ -374,7 +426,9 @@ def measure(
                 f"({len(set(pool))} distinct; the server caches 256 responses):",
                 flush=True,
             )
-            load = run_load(server.url, pool, clients, seconds)
+            bombs = Phase()
+            load = run_load(server.url, pool, clients, seconds, bombers, bombs)
+            bombs.seconds = load.seconds
             figures_load = load.figures()
             print(
                 f"  {figures_load['requests']} requests, {figures_load['rps']} requests/s; "
@@ -385,6 +439,30 @@ def measure(
                 f"  errors {load.errors} {load.error_kinds() or ''}; "
                 f"searches without hits {load.empty}"
             )
+            if bombers:
+                statuses: dict[str, int] = {}
+                for outcome in bombs.outcomes:
+                    status = str(-outcome.hits) if outcome.hits < 0 else "200"
+                    key = outcome.error or status
+                    statuses[key] = statuses.get(key, 0) + 1
+                bomb_figures = bombs.figures()
+                print(
+                    f"  {bombers} of the {clients} clients sent wildcard bombs: "
+                    f"{bomb_figures['requests']} bombs answered {statuses}, p50 "
+                    f"{bomb_figures['p50_ms']} ms, p95 {bomb_figures['p95_ms']} ms; the figures "
+                    f"above are the other {clients - bombers} clients'"
+                )
+                figures.update(
+                    bombers=bombers,
+                    bomb_requests=bomb_figures["requests"],
+                    bomb_answers=statuses,
+                    bomb_p50_ms=bomb_figures["p50_ms"],
+                    bomb_p95_ms=bomb_figures["p95_ms"],
+                )
+                lines.append(
+                    f"{bombers} of them sent wildcard bombs ({bomb_figures['requests']} answered "
+                    f"{statuses}); the latencies are the other {clients - bombers} clients'."
+                )
             figures.update(figures_load)
             figures.update(clients=clients, seconds=round(load.seconds, 1))
             figures["all_errors"] = single.errors + repeated.errors + load.errors

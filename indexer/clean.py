@@ -34,6 +34,7 @@ from indexer.markup import (  # noqa: F401 (cap_attributes and the limits are pa
 )
 from indexer.pubdate import page_published
 from search.errors import SkipDocument
+from search.safetext import valid_json, valid_text
 
 logger = logging.getLogger(__name__)
 
@@ -352,7 +353,7 @@ def _json_ld_article(soup: BeautifulSoup) -> dict[str, Any]:
     """The first JSON-LD object that has a headline, a date or an author, or {}."""
     for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
         try:
-            data = json.loads(script.string or "")
+            data = valid_json(json.loads(script.string or ""))
         except (ValueError, RecursionError):
             continue
         for obj in _walk_ld(data):
@@ -367,9 +368,9 @@ def _json_ld_texts(soup: BeautifulSoup) -> list[str]:
     for script in soup.find_all("script", type=re.compile(r"ld\+json", re.IGNORECASE)):
         raw = script.string or ""
         try:
-            texts.append(json.dumps(json.loads(raw), ensure_ascii=False))
+            texts.append(json.dumps(valid_json(json.loads(raw)), ensure_ascii=False))
         except (ValueError, RecursionError):
-            texts.append(raw)
+            texts.append(valid_text(raw))
     return texts
 
 

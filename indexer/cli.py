@@ -6,10 +6,12 @@ exit statuses (the web app is the other). Library code raises; only this module 
 
 from __future__ import annotations
 
+import contextlib
 import html
 import ipaddress
 import json
 import logging
+import os
 import re
 import secrets
 import sys
@@ -30,7 +32,8 @@ from indexer.store import DocumentStore
 from search.backend import open_backend
 from search.cluster import LocalCluster
 from search.compare import Comparison
-from search.errors import DocsiftError, IndexBusy, QueryError
+from search.diskfull import disk_full, is_disk_full
+from search.errors import DiskFull, DocsiftError, IndexBusy, QueryError
 from search.index import (
     IndexInspection,
     LockOwner,
@@ -41,6 +44,7 @@ from search.index import (
 )
 from search.names import ALL_LABELS, WEAK, NameTable, read_name_table
 from search.results import SearchResponse
+from search.safetext import printable, valid_text
 from search.schema import SCHEMA_VERSION
 from search.service import SearchService
 from search.settings import Settings, load_settings
@@ -130,14 +134,68 @@ def wait_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+# the home grows by about this much per byte of input: the store keeps the text, its
+# mentions and line analyses, the index its terms (samples/news: 6.3x; 2,000 Reuters
+# stories: 6.9x)
+GROWTH_PER_INPUT_BYTE = 8
+CRAWL_BYTES_PER_PAGE = 400_000
+
+
+def _space_needed(settings: Settings, operation: str, targets: tuple[str, ...]) -> tuple[int, str]:
+    """About how many bytes a writing command needs, and how that was worked out."""
+    if operation == "ingest":
+        size = 0
+        for target in targets:
+            path = Path(target)
+            if "://" in target:
+                size += 1_048_576
+            elif path.is_file():
+                size += path.stat().st_size
+            elif path.is_dir():
+                for folder, _dirs, files in os.walk(path):
+                    for name in files:
+                        with contextlib.suppress(OSError):
+                            size += os.stat(os.path.join(folder, name)).st_size
+        return size * GROWTH_PER_INPUT_BYTE, (
+            f"about {GROWTH_PER_INPUT_BYTE}x the {size / 1_048_576:.1f} MB of input"
+        )
+    if operation == "reindex":
+        size = sum(f.stat().st_size for f in settings.index_dir.resolve().glob("*") if f.is_file())
+        return int(size * 1.2), f"a new index beside the current {size / 1_048_576:.0f} MB one"
+    if operation == "crawl":
+        pages = settings.crawl_max_pages
+        return pages * CRAWL_BYTES_PER_PAGE, f"up to {pages} pages"
+    return 1_048_576, operation
+
+
 @contextmanager
-def _writing(ctx: click.Context, operation: str, wait_s: float) -> Iterator[None]:
+def _writing(
+    ctx: click.Context, operation: str, wait_s: float, targets: tuple[str, ...] = ()
+) -> Iterator[None]:
     """Hold HOME/docsift.lock: ingest, crawl, reindex and alias changes run one at a time.
+    A full disk anywhere inside becomes one DiskFull sentence (exit status 1).
 
     Raises:
         IndexBusy: another docsift process still writes after wait_s (exit status 4).
+        DiskFull: a write found the disk full.
     """
     settings = _settings(ctx)
+    try:
+        with _locked(ctx, settings, operation, wait_s):
+            yield
+    except DiskFull:
+        raise
+    except Exception as exc:
+        if not is_disk_full(exc, settings.home):
+            raise
+        needed, why = _space_needed(settings, operation, targets)
+        raise disk_full(settings.home.absolute(), needed, why) from exc
+
+
+@contextmanager
+def _locked(
+    ctx: click.Context, settings: Settings, operation: str, wait_s: float
+) -> Iterator[None]:
 
     def waiting(owner: LockOwner | None) -> None:
         if not ctx.meta["quiet"]:
@@ -168,7 +226,10 @@ def _print_report(report: IngestReport, quiet: bool) -> None:
             continue
         click.echo(f"{title}:", err=title == "Errors")
         for problem in problems[:MAX_LISTED_PROBLEMS]:
-            click.echo(f"  {problem.source}: {problem.reason}", err=title == "Errors")
+            click.echo(
+                f"  {printable(problem.source)}: {printable(problem.reason)}",
+                err=title == "Errors",
+            )
         if len(problems) > MAX_LISTED_PROBLEMS:
             click.echo(
                 f"  ... and {len(problems) - MAX_LISTED_PROBLEMS} more (--json lists them all)",
@@ -191,6 +252,24 @@ def _print_report(report: IngestReport, quiet: bool) -> None:
     default=None,
     help="Progress bar (default: on when stderr is a terminal).",
 )
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Fetch URLs on loopback, private and link-local addresses too (local test sites).",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Fetch from this one host even on a private address (repeat); others stay refused.",
+)
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Also read symbolic links in a folder that lead to files outside it (not followed "
+    "by default).",
+)
 @wait_option
 @click.pass_context
 def ingest(
@@ -200,6 +279,9 @@ def ingest(
     as_json: bool,
     entities: bool,
     progress: bool | None,
+    allow_private: bool,
+    allow_hosts: tuple[str, ...],
+    follow_symlinks: bool,
     wait_s: float,
 ) -> None:
     """Ingest files, folders (recursively), JSON Lines exports and URLs.
@@ -208,7 +290,7 @@ def ingest(
     for up to --wait seconds, then exits with status 4.
     """
     settings = _settings(ctx)
-    with _writing(ctx, "ingest", wait_s), DocumentStore(settings.db_path) as store:
+    with _writing(ctx, "ingest", wait_s, targets), DocumentStore(settings.db_path) as store:
         if if_empty and store.count():
             if not ctx.meta["quiet"]:
                 click.echo(
@@ -218,7 +300,14 @@ def ingest(
         if settings.backend == "whoosh":
             ensure_index(settings.index_dir)  # searches answer (empty) even if this run is killed
         show = sys.stderr.isatty() and not ctx.meta["quiet"] if progress is None else progress
-        pipeline = Pipeline.from_settings(settings, store, entities=entities)
+        pipeline = Pipeline.from_settings(
+            settings,
+            store,
+            entities=entities,
+            allow_private=allow_private,
+            allow_hosts=allow_hosts,
+            follow_symlinks=follow_symlinks,
+        )
         try:
             if show:
                 from tqdm import tqdm
@@ -262,10 +351,12 @@ MAX_LISTED_IDS = 20
 
 def _check_problems(
     store_ids: set[str], unindexed: list[str], inspection: IndexInspection
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every disagreement between the store and the index, each with its fix; and notes."""
+) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]]]:
+    """Every disagreement between the store and the index, each with its fix; notes; and
+    warnings (reported, but the next writing command clears them by itself: a stale lock)."""
     problems: list[dict[str, Any]] = []
     notes: list[str] = []
+    warnings: list[dict[str, Any]] = []
 
     def problem(code: str, message: str, fix: str = REINDEX, ids: list[str] | None = None) -> None:
         entry: dict[str, Any] = {"code": code, "message": message, "fix": fix}
@@ -322,10 +413,13 @@ def _check_problems(
     for lock in inspection.locks:
         if lock.state == "stale":
             who = lock.owner.describe() if lock.owner else "an unknown process"
-            problem(
-                "stale_lock",
-                f"a stale write lock ({lock.path.name}) left by {who}, which is gone",
-                fix="cleared by the next docsift ingest or docsift reindex",
+            warnings.append(
+                {
+                    "code": "stale_lock",
+                    "message": f"a stale write lock ({lock.path.name}) left by {who}, "
+                    "which is gone",
+                    "fix": "nothing to do: the next docsift ingest, crawl or reindex clears it",
+                }
             )
         elif lock.state == "held":
             who = lock.owner.describe() if lock.owner else "a process"
@@ -338,7 +432,7 @@ def _check_problems(
             f"{', '.join(inspection.leftovers)} left by an interrupted reindex "
             "(harmless, never searched; the next reindex removes it)"
         )
-    return problems, notes
+    return problems, notes, warnings
 
 
 @cli.command()
@@ -348,7 +442,8 @@ def check(ctx: click.Context, as_json: bool) -> None:
     """Verify that the store and the index agree: counts, ids, unindexed rows, schema version,
     the name and story tables, stale locks. Says what to run when they do not.
 
-    Exit status 0 when they agree, 1 when not; `docsift reindex` repairs every problem found.
+    Exit status 0 when they agree (a stale lock alone is a warning: the next writing command
+    clears it), 1 when not; `docsift reindex` repairs every problem found.
     """
     settings = _settings(ctx)
     if settings.backend != "whoosh":
@@ -358,11 +453,15 @@ def check(ctx: click.Context, as_json: bool) -> None:
         )
     store_ids: set[str] = set()
     unindexed: list[str] = []
+    degraded = ""
     if settings.db_path.exists():
-        with DocumentStore(settings.db_path) as store:
+        with DocumentStore(settings.db_path, read_only=True) as store:
             store_ids, unindexed = store.ids(), store.unindexed_ids()
+            degraded = store.degraded
     inspection = inspect_index(settings.index_dir)
-    problems, notes = _check_problems(store_ids, unindexed, inspection)
+    problems, notes, warnings = _check_problems(store_ids, unindexed, inspection)
+    if degraded:
+        notes.append(f"the store was {degraded}")
     ok = not problems
     data = {
         "ok": ok,
@@ -378,6 +477,7 @@ def check(ctx: click.Context, as_json: bool) -> None:
         },
         "locks": [lock.to_dict() for lock in inspection.locks],
         "problems": problems,
+        "warnings": warnings,
         "notes": notes,
         "repair": None if ok else REINDEX,
     }
@@ -403,14 +503,16 @@ def _print_check(data: dict[str, Any]) -> None:
             f"schema v{index['schema_version']} (this docsift: v{index['expected_schema_version']})"
         )
     for note in data["notes"]:
-        click.echo(f"note:   {note}")
+        click.echo(f"note:   {printable(note)}")
+    for warning in data["warnings"]:
+        click.echo(f"warning: {printable(warning['message'])} ({warning['fix']})")
     if data["ok"]:
         click.echo("OK: the store and the index agree")
         return
     count = len(data["problems"])
     click.echo(f"{count} problem{'s' if count > 1 else ''}:")
     for problem in data["problems"]:
-        shown = ", ".join(problem.get("ids", [])[:5])
+        shown = ", ".join(printable(i) for i in problem.get("ids", [])[:5])
         more = " ..." if problem.get("count", 0) > 5 else ""
         click.echo(f"  - {problem['message']}" + (f": {shown}{more}" if shown else ""))
         click.echo(f"    fix: {problem['fix']}")
@@ -431,6 +533,7 @@ def _crawl_seeds(seeds: tuple[str, ...], seeds_file: Path | None) -> tuple[str, 
         except OSError as exc:
             raise click.UsageError(f"cannot read {seeds_file}: {exc.strerror}") from exc
         found += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    found = [valid_text(seed) for seed in found]  # undecodable argv bytes arrive as surrogates
     bad = [s for s in found if not s.lower().startswith(("http://", "https://"))]
     if bad:
         raise click.UsageError(f"only http and https seeds can be crawled: {', '.join(bad[:3])}")
@@ -453,7 +556,10 @@ def _print_crawl_report(report: Any, quiet: bool) -> None:
             continue
         click.echo(f"{title}:", err=title == "Crawl failed")
         for problem in problems[:MAX_LISTED_PROBLEMS]:
-            click.echo(f"  {problem['url']}: {problem['reason']}", err=title == "Crawl failed")
+            click.echo(
+                f"  {printable(problem['url'])}: {printable(problem['reason'])}",
+                err=title == "Crawl failed",
+            )
         if len(problems) > MAX_LISTED_PROBLEMS:
             click.echo(f"  ... and {len(problems) - MAX_LISTED_PROBLEMS} more (docsift stats)")
 
@@ -479,6 +585,13 @@ def _print_crawl_report(report: Any, quiet: bool) -> None:
     is_flag=True,
     help="Allow loopback, private and link-local addresses (local test sites).",
 )
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Fetch from this one host even on a private address (repeat); others stay refused.",
+)
 @click.option("--resume", is_flag=True, help="Continue the crawl that was stopped.")
 @click.option("--sitemaps/--no-sitemaps", default=True, help="Read robots.txt/sitemap.xml lists.")
 @click.option("--entities/--no-entities", default=True, show_default=True, help="Run NER.")
@@ -500,6 +613,7 @@ def crawl(
     delay: float | None,
     concurrency: int | None,
     allow_private: bool,
+    allow_hosts: tuple[str, ...],
     resume: bool,
     sitemaps: bool,
     entities: bool,
@@ -563,6 +677,7 @@ def crawl(
                         delay_s=delay,
                         concurrency=concurrency,
                         allow_private=allow_private,
+                        allow_hosts=allow_hosts or None,
                         sitemaps=sitemaps,
                     )
                     crawler = Crawler(options, pipeline, **kwargs)
@@ -580,6 +695,14 @@ def crawl(
         _print_crawl_report(report, ctx.meta["quiet"])
     if received:
         ctx.exit(128 + received[0])
+    refused = [p for p in report.problems if p["reason"].startswith("refused:")]
+    if not report.fetched and refused:
+        click.echo(
+            f"docsift: nothing was fetched: {len(refused)} URL(s) refused, e.g. "
+            f"{printable(refused[0]['url'])} ({printable(refused[0]['reason'])})",
+            err=True,
+        )
+        ctx.exit(ExitStatus.ERROR)
     if not report.ok:
         ctx.exit(ExitStatus.PARTIAL)
 
@@ -693,13 +816,16 @@ def aliases_list(ctx: click.Context, label: str | None, as_json: bool) -> None:
     if not (rows or splits or relabels or hidden):
         click.echo("no merged names yet")
     for r in rows:
-        click.echo(f"{r.label:<7} {r.variant}  ->  {r.canonical}  ({r.reason})")
+        click.echo(
+            f"{r.label:<7} {printable(r.variant)}  ->  {printable(r.canonical)}  "
+            f"({printable(r.reason)})"
+        )
     for lab, variant in splits:
-        click.echo(f"{lab:<7} {variant}  kept apart (manual split)")
+        click.echo(f"{lab:<7} {printable(variant)}  kept apart (manual split)")
     for name, lab in relabels:
-        click.echo(f"{lab:<7} {name}  shown as {LABEL_NOUNS[lab]} (manual relabel)")
+        click.echo(f"{lab:<7} {printable(name)}  shown as {LABEL_NOUNS[lab]} (manual relabel)")
     for name, lab in hidden:
-        click.echo(f"{'any' if lab == ALL_LABELS else lab:<7} {name}  hidden (manual)")
+        click.echo(f"{'any' if lab == ALL_LABELS else lab:<7} {printable(name)}  hidden (manual)")
 
 
 @aliases.command("merge")
@@ -826,8 +952,14 @@ def entities_review(ctx: click.Context, limit: int, label: str | None, as_json: 
 
 
 def _terminal_snippet(snippet: str) -> str:
-    text = re.sub(r"<mark[^>]*>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True), snippet)
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
+    """A snippet's HTML as terminal text: marked words in bold, control characters escaped
+    (a document's own escape sequences must not drive the terminal)."""
+    parts = re.split(r"<mark[^>]*>(.*?)</mark>", snippet)
+    shown = []
+    for n, part in enumerate(parts):
+        text = printable(html.unescape(re.sub(r"<[^>]+>", "", part)))
+        shown.append(click.style(text, bold=True) if n % 2 else text)
+    return "".join(shown)
 
 
 def _print_response(response: SearchResponse) -> None:
@@ -839,12 +971,13 @@ def _print_response(response: SearchResponse) -> None:
     )
     for n, hit in enumerate(response.hits, start=first):
         date = hit.date.isoformat() if hit.date else "undated"
-        click.echo(f"\n{n}. {click.style(hit.title, bold=True)}  [{date}]  id={hit.doc_id}")
-        click.echo(f"   {hit.url or hit.source}")
+        title = click.style(printable(hit.title), bold=True)
+        click.echo(f"\n{n}. {title}  [{date}]  id={printable(hit.doc_id)}")
+        click.echo(f"   {printable(hit.url or hit.source)}")
         click.echo(f"   {_terminal_snippet(hit.snippet)}")
     for facet in response.facets:
         if facet.values:
-            values = ", ".join(f"{v.value} ({v.count})" for v in facet.values[:8])
+            values = ", ".join(f"{printable(v.value)} ({v.count})" for v in facet.values[:8])
             click.echo(f"\n{facet.name}: {values}")
 
 
@@ -919,22 +1052,23 @@ def search(
 
 def _print_comparison(comparison: Comparison) -> None:
     a, b = comparison.a, comparison.b
-    click.echo(f"A  {click.style(a.title, bold=True)}  id={a.doc_id}")
-    click.echo(f"B  {click.style(b.title, bold=True)}  id={b.doc_id}")
+    click.echo(f"A  {click.style(printable(a.title), bold=True)}  id={printable(a.doc_id)}")
+    click.echo(f"B  {click.style(printable(b.title), bold=True)}  id={printable(b.doc_id)}")
     click.echo(f"\nB {comparison.summary}")
     for change in comparison.entities:
         for side, names in (("only in A", change.only_a), ("only in B", change.only_b)):
             if names:
-                click.echo(f"  {change.label} {side}: {', '.join(names)}")
+                click.echo(f"  {change.label} {side}: {printable(', '.join(names))}")
     if comparison.quotes:
         click.echo("\nQuotes:")
     for quote in comparison.quotes:
-        speaker = quote.quote.speaker or "speaker not named"
+        speaker = printable(quote.quote.speaker or "speaker not named")
         flag = " [unsupported]" if quote.unsupported else ""
-        click.echo(f"  {quote.kind} ({quote.side.upper()}){flag}: {speaker}: “{quote.quote.text}”")
+        text = printable(quote.quote.text)
+        click.echo(f"  {quote.kind} ({quote.side.upper()}){flag}: {speaker}: “{text}”")
         if quote.counterpart is not None:
-            other = quote.counterpart.speaker or "speaker not named"
-            click.echo(f"      A has: {other}: “{quote.counterpart.text}”")
+            other = printable(quote.counterpart.speaker or "speaker not named")
+            click.echo(f"      A has: {other}: “{printable(quote.counterpart.text)}”")
     if comparison.numbers:
         click.echo("\nNumbers:")
     for change in comparison.numbers:
@@ -996,12 +1130,21 @@ def is_loopback_host(host: str) -> bool:
     is_flag=True,
     help="Allow a --host other machines can reach (set DOCSIFT_TOKEN to require a token).",
 )
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for this Host name (repeat; e.g. a proxy's public name). "
+    "Others than the bound address and localhost get 400 [allowed_hosts].",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, public: bool) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, public: bool, allowed_hosts: tuple[str, ...]
+) -> None:
     """Serve the web UI and JSON API (on 127.0.0.1 unless --public)."""
-    from werkzeug.serving import make_server
-
     from web import create_app  # only here: the write side does not depend on Flask
+    from web.server import make_docsift_server
 
     if not public and not is_loopback_host(host):
         raise click.BadParameter(
@@ -1010,9 +1153,9 @@ def serve(ctx: click.Context, host: str, port: int, public: bool) -> None:
             param_hint="'--host'",
         )
     settings = _settings(ctx)
-    app = create_app(settings)
+    app = create_app(settings, bound_host=host, allowed_hosts=allowed_hosts)
     try:
-        server = make_server(host, port, app, threaded=True)
+        server = make_docsift_server(host, port, app)
     except OSError as exc:
         raise DocsiftError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     shown_host = f"[{host}]" if ":" in host else host
@@ -1046,9 +1189,12 @@ def serve(ctx: click.Context, host: str, port: int, public: bool) -> None:
 def stats(ctx: click.Context, as_json: bool) -> None:
     """What the store and the index hold."""
     settings = _settings(ctx)
-    with DocumentStore(settings.db_path) as store:
+    # read-only: stats must work on a full disk and never create a store
+    with DocumentStore(settings.db_path, read_only=settings.db_path.exists()) as store:
         store_stats = store.stats()
         crawl_stats = _crawl_stats(store)
+        if store.degraded:
+            store_stats["note"] = f"the store was {store.degraded}"
     index_stats = SearchService.from_settings(settings).stats()
     data = {"home": str(settings.home), "store": store_stats, "index": index_stats}
     if crawl_stats is not None:
@@ -1062,6 +1208,8 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         f"({store_stats['size_bytes'] / 1e6:.1f} MB), dated "
         f"{store_stats['earliest'] or '-'} .. {store_stats['latest'] or '-'}"
     )
+    if store_stats.get("note"):
+        click.echo(f"           note: {store_stats['note']}")
     if store_stats["unindexed"]:
         click.echo(
             f"           {store_stats['unindexed']} not yet indexed: run `docsift ingest` "
@@ -1091,7 +1239,7 @@ def _crawl_stats(store: DocumentStore) -> dict[str, Any] | None:
 
     if not has_crawl_tables(store.db):
         return None
-    frontier = Frontier(store.db)
+    frontier = Frontier(store.db, read_only=True)
     return {"last_run": frontier.last_run(), "hosts": frontier.host_stats()}
 
 
@@ -1101,10 +1249,12 @@ def _print_crawl_stats(crawl: dict[str, Any]) -> None:
         click.echo(f"crawl:     last run {run['state']}, started {run['started_at']}")
     for host in crawl["hosts"]:
         click.echo(
-            f"  {host['host']}: {host['fetched']} fetched, {host['queued'] + host['fetching']} "
-            f"queued, {host['skipped']} skipped, {host['failed']} failed"
+            f"  {printable(host['host'])}: {host['fetched']} fetched, "
+            f"{host['queued'] + host['fetching']} queued, {host['skipped']} skipped, "
+            f"{host['failed']} failed"
             + (
-                f"; last error: {host['last_error']} ({host['last_error_url']})"
+                f"; last error: {printable(host['last_error'])} "
+                f"({printable(host['last_error_url'])})"
                 if host["last_error"]
                 else ""
             )
@@ -1130,17 +1280,17 @@ def main(argv: list[str] | None = None) -> int:
     except QueryError as exc:
         if debug:
             raise
-        click.echo(f"docsift: bad query: {exc} (parameter {exc.param})", err=True)
+        click.echo(f"docsift: bad query: {printable(str(exc))} (parameter {exc.param})", err=True)
         return ExitStatus.USAGE
     except IndexBusy as exc:
         if debug:
             raise
-        click.echo(f"docsift: busy: {exc}", err=True)
+        click.echo(f"docsift: busy: {printable(str(exc))}", err=True)
         return ExitStatus.BUSY
     except DocsiftError as exc:
         if debug:
             raise
-        click.echo(f"docsift: error: {exc}", err=True)
+        click.echo(f"docsift: error: {printable(str(exc))}", err=True)
         return ExitStatus.ERROR
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
@@ -1148,6 +1298,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         if debug:
             raise
+        if is_disk_full(exc):
+            where = getattr(exc, "filename", None) or "the data directory"
+            click.echo(f"docsift: error: disk full while writing {printable(str(where))}", err=True)
+            return ExitStatus.ERROR
         click.echo(
             f"docsift: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
             err=True,

@@ -28,9 +28,10 @@ from indexer.discover import Listing, is_gzip, page_links, parse_listing, xml_ro
 from indexer.fetch import RawDocument
 from indexer.frontier import Frontier, FrontierRow, PendingBody
 from indexer.netguard import Resolver, system_resolver
-from indexer.pipeline import IngestReport, Pipeline
+from indexer.pipeline import IngestReport, Pipeline, described_error
 from indexer.robots import RobotsCache
 from indexer.urls import canonicalize, host_key, same_site
+from search.diskfull import is_disk_full
 from search.errors import ConfigError, FetchError, SkipDocument
 from search.settings import Settings
 
@@ -38,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 XML_TYPES = ("text/xml", "application/xml", "application/rss+xml", "application/atom+xml")
+# a fetched page handed to the pipeline this many times (runs that died before storing it)
+# is given up on, so that a page which kills the process cannot stop every --resume
+MAX_BODY_TRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +258,10 @@ class Crawler:
         already = self._counters.fetched
         try:
             ingest = self.pipeline.run_raw(
-                self._raw_documents(), done=self.frontier.drop_bodies, batch_size=20
+                self._raw_documents(),
+                done=self.frontier.drop_bodies,
+                failed=self._stage_failed,
+                batch_size=20,
             )
         finally:
             self.fetcher.close()
@@ -283,9 +290,17 @@ class Crawler:
             problems=tuple(self.frontier.problems()),
         )
 
+    def _stage_failed(self, problems: list[tuple[str, str]]) -> None:
+        """Pages the pipeline could not store: failed in the frontier with the reason, so
+        they are reported and never handed to the pipeline again."""
+        for url, reason in problems:
+            self.frontier.finish(url, "failed", reason)
+
     # -- the scheduling loop ----------------------------------------------------------------
 
     def _raw_documents(self) -> Iterator[RawDocument]:
+        for url, reason in self.frontier.give_up_bodies(MAX_BODY_TRIES):
+            logger.warning("crawl gives up on %s: %s", url, reason)
         for body in self.frontier.pending_bodies():  # fetched before a stop, not yet stored
             yield RawDocument(
                 body.url, body.final_url, body.content, body.content_type, body.fetched_at
@@ -313,7 +328,16 @@ class Crawler:
                 self._counters.add("fetch (waiting on network)", time.perf_counter() - started)
                 for future in done:
                     row = inflight.pop(future)
-                    raw = self._complete(row, future.result())
+                    try:
+                        raw = self._complete(row, future.result())
+                    except Exception as exc:
+                        if is_disk_full(exc, self.pipeline.settings.home):
+                            raise
+                        # one page that breaks link discovery or its bookkeeping fails alone
+                        logger.warning("crawl failed on %s", row.url, exc_info=True)
+                        self.frontier.finish(row.url, "failed", described_error(exc))
+                        self._counters.failed += 1
+                        continue
                     if raw is not None:
                         yield raw
                 self._report_progress()

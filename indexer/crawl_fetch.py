@@ -6,24 +6,45 @@ httpx follows redirects on its own, which would let a public page bounce us to 1
 checked (Host header and TLS SNI keep the real name), so a DNS answer cannot change between
 check and connect. Conditional GET headers go on the first hop; 429/5xx and timeouts raise
 `RetryLater` so the scheduler can back off.
+
+Every request also has one deadline, `timeout_s` from its start to its last byte over all its
+hops: httpx's timeouts are per read, so a server sending a byte a second would otherwise hold
+a fetch (and the home's write lock) for as long as it liked. A timer shuts the request's
+sockets down when the deadline passes, whatever the request is waiting for. Connections are
+not kept alive between requests, so every request's sockets are its own.
+
+`docsift ingest URL` fetches through this same class (indexer/fetch.py), so one guard covers
+every URL docsift fetches: pages, redirects, robots.txt, sitemaps and feeds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import socket
+import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from indexer.fetch import TEXT_CONTENT_TYPES
 from indexer.netguard import Refused, Resolver, check_url_allowed, system_resolver
 from indexer.urls import canonicalize
 from search.errors import FetchError, SkipDocument
 
+TEXT_CONTENT_TYPES = (
+    "text/html",
+    "application/xhtml+xml",
+    "text/plain",
+    "text/xml",
+    "application/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "text/markdown",
+)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 GZIP_TYPES = frozenset({"application/gzip", "application/x-gzip", "application/octet-stream"})
 ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,application/xml;q=0.8,*/*;q=0.1"
@@ -83,6 +104,77 @@ def _mb(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB"
 
 
+def too_large(size: int | None, limit: int) -> str:
+    """The one wording of the size limit for files and URLs alike; `size` None when unknown."""
+    if size is None:
+        return f"too large (over the {_mb(limit)} limit, max_file_bytes)"
+    return f"too large ({_mb(size)} > {_mb(limit)} limit, max_file_bytes)"
+
+
+def _network_failure(exc: httpx.HTTPError, url: str, deadline: Deadline) -> RetryLater:
+    """A failed read or connect, worded by its cause: the request's deadline, one stalled
+    read, or the connection."""
+    if deadline.passed():
+        return RetryLater(deadline.reason(), url)
+    if isinstance(exc, httpx.TimeoutException):
+        return RetryLater("timed out", url)
+    return RetryLater(f"connection failed: {type(exc).__name__}", url)
+
+
+class Deadline:
+    """One request's deadline: shuts its sockets down when time is up, so a read that is
+    still waiting (headers dripping in, a stalled body) ends at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return max(0.001, self.at - time.monotonic())
+
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() >= self.at
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: keep the socket of every connection the request opens."""
+        if event != "connection.connect_tcp.complete":
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._sockets.append(sock)
+                if not self.expired:
+                    return
+            self._shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def reason(self) -> str:
+        return f"timed out: no complete answer within {self.seconds:g} s (fetch_timeout_s)"
+
+
 class CrawlFetcher:
     """GETs with checked redirects, size cap, content-type filter and conditional headers."""
 
@@ -110,15 +202,16 @@ class CrawlFetcher:
             headers={"User-Agent": user_agent, "Accept": ACCEPT},
             timeout=timeout_s,
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            # no keep-alive: a request's deadline shuts down sockets it opened itself
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=0),
             trust_env=False,  # a proxy from the environment would bypass the address checks
         )
 
     def close(self) -> None:
         self.client.close()
 
-    def _request(self, url: str, headers: dict[str, str]) -> httpx.Request:
-        """A request pinned to an address the guard approved."""
+    def _request(self, url: str, headers: dict[str, str], deadline: Deadline) -> httpx.Request:
+        """A request pinned to an address the guard approved, bounded by `deadline`."""
         addresses = check_url_allowed(
             url,
             resolve=self.resolve,
@@ -134,7 +227,11 @@ class CrawlFetcher:
         target = urlunsplit((parts.scheme, pinned, parts.path, parts.query, ""))
         headers = {**headers, "Host": parts.netloc}
         return self.client.build_request(
-            "GET", target, headers=headers, extensions={"sni_hostname": host}
+            "GET",
+            target,
+            headers=headers,
+            timeout=min(self.timeout_s, deadline.remaining()),
+            extensions={"sni_hostname": host, "trace": deadline.trace},
         )
 
     def get(
@@ -154,6 +251,21 @@ class CrawlFetcher:
             RetryLater: 429, 5xx, timeout or connection failure.
             FetchError: other 4xx, redirect loop, too many redirects.
         """
+        deadline = Deadline(self.timeout_s)
+        try:
+            return self._get(url, etag, last_modified, any_type, check_robots, deadline)
+        finally:
+            deadline.cancel()
+
+    def _get(
+        self,
+        url: str,
+        etag: str,
+        last_modified: str,
+        any_type: bool,
+        check_robots: bool,
+        deadline: Deadline,
+    ) -> Fetched:
         current, chain = url, [url]
         headers: dict[str, str] = {}
         if etag:
@@ -161,13 +273,13 @@ class CrawlFetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         for _hop in range(self.max_redirects + 1):
-            request = self._request(current, headers)
+            if deadline.passed():
+                raise RetryLater(deadline.reason(), url)
+            request = self._request(current, headers, deadline)
             try:
                 response = self.client.send(request, stream=True)
-            except httpx.TimeoutException as exc:
-                raise RetryLater("timed out", url) from exc
             except httpx.HTTPError as exc:
-                raise RetryLater(f"connection failed: {type(exc).__name__}", url) from exc
+                raise _network_failure(exc, url, deadline) from exc
             try:
                 if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
                     target = canonicalize(response.headers["location"], current)
@@ -184,13 +296,19 @@ class CrawlFetcher:
                     current = target
                     headers = {}  # validators belong to the first URL only
                     continue
-                return self._finish(url, current, chain, response, any_type)
+                return self._finish(url, current, chain, response, any_type, deadline)
             finally:
                 response.close()
         raise FetchError(f"too many redirects (more than {self.max_redirects})", url)
 
     def _finish(
-        self, url: str, final: str, chain: list[str], response: httpx.Response, any_type: bool
+        self,
+        url: str,
+        final: str,
+        chain: list[str],
+        response: httpx.Response,
+        any_type: bool,
+        deadline: Deadline,
     ) -> Fetched:
         status = response.status_code
         if status == 429 or status >= 500:
@@ -208,25 +326,22 @@ class CrawlFetcher:
         mime = content_type.split(";")[0].strip().lower()
         gz = mime in GZIP_TYPES and urlsplit(final).path.endswith(".gz")
         if status != 304 and not any_type and mime and mime not in TEXT_CONTENT_TYPES and not gz:
-            raise SkipDocument(f"not HTML or text ({mime})", url)
+            raise SkipDocument(f"not text or HTML ({mime})", url)
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            raise SkipDocument(f"too large ({_mb(int(declared))} > {_mb(self.max_bytes)})", url)
+            raise SkipDocument(too_large(int(declared), self.max_bytes), url)
         chunks: list[bytes] = []
         size = 0
-        deadline = time.monotonic() + max(self.timeout_s * 3, 1.0)
         try:
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > self.max_bytes:
-                    raise SkipDocument(f"too large (over {_mb(self.max_bytes)})", url)
-                if time.monotonic() > deadline:
-                    raise RetryLater("timed out while reading the body", url)
+                    raise SkipDocument(too_large(None, self.max_bytes), url)
+                if deadline.passed():
+                    raise RetryLater(deadline.reason(), url)
                 chunks.append(chunk)
-        except httpx.TimeoutException as exc:
-            raise RetryLater("timed out", url) from exc
         except httpx.HTTPError as exc:
-            raise RetryLater(f"connection failed: {type(exc).__name__}", url) from exc
+            raise _network_failure(exc, url, deadline) from exc
         return Fetched(
             url=url,
             final_url=final,

@@ -9,6 +9,7 @@ workers would cost more than it saves.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -22,8 +23,10 @@ from indexer.names import (
     has_person_evidence,
     resolve_document,
 )
-from indexer.ner import AnalysisCache, NerStats, SpacyExtractor
+from indexer.ner import AnalysisCache, FailedMentions, NerStats, SpacyExtractor, brief_error
 from search.documents import Document, Mention
+
+logger = logging.getLogger(__name__)
 
 # below this many documents in a run, NER stays in the main process
 PARALLEL_THRESHOLD = 400
@@ -35,6 +38,7 @@ class Enriched:
 
     document: Document
     acronyms: tuple[tuple[str, str], ...]
+    problem: str = ""  # why this document could not be enriched ("" when it was)
 
 
 def _values(mentions: Iterable[Mention], label: str) -> tuple[str, ...]:
@@ -123,4 +127,13 @@ class Enricher:
         if isinstance(extractor, SpacyExtractor):
             extractor.stats = self.stats
         for mentions in extractor.extract(texts()):
-            yield enrich_document(pending.popleft(), mentions)
+            document = pending.popleft()
+            if isinstance(mentions, FailedMentions):
+                yield Enriched(document, (), problem=mentions.reason)
+                continue
+            try:
+                yield enrich_document(document, mentions)
+            except Exception as exc:  # noqa: BLE001 - this document fails, not the run
+                logger.warning("enriching %s failed", document.source, exc_info=True)
+                reason = f"entity resolution failed: {brief_error(exc)}"
+                yield Enriched(document, (), problem=reason)

@@ -10,23 +10,15 @@ import datetime as dt
 import errno
 import os
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
-import httpx
-
+from indexer.crawl_fetch import TEXT_CONTENT_TYPES, CrawlFetcher, too_large
+from indexer.netguard import Refused, Resolver, system_resolver
 from search.errors import FetchError, SkipDocument
 
-TEXT_CONTENT_TYPES = (
-    "text/html",
-    "application/xhtml+xml",
-    "text/plain",
-    "text/xml",
-    "application/xml",
-    "application/rss+xml",
-    "application/atom+xml",
-    "text/markdown",
-)
+__all__ = ["TEXT_CONTENT_TYPES", "FileFetcher", "HttpFetcher", "RawDocument", "too_large"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,17 +34,6 @@ class RawDocument:
 
 class Fetcher(Protocol):
     def fetch(self, uri: str) -> RawDocument: ...
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1_048_576:.1f} MB"
-
-
-def too_large(size: int | None, limit: int) -> str:
-    """The one wording of the size limit for files and URLs alike; `size` None when unknown."""
-    if size is None:
-        return f"too large (over the {_mb(limit)} limit, max_file_bytes)"
-    return f"too large ({_mb(size)} > {_mb(limit)} limit, max_file_bytes)"
 
 
 # O_NONBLOCK: opening a pipe that took a file's place must not wait for a writer forever.
@@ -109,64 +90,58 @@ class FileFetcher:
 
 
 class HttpFetcher:
-    """One GET per URL with httpx: timeout, redirect limit, honest User-Agent, size cap."""
+    """One GET per URL through the crawler's guarded fetcher (indexer/crawl_fetch.py): every
+    address and every redirect hop checked by netguard, one deadline for the whole request,
+    an honest User-Agent and the size cap. robots.txt is not asked: a URL given to `docsift
+    ingest` is one a person chose to fetch."""
 
     def __init__(
-        self, *, user_agent: str, timeout_s: float, max_bytes: int, max_redirects: int
+        self,
+        *,
+        user_agent: str,
+        timeout_s: float,
+        max_bytes: int,
+        max_redirects: int,
+        allow_private: bool = False,
+        allow_hosts: Collection[str] = (),
+        resolve: Resolver = system_resolver,
     ) -> None:
         self.max_bytes = max_bytes
-        self.client = httpx.Client(
-            headers={"User-Agent": user_agent, "Accept": "text/html,text/plain;q=0.9,*/*;q=0.5"},
-            timeout=timeout_s,
-            follow_redirects=True,
+        self.getter = CrawlFetcher(
+            user_agent=user_agent,
+            timeout_s=timeout_s,
+            max_bytes=max_bytes,
             max_redirects=max_redirects,
+            allow_private=allow_private,
+            allow_hosts=allow_hosts,
+            resolve=resolve,
+            connections=2,
         )
 
     def close(self) -> None:
-        self.client.close()
+        self.getter.close()
 
     def fetch(self, uri: str) -> RawDocument:
         """GET one URL.
 
         Raises:
-            FetchError: network failure, HTTP error status, too many redirects.
+            FetchError: refused address (also after a redirect), network failure, HTTP error
+                status, timeout, too many redirects.
             SkipDocument: not a text content type, too large, empty.
         """
         try:
-            with self.client.stream("GET", uri) as response:
-                if response.status_code >= 400:
-                    raise FetchError(
-                        f"HTTP {response.status_code}", uri, status=response.status_code
-                    )
-                content_type = response.headers.get("content-type", "")
-                mime = content_type.split(";")[0].strip().lower()
-                if mime and mime not in TEXT_CONTENT_TYPES:
-                    raise SkipDocument(f"not text or HTML ({mime})", uri)
-                declared = response.headers.get("content-length", "").strip()
-                if declared.isdigit() and int(declared) > self.max_bytes:
-                    raise SkipDocument(too_large(int(declared), self.max_bytes), uri)
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise SkipDocument(too_large(None, self.max_bytes), uri)
-                    chunks.append(chunk)
-                final_url = str(response.url)
-        except httpx.TooManyRedirects as exc:
-            raise FetchError("too many redirects", uri) from exc
-        except httpx.TimeoutException as exc:
-            raise FetchError("timed out", uri) from exc
-        except httpx.HTTPError as exc:
-            raise FetchError(f"request failed: {exc}", uri) from exc
-        content = b"".join(chunks)
+            fetched = self.getter.get(uri, check_robots=False)
+        except Refused as exc:  # the user named this URL: a refusal is an error, not a skip
+            raise FetchError(exc.reason, uri) from exc
+        content = fetched.content
         if not content.strip():
             raise SkipDocument(
                 "empty response" if not content else "empty response (only whitespace)", uri
             )
         return RawDocument(
             uri=uri,
-            final_url=final_url,
+            final_url=fetched.final_url,
             content=content,
-            content_type=content_type,
-            fetched_at=dt.datetime.now(dt.UTC),
+            content_type=fetched.content_type,
+            fetched_at=fetched.fetched_at,
         )

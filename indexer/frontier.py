@@ -57,9 +57,15 @@ CREATE TABLE IF NOT EXISTS crawl_bodies (
     final_url TEXT NOT NULL,
     content_type TEXT NOT NULL,
     content BLOB NOT NULL,
-    fetched_at TEXT NOT NULL
+    fetched_at TEXT NOT NULL,
+    tries INTEGER NOT NULL DEFAULT 0
 );
 """
+# columns added later, for stores whose crawl tables an earlier docsift made
+_MIGRATIONS = {
+    ("crawl_bodies", "tries"): "ALTER TABLE crawl_bodies ADD COLUMN tries INTEGER NOT NULL "
+    "DEFAULT 0"
+}
 
 
 def _now() -> str:
@@ -95,10 +101,16 @@ class PendingBody:
 class Frontier:
     """The crawl tables of one store; uses the store's connection, so the main thread only."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, *, read_only: bool = False) -> None:
         self.db = db
+        if read_only:
+            return  # the tables exist (has_crawl_tables) and nothing may be written
         with self.db:
             self.db.executescript(_SCHEMA)
+            for (table, column), statement in _MIGRATIONS.items():
+                columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+                if column not in columns:
+                    self.db.execute(statement)
 
     # -- runs ----------------------------------------------------------------------------
 
@@ -228,7 +240,8 @@ class Frontier:
         with self.db:
             self._finish(url, "fetched", reason, fields)
             self.db.execute(
-                "INSERT OR REPLACE INTO crawl_bodies VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO crawl_bodies (url, final_url, content_type, content, "
+                "fetched_at) VALUES (?, ?, ?, ?, ?)",
                 (
                     body.url,
                     body.final_url,
@@ -262,8 +275,31 @@ class Frontier:
 
     # -- pending bodies ----------------------------------------------------------------------
 
+    def give_up_bodies(self, max_tries: int) -> list[tuple[str, str]]:
+        """Count one more try of every pending body; drop those tried `max_tries` times (runs
+        kept dying before they were stored) and mark their URLs failed. Returns (url, why)."""
+        with self.db:
+            self.db.execute("UPDATE crawl_bodies SET tries = tries + 1")
+            given_up = [
+                str(row[0])
+                for row in self.db.execute(
+                    "SELECT url FROM crawl_bodies WHERE tries > ?", (max_tries,)
+                )
+            ]
+            reason = (
+                f"fetched, but {max_tries} runs stopped before it was stored; "
+                "not tried again (see the log of those runs)"
+            )
+            for url in given_up:
+                self._finish(url, "failed", reason, {})
+                self.db.execute("DELETE FROM crawl_bodies WHERE url = ?", (url,))
+        return [(url, reason) for url in given_up]
+
     def pending_bodies(self) -> Iterator[PendingBody]:
-        rows = self.db.execute("SELECT * FROM crawl_bodies ORDER BY rowid").fetchall()
+        rows = self.db.execute(
+            "SELECT url, final_url, content_type, content, fetched_at FROM crawl_bodies "
+            "ORDER BY rowid"
+        ).fetchall()
         for row in rows:
             yield PendingBody(
                 row[0], row[1], row[2], bytes(row[3]), dt.datetime.fromisoformat(row[4])

@@ -14,14 +14,22 @@ process, whose CPU the other ingest stages need.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib
 import json
+import logging
 import multiprocessing
+import os
 import re
+import signal
+import sys
+import threading
+import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -35,6 +43,8 @@ from search.errors import ConfigError
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
+
+logger = logging.getLogger(__name__)
 
 # spaCy's medium English pipeline: on CoNLL-2003 dev and GUM Wikinews it finds more of the
 # people, orgs and places than the small one (bench/ner_models.py, README) for ~10% more NER time
@@ -88,8 +98,10 @@ def may_hold_name(line: str) -> bool:
 
 def line_key(model: str, line: str) -> int:
     """A 63-bit key for a line's analysis under one model and analysis version."""
+    # surrogatepass: a lone surrogate must not make one line unhashable (text is made valid
+    # where it enters, but the key must never be the place that fails)
     digest = hashlib.blake2b(
-        f"{model}\0{ANALYSIS_VERSION}\0{line}".encode(), digest_size=8
+        f"{model}\0{ANALYSIS_VERSION}\0{line}".encode("utf-8", "surrogatepass"), digest_size=8
     ).digest()
     return int.from_bytes(digest, "big") >> 1
 
@@ -203,8 +215,39 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _worker_start(model: str) -> None:
+PARENT_CHECK_S = 0.5  # how often a worker looks whether the process that started it is alive
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when `parent` ends, however it ends (issue 18: after `kill -9` of an
+    ingest its workers lived on for minutes, each holding 200 MB and the store open).
+
+    Its siblings keep the task pipe open, so a worker never sees end-of-file on it. On Linux
+    the kernel sends SIGKILL at the parent's death (prctl PR_SET_PDEATHSIG); everywhere, a
+    daemon thread checks the parent's pid twice a second, which also covers the moment
+    between fork and prctl.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the thread below still does it
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _worker_start(model: str, parent: int) -> None:
     global _WORKER_NLP, _WORKER_THREADS
+    _die_with(parent)
     _WORKER_THREADS = single_thread_blas()
     _WORKER_NLP = load_pipeline(model)
 
@@ -237,6 +280,19 @@ class _Pending:
     job: list[_Line] = field(default_factory=list)  # lines to analyse, in order
     slot: int = -1  # index of this document's text in its group's job
     copies: list[tuple[_Line, _Line]] = field(default_factory=list)  # (line, same line earlier)
+    error: str = ""  # why NER failed on this document ("" when it did not)
+
+
+class FailedMentions(tuple):  # type: ignore[type-arg]
+    """No mentions, because NER failed on this document: `reason` says why. An (empty) tuple,
+    so it stands where a document's mentions go and the caller reports the document."""
+
+    reason: str
+
+    def __new__(cls, reason: str) -> FailedMentions:
+        found = super().__new__(cls, ())
+        found.reason = reason
+        return found
 
 
 def _lines(title: str, masked_body: str) -> list[_Line]:
@@ -444,6 +500,9 @@ class SpacyExtractor:
         self.stats = NerStats()
         self._nlp: Language | None = None
         self._memory: OrderedDict[int, Spans] = OrderedDict()
+        # line key -> the line that analyses it in a group still in flight
+        self._scheduled: dict[int, _Line] = {}
+        self._pool_broken = False
 
     @property
     def nlp(self) -> Language:
@@ -475,7 +534,7 @@ class SpacyExtractor:
             max_workers=self.n_process,
             mp_context=_worker_context(),
             initializer=_worker_start,
-            initargs=(self.model,),
+            initargs=(self.model, os.getpid()),
         )
         try:
             yield from self._extract(docs, pool)
@@ -486,41 +545,53 @@ class SpacyExtractor:
         self, docs: Iterable[tuple[str, str]], pool: ProcessPoolExecutor | None
     ) -> Iterator[tuple[Mention, ...]]:
         docs = iter(docs)
-        in_flight: deque[tuple[list[_Pending], Future[list[Spans]] | list[str]]] = deque()
+        in_flight: deque[tuple[list[_Pending], list[str], Future[list[Spans]] | None]] = deque()
         depth = self.GROUPS_IN_FLIGHT * self.n_process if pool is not None else 0
+        self._scheduled = {}
         while True:
             group = [self._prepare(title, body) for title, body in _take(docs, self.batch_size)]
             if group:
                 self._reuse(group)
                 texts = self._job(group)
-                if pool is not None and texts:
-                    in_flight.append((group, pool.submit(_worker_spans, texts, 64)))
+                if pool is not None and texts and not self._pool_broken:
+                    in_flight.append((group, texts, pool.submit(_worker_spans, texts, 64)))
                 else:
-                    in_flight.append((group, texts))
+                    in_flight.append((group, texts, None))
             while in_flight and (len(in_flight) > depth or not group):
                 yield from self._finish(*in_flight.popleft())
             if not group and not in_flight:
                 return
 
     def _prepare(self, title: str, body: str) -> _Pending:
-        pending = _Pending(title, body, _lines(title, mask_furniture(body)))
-        known = None
-        for line in pending.lines:
-            self.stats.lines += 1
-            if not may_hold_name(line.text):
-                line.spans = ()
-                self.stats.skipped += 1
-                continue
-            if self.recase_capitals and needs_recasing(line.text):
-                if known is None:
-                    known = case_map(ln.text for ln in pending.lines)
-                line.seen = recase(line.text, known)
-            # keyed by what the model reads: a capitals line re-cased from its document
-            line.key = line_key(self.model, line.seen or line.text)
+        try:
+            pending = _Pending(title, body, _lines(title, mask_furniture(body)))
+            known = None
+            for line in pending.lines:
+                self.stats.lines += 1
+                if not may_hold_name(line.text):
+                    line.spans = ()
+                    self.stats.skipped += 1
+                    continue
+                if self.recase_capitals and needs_recasing(line.text):
+                    if known is None:
+                        known = case_map(ln.text for ln in pending.lines)
+                    line.seen = recase(line.text, known)
+                # keyed by what the model reads: a capitals line re-cased from its document
+                line.key = line_key(self.model, line.seen or line.text)
+        except Exception as exc:  # noqa: BLE001 - this document fails, not the run
+            logger.warning("NER could not prepare a document", exc_info=True)
+            return _Pending(title, body, [], error=f"entity recognition failed: {brief_error(exc)}")
         return pending
 
     def _reuse(self, group: list[_Pending]) -> None:
-        """Fill in analyses held in memory or in the cache; list the rest as each job."""
+        """Fill in analyses held in memory or in the cache; list the rest as each job.
+
+        A line is analysed once per run, in the first document that has it, and every later
+        copy takes that analysis - also when the first one is still in flight in a worker
+        (`_scheduled`). So the lines analysed, and the context each is analysed in, do not
+        depend on how many workers run or how far ahead they are (issue 18: up to 5 of 2,226
+        BBC stories got other entities with two workers than with one).
+        """
         wanted = [ln for p in group for ln in p.lines if ln.spans is None]
         missing = []
         for line in wanted:
@@ -535,17 +606,16 @@ class SpacyExtractor:
             if line.spans is None and line.key in stored:
                 line.spans = stored[line.key]
                 self._remember(line.key, line.spans)
-        leaders: dict[int, _Line] = {}  # a line repeated within the group is analysed once
         for pending in group:
             pending.job = []
             for line in pending.lines:
                 if line.spans is not None:
                     self.stats.reused += bool(line.key)
-                elif line.key in leaders:
-                    pending.copies.append((line, leaders[line.key]))
+                elif line.key in self._scheduled:
+                    pending.copies.append((line, self._scheduled[line.key]))
                     self.stats.reused += 1
                 else:
-                    leaders[line.key] = line
+                    self._scheduled[line.key] = line
                     pending.job.append(line)
 
     def _job(self, group: list[_Pending]) -> list[str]:
@@ -558,19 +628,54 @@ class SpacyExtractor:
                 self.stats.analysed_chars += len(texts[-1])
         return texts
 
+    def _results(self, texts: list[str], work: Future[list[Spans]] | None) -> list[Spans | str]:
+        """Spans per job text; a text NER failed on gets the reason instead.
+
+        A worker that fails (or dies) costs its group a second try here, one text at a time,
+        so only the document that really fails is lost; once a worker has died the rest of
+        the run stays in this process.
+        """
+        if not texts:
+            return []
+        try:
+            if work is not None:
+                return list(work.result())
+            return list(spans_of(self.nlp, texts, 64))
+        except ConfigError:
+            raise
+        except BrokenProcessPool:
+            logger.warning("an NER worker died; entity recognition goes on in this process")
+            self._pool_broken = True
+        except Exception:  # noqa: BLE001 - retried text by text below
+            logger.warning("NER failed on a group; trying its documents one by one", exc_info=True)
+        found: list[Spans | str] = []
+        for text in texts:
+            try:
+                found.extend(spans_of(self.nlp, [text], 64))
+            except ConfigError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - this document fails, not the run
+                found.append(f"entity recognition failed: {brief_error(exc)}")
+        return found
+
     def _finish(
-        self, group: list[_Pending], work: Future[list[Spans]] | list[str]
+        self, group: list[_Pending], texts: list[str], work: Future[list[Spans]] | None
     ) -> Iterator[tuple[Mention, ...]]:
-        if isinstance(work, list):
-            results = spans_of(self.nlp, work, 64) if work else []
-        else:
-            results = work.result()
+        results = self._results(texts, work)
         fresh: dict[int, Spans] = {}
         for pending in group:
             if pending.job:
-                _split(pending.job, results[pending.slot])
+                result = results[pending.slot]
+                if isinstance(result, str):
+                    pending.error = result
+                    result = ()
+                _split(pending.job, result)
                 for line in pending.job:
                     assert line.spans is not None
+                    if self._scheduled.get(line.key) is line:
+                        del self._scheduled[line.key]
+                    if pending.error:
+                        continue  # never reused: a copy elsewhere is analysed afresh
                     fresh[line.key] = line.spans
                     self._remember(line.key, line.spans)
         if self.cache is not None and fresh:
@@ -578,7 +683,10 @@ class SpacyExtractor:
         for pending in group:
             for line, leader in pending.copies:
                 line.spans = leader.spans
-            yield _mentions(pending)
+            if pending.error:
+                yield FailedMentions(pending.error)
+            else:
+                yield _mentions(pending)
 
     def _remember(self, key: int, spans: Spans) -> None:
         self._memory[key] = spans
@@ -604,6 +712,11 @@ def _split(lines: list[_Line], spans: Spans) -> None:
             found[index].append((label, start - offset, end - offset))
     for line, own in zip(lines, found, strict=True):
         line.spans = tuple(own)
+
+
+def brief_error(exc: BaseException) -> str:
+    message = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def _take(items: Iterator[tuple[str, str]], count: int) -> list[tuple[str, str]]:

@@ -42,6 +42,7 @@ _BLOCKED = tuple(
     )
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+PRIVATE_HINT = "pass --allow-private to fetch local or private addresses"
 
 
 class Refused(SkipDocument):
@@ -141,5 +142,5 @@ def check_url_allowed(
         for address in addresses:
             problem = address_problem(address)
             if problem:
-                raise Refused(f"refused: {host} -> {problem}", url)
+                raise Refused(f"refused: {host} -> {problem} ({PRIVATE_HINT})", url)
     return addresses

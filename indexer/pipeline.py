@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from indexer.aliases import load_name_table, mark_weak_names, refresh_aliases
 from indexer.clean import (
@@ -38,6 +38,7 @@ from indexer.language import backfill_languages, detect_language
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
 from search.backend import Backend, open_backend
+from search.diskfull import is_disk_full
 from search.documents import Document, make_doc_id, parse_iso_at
 from search.errors import IngestError, SkipDocument
 from search.faults import fault_point
@@ -50,6 +51,7 @@ from search.index import (
     write_stories,
 )
 from search.names import NameTable, read_name_table
+from search.safetext import valid_values
 from search.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -153,6 +155,45 @@ def _garbled(text: str) -> bool:
     return bad > max(20, len(sample) * 0.05)
 
 
+def described_error(exc: BaseException) -> str:
+    """An unexpected exception as one line of a report: its type and its first line."""
+    message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def bounded_lines(fh: BinaryIO, cap: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) for each line of a binary file; None for a line longer than `cap`
+    bytes, which is read past in 1 MB pieces and never held whole."""
+    lineno = 0
+    while True:
+        line = fh.readline(cap + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line.rstrip(b"\r\n")) > cap:
+            while line and not line.endswith(b"\n"):
+                line = fh.readline(1_048_576)
+            yield lineno, None
+            continue
+        yield lineno, line
+
+
+def record_id(raw: object) -> tuple[str, str]:
+    """(id, "") for a JSONL record's `id` - a string or a whole number; ("", "") when there is
+    none (the line's position names it); ("", why) when it cannot be an id."""
+    if raw is None:
+        return "", ""
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        kind = {bool: "true/false", float: "a fraction", dict: "an object", list: "a list"}
+        return "", f"id must be a string or a whole number, not {kind.get(type(raw), 'that')}"
+    doc_id = str(raw).strip()
+    if not doc_id:
+        return "", "id is blank"
+    if len(doc_id) > 200 or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in doc_id):
+        return "", "id is too long or has control characters"
+    return doc_id, ""
+
+
 class _IndexFeed:
     """Writes stored documents into the index while NER is still running, so the two overlap.
 
@@ -172,9 +213,9 @@ class _IndexFeed:
         names: NameTable | None = None,
     ) -> None:
         self.settings, self.tally = settings, tally
-        self.ids: list[str] = []
+        self.ids: list[str] = []  # committed to the index (or to the server backend)
         self._writer: Any = None
-        self._open_ids: set[str] = set()  # ids written since the last commit
+        self._open_ids: list[str] = []  # ids written since the last commit, in order
         self._fresh: bool | None = None  # whether the index was empty when this run began
         # a server backend (Typesense) takes each batch as it comes; None: the Whoosh writer
         self._backend = backend
@@ -183,42 +224,76 @@ class _IndexFeed:
     def __enter__(self) -> _IndexFeed:
         return self
 
-    def write(self, documents: list[Document], added: frozenset[str] = frozenset()) -> None:
-        """Index a stored batch; `added` are the ids the store had never held.
+    def write(
+        self, documents: list[Document], added: frozenset[str] = frozenset()
+    ) -> dict[str, str]:
+        """Index a stored batch; `added` are the ids the store had never held. Returns the
+        documents that could not be indexed, with why (the caller takes them out of the
+        store); the rest of the batch goes on.
 
         On an index that was empty when the run began, a document new to the store cannot be
         in it yet, so it is added without Whoosh's per-document delete lookup (one probe of
         every segment committed so far: at 216k stories that grows to dozens per document).
         """
+        failed: dict[str, str] = {}
         with self.tally.timed("index"):
             if self._backend is not None:
                 self._backend.write([mark_weak_names(d) for d in documents], self._names)
                 self.ids.extend(d.doc_id for d in documents)
-                return
+                return failed
             for document in documents:
                 if document.doc_id in self._open_ids:
                     # Whoosh's delete lookup sees only committed segments: an id that comes
                     # again in one run replaces its earlier copy only once that is committed
                     self._commit()
+                try:
+                    fields = mark_weak_names(document).to_fields()
+                except Exception as exc:  # noqa: BLE001 - this document fails, not the run
+                    failed[document.doc_id] = f"cannot be indexed: {described_error(exc)}"
+                    continue
                 if self._writer is None:
                     ix = ensure_index(self.settings.index_dir)
                     if self._fresh is None:
                         self._fresh = ix.doc_count_all() == 0
                     self._writer = open_writer(ix)
-                fields = mark_weak_names(document).to_fields()
-                if self._fresh and document.doc_id in added:
-                    self._writer.add_document(**fields)
-                else:
-                    self._writer.update_document(**fields)
-                self._open_ids.add(document.doc_id)
-                self.ids.append(document.doc_id)
+                try:
+                    if self._fresh and document.doc_id in added:
+                        self._writer.add_document(**fields)
+                    else:
+                        self._writer.update_document(**fields)
+                except Exception as exc:
+                    if is_disk_full(exc, self.settings.index_dir):
+                        raise
+                    # the writer may hold part of this document: drop what it holds since its
+                    # last commit; those documents stay unindexed in the store, and the end
+                    # of the run (_update_index) writes them again
+                    logger.warning("indexing %s failed", document.source, exc_info=True)
+                    self._writer.cancel()
+                    self._writer = None
+                    self._open_ids.clear()
+                    failed[document.doc_id] = f"cannot be indexed: {described_error(exc)}"
+                    continue
+                self._open_ids.append(document.doc_id)
                 fault_point("ingest.index_write")
             if len(self._open_ids) >= self.COMMIT_EVERY:
                 self._commit()
+        return failed
+
+    def delete(self, doc_ids: list[str]) -> None:
+        """Take documents out of the index (an earlier version of a document that could not
+        be indexed now)."""
+        if self._backend is not None or not doc_ids:
+            return
+        with self.tally.timed("index"):
+            if self._writer is None:
+                self._writer = open_writer(ensure_index(self.settings.index_dir))
+            for doc_id in doc_ids:
+                self._writer.delete_by_term("doc_id", doc_id)
 
     def _commit(self) -> None:
         self._writer.commit(merge=False)
         self._writer = None
+        self.ids.extend(self._open_ids)
         self._open_ids.clear()
 
     def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
@@ -228,6 +303,8 @@ class _IndexFeed:
             if error is None:
                 fault_point("ingest.before_commit")
                 self._writer.commit()
+                self.ids.extend(self._open_ids)
+                self._open_ids.clear()
             else:
                 self._writer.cancel()
 
@@ -253,8 +330,14 @@ class Pipeline:
         files: FileFetcher | None = None,
         http: HttpFetcher | None = None,
         enricher: Enricher | None = None,
+        allow_private: bool = False,
+        allow_hosts: tuple[str, ...] = (),
+        follow_symlinks: bool = False,
     ) -> None:
         self.settings = settings
+        self.follow_symlinks = follow_symlinks  # links to files outside a folder too
+        self.allow_private = allow_private  # URLs on loopback and private addresses too
+        self.allow_hosts = allow_hosts  # "host" or "host:port" trusted on any address
         self.store = store
         self.enricher = enricher
         self.files = files or FileFetcher(settings.max_file_bytes)
@@ -263,11 +346,25 @@ class Pipeline:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, store: DocumentStore, *, entities: bool = True
+        cls,
+        settings: Settings,
+        store: DocumentStore,
+        *,
+        entities: bool = True,
+        allow_private: bool = False,
+        allow_hosts: tuple[str, ...] = (),
+        follow_symlinks: bool = False,
     ) -> Pipeline:
         """The production pipeline: NER with spaCy unless `entities` is False."""
         enricher = Enricher(processes=settings.ner_processes, cache=store) if entities else None
-        return cls(settings, store, enricher=enricher)
+        return cls(
+            settings,
+            store,
+            enricher=enricher,
+            allow_private=allow_private,
+            allow_hosts=allow_hosts,
+            follow_symlinks=follow_symlinks,
+        )
 
     @property
     def http(self) -> HttpFetcher:
@@ -277,6 +374,8 @@ class Pipeline:
                 timeout_s=self.settings.fetch_timeout_s,
                 max_bytes=self.settings.max_file_bytes,
                 max_redirects=self.settings.max_redirects,
+                allow_private=self.allow_private,
+                allow_hosts=self.allow_hosts,
             )
         return self._http
 
@@ -308,6 +407,9 @@ class Pipeline:
                 tally.skipped.append(Problem(source.uri, exc.reason))
             except IngestError as exc:
                 tally.errors.append(Problem(source.uri, exc.reason))
+            except Exception as exc:  # noqa: BLE001 - one bad source must not stop the run
+                logger.warning("failed to read %s", source.uri, exc_info=True)
+                tally.errors.append(Problem(source.uri, f"cannot read: {described_error(exc)}"))
 
     def _jsonl_items(self, source: Source, tally: _Tally) -> Iterator[_Item]:
         try:
@@ -316,31 +418,37 @@ class Pipeline:
             tally.errors.append(Problem(source.uri, f"cannot read: {exc.strerror}"))
             return
         with fh:
-            for lineno, line in enumerate(fh, start=1):
+            for lineno, line in bounded_lines(fh, MAX_LINE_BYTES):
                 where = f"{source.uri}:{lineno}"
-                if not line.strip():
+                if line is None:
+                    tally.skipped.append(
+                        Problem(where, f"line too large (over {MAX_LINE_BYTES // 1_048_576} MB)")
+                    )
                     continue
-                if len(line) > MAX_LINE_BYTES:
-                    tally.skipped.append(Problem(where, "line too large"))
+                if not line.strip():
                     continue
                 try:
                     record = json.loads(decode_bytes(line).text)
                 except ValueError as exc:
                     tally.errors.append(Problem(where, f"invalid JSON: {exc}"))
                     continue
+                except RecursionError:
+                    tally.errors.append(Problem(where, "invalid JSON: nested too deeply"))
+                    continue
                 if not isinstance(record, dict):
                     tally.errors.append(Problem(where, "line is not a JSON object"))
                     continue
-                raw_id = record.get("id")
-                doc_id = (
-                    str(raw_id).strip()
-                    if raw_id not in (None, "")
-                    else make_doc_id(f"file:{source.uri}#{lineno}")
-                )
-                if len(doc_id) > 200 or any(ord(c) < 32 for c in doc_id):
-                    tally.errors.append(Problem(where, "id is too long or has control characters"))
+                record = valid_values(record)
+                doc_id, problem = record_id(record.get("id"))
+                if problem:
+                    tally.errors.append(Problem(where, problem))
                     continue
-                yield _Item(doc_id, where, record=record, content_hash=content_hash(line))
+                yield _Item(
+                    doc_id or make_doc_id(f"file:{source.uri}#{lineno}"),
+                    where,
+                    record=record,
+                    content_hash=content_hash(line),
+                )
 
     # -- stages: item -> Document -----------------------------------------------------
 
@@ -466,7 +574,11 @@ class Pipeline:
         """Ingest every target, then bring aliases and the index up to date from the store."""
         started = time.perf_counter()
         tally = _Tally()
-        sources = (s for target in targets for s in iter_sources(target))
+        sources = (
+            s
+            for target in targets
+            for s in iter_sources(target, follow_symlinks=self.follow_symlinks)
+        )
         return self._run(self._items(sources, tally), tally, started, progress)
 
     def run_raw(
@@ -475,17 +587,25 @@ class Pipeline:
         *,
         batch_size: int = 25,
         done: Callable[[list[str]], None] | None = None,
+        failed: Callable[[list[tuple[str, str]]], None] | None = None,
     ) -> IngestReport:
         """Ingest already-fetched documents (the crawler's pages) through the same stages.
 
         The id is made from `raw.final_url`. `done` is called with the `raw.uri`s whose outcome
         is durable (stored, unchanged, skipped, failed), so a caller that keeps fetched bytes
         until then (the crawl frontier) can let them go; small batches keep that window short.
+        `failed` is called first with (`raw.uri`, reason) for each one that failed.
         """
         started = time.perf_counter()
         tally = _Tally()
         return self._run(
-            self._raw_items(raws, tally), tally, started, None, batch_size=batch_size, done=done
+            self._raw_items(raws, tally),
+            tally,
+            started,
+            None,
+            batch_size=batch_size,
+            done=done,
+            failed=failed,
         )
 
     def _raw_items(self, raws: Iterable[RawDocument], tally: _Tally) -> Iterator[_Item]:
@@ -506,8 +626,10 @@ class Pipeline:
         *,
         batch_size: int = BATCH_SIZE,
         done: Callable[[list[str]], None] | None = None,
+        failed: Callable[[list[tuple[str, str]]], None] | None = None,
     ) -> IngestReport:
         documents = self._documents(items, tally, progress, batch_size)
+        reported = 0  # errors handed to `failed` so far
         stream: Iterable[Enriched] = (
             self.enricher.enrich(documents)
             if self.enricher is not None
@@ -529,16 +651,24 @@ class Pipeline:
                 tally.stages["entities"] = (
                     tally.stages.get("entities", 0.0) + time.perf_counter() - waited - nested
                 )
-                if enriched is not None:
+                if enriched is not None and enriched.problem:
+                    tally.errors.append(Problem(enriched.document.source, enriched.problem))
+                    tally.finished.append(enriched.document.source)
+                elif enriched is not None:
                     batch.append(enriched)
                 if batch and (enriched is None or len(batch) >= batch_size):
                     stored, added = self._store(batch, tally)
                     fault_point("ingest.stored")
-                    feed.write(stored, added)
+                    unindexable = feed.write(stored, added)
+                    if unindexable:
+                        stored = self._unstore(stored, unindexable, added, tally, feed)
                     with tally.timed("stories"):  # signatures now, while NER still runs
                         signed.extend(refresh_signatures(self.store, [d.doc_id for d in stored]))
                     tally.finished.extend(e.document.source for e in batch)
                     batch = []
+                if failed is not None and len(tally.errors) > reported:
+                    failed([(p.source, p.reason) for p in tally.errors[reported:]])
+                    reported = len(tally.errors)
                 if done is not None and tally.finished:
                     done(tally.finished)
                     tally.finished = []
@@ -599,25 +729,69 @@ class Pipeline:
                     tally.finished.append(item.source)
                 except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
                     logger.warning("failed on %s", item.source, exc_info=True)
-                    tally.errors.append(Problem(item.source, f"{type(exc).__name__}: {exc}"))
+                    tally.errors.append(Problem(item.source, described_error(exc)))
                     tally.finished.append(item.source)
 
     def _store(self, batch: list[Enriched], tally: _Tally) -> tuple[list[Document], frozenset[str]]:
         """Write a batch to the store; returns the documents written and the ids among them
-        the store had never held."""
+        the store had never held. A batch the store refuses is written again one document
+        at a time, so only a document that really fails is lost (and reported); a full disk
+        stops the run."""
         latest = {e.document.doc_id: e for e in batch}  # one export may repeat an id
         with tally.timed("store"):
-            outcomes = self.store.put_many(
-                (e.document for e in latest.values()),
-                acronyms={doc_id: list(e.acronyms) for doc_id, e in latest.items()},
-            )
+            try:
+                outcomes = self._put(list(latest.values()))
+            except Exception as exc:
+                if is_disk_full(exc, self.settings.db_path):
+                    raise
+                logger.warning("storing a batch failed; storing it one by one", exc_info=True)
+                outcomes = {}
+                for enriched in latest.values():
+                    try:
+                        outcomes.update(self._put([enriched]))
+                    except Exception as one:
+                        if is_disk_full(one, self.settings.db_path):
+                            raise
+                        reason = f"cannot be stored: {described_error(one)}"
+                        tally.errors.append(Problem(enriched.document.source, reason))
         for outcome in outcomes.values():
             if outcome == "added":
                 tally.added += 1
             else:
                 tally.updated += 1
         added = frozenset(doc_id for doc_id, outcome in outcomes.items() if outcome == "added")
-        return [e.document for e in latest.values()], added
+        return [e.document for doc_id, e in latest.items() if doc_id in outcomes], added
+
+    def _put(self, batch: list[Enriched]) -> dict[str, str]:
+        return self.store.put_many(
+            (e.document for e in batch),
+            acronyms={e.document.doc_id: list(e.acronyms) for e in batch},
+        )
+
+    def _unstore(
+        self,
+        stored: list[Document],
+        failed: dict[str, str],
+        added: frozenset[str],
+        tally: _Tally,
+        feed: _IndexFeed,
+    ) -> list[Document]:
+        """Take documents the index refused back out of the store (and the index), so the two
+        keep agreeing; each is reported with its reason."""
+        self.store.delete_many(list(failed))
+        feed.delete(list(failed))
+        kept = []
+        for document in stored:
+            reason = failed.get(document.doc_id)
+            if reason is None:
+                kept.append(document)
+                continue
+            tally.errors.append(Problem(document.source, reason))
+            if document.doc_id in added:
+                tally.added -= 1
+            else:
+                tally.updated -= 1
+        return kept
 
     def update_index(self) -> int:
         """Write every document the index does not hold yet; returns how many."""
@@ -649,10 +823,18 @@ class Pipeline:
         ix = ensure_index(self.settings.index_dir)
         written: list[str] = []
         if self.store.unindexed_count():
+            refused: list[str] = []
             with index_writer(ix) as writer:
                 for doc in self.store.iter_documents(unindexed_only=True):
-                    writer.update_document(**mark_weak_names(doc).to_fields())
+                    try:
+                        fields = mark_weak_names(doc).to_fields()
+                    except Exception:  # noqa: BLE001 - this document fails, not the run
+                        logger.warning("cannot index %s; removed from the store", doc.source)
+                        refused.append(doc.doc_id)
+                        continue
+                    writer.update_document(**fields)
                     written.append(doc.doc_id)
+            self.store.delete_many(refused)
         write_names(self.settings.index_dir, names)
         self.store.mark_indexed(written)
         return written

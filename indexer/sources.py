@@ -1,7 +1,10 @@
 """Sources: what a user names on the command line, expanded into single items to ingest.
 
-A file, a folder (walked recursively, hidden entries skipped, symbolic links to files read but
-links to folders never followed), a URL, or a JSON Lines export (one document per line).
+A file, a folder (walked recursively, hidden entries skipped, links to folders never
+followed), a URL, or a JSON Lines export (one document per line). A symbolic link to a file
+inside the folder is read; one that leads outside it (to /etc/passwd, say, in a folder
+someone else filled) is not, unless `follow_symlinks` (`--follow-symlinks`) says so - a
+folder given to docsift should not reach the rest of the machine by accident.
 Expansion never raises for one bad entry: it yields a Source whose `problem` says why it cannot
 be read (a link loop, a broken link, a pipe, an unreadable folder, a file name that is not
 UTF-8), so the batch goes on and the report says it.
@@ -15,6 +18,8 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from search.safetext import valid_text
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".rst", ".csv", ""})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
@@ -51,10 +56,11 @@ def _file_source(path: Path) -> Source:
     return Source(str(path), "file")
 
 
-def iter_sources(target: str) -> Iterator[Source]:
-    """Expand one command-line target into Sources, in a stable (sorted) order."""
+def iter_sources(target: str, *, follow_symlinks: bool = False) -> Iterator[Source]:
+    """Expand one command-line target into Sources, in a stable (sorted) order; links to
+    files outside a folder are reported, not read, unless `follow_symlinks`."""
     if is_url(target):
-        yield Source(target, "url")
+        yield Source(valid_text(target), "url")  # undecodable argv bytes: surrogates
         return
     if "://" in target:
         yield Source(target, "url", problem="only http and https URLs are supported")
@@ -88,8 +94,32 @@ def iter_sources(target: str) -> Iterator[Source]:
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            yield _entry_source(Path(folder, name))
+            child = Path(folder, name)
+            outside = None if follow_symlinks else _outside(child, path)
+            if outside is not None:
+                yield Source(
+                    _shown(child),
+                    "file",
+                    problem=f"symbolic link to a file outside the folder ({outside}): not "
+                    "followed (--follow-symlinks reads it)",
+                )
+                continue
+            yield _entry_source(child)
     yield from _folder_problems(unreadable)
+
+
+def _outside(child: Path, root: Path) -> str | None:
+    """Where a symbolic link leads when that is outside `root` (None: not a link, inside,
+    or broken, which _entry_source reports)."""
+    if not child.is_symlink():
+        return None
+    try:
+        target = child.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if target == root or root in target.parents:
+        return None
+    return _shown(target)
 
 
 def _shown(path: Path) -> str:

@@ -249,8 +249,19 @@ def _entity_rows(doc: Document) -> list[tuple[str, str, str, int]]:
 class DocumentStore:
     """Reads and writes documents in one SQLite file (WAL mode, one connection per store)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """Open (and create or migrate) the store; `read_only` opens an existing one without
+        writing a byte, so `check` and `stats` work on a full disk.
+
+        Raises:
+            StoreError: it cannot be opened (read_only: it does not exist either).
+        """
         self.path = path
+        # why the read-only view may miss the last writes ("" when it cannot)
+        self.degraded = ""
+        if read_only:
+            self._open_read_only(path)
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=30.0)
@@ -265,6 +276,31 @@ class DocumentStore:
             self.db.commit()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the document store at {path}: {exc}") from exc
+
+    def _open_read_only(self, path: Path) -> None:
+        if not path.exists():
+            raise StoreError(f"there is no document store at {path}")
+        uri = path.absolute().as_uri()
+        try:
+            self.db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30.0)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return
+        except sqlite3.Error as exc:
+            first = exc
+        # the write-ahead log's index (docsift.db-shm) cannot be made, e.g. on a full disk:
+        # read the database file as it is, without the log's not yet checkpointed pages
+        try:
+            self.db = sqlite3.connect(f"{uri}?immutable=1", uri=True)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the document store at {path}: {first}") from exc
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size:
+            self.degraded = (
+                f"read without its write-ahead log ({first}); the last writes may be missing"
+            )
 
     def _migrate(self) -> None:
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(documents)")}
@@ -341,6 +377,21 @@ class DocumentStore:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to the document store: {exc}") from exc
         return outcome
+
+    def delete_many(self, doc_ids: Sequence[str]) -> None:
+        """Remove documents and every row that belongs to them (a document that could not be
+        indexed leaves the store, so store and index keep agreeing)."""
+        if not doc_ids:
+            return
+        with self.db:
+            for chunk in _chunks(list(doc_ids)):
+                marks = ",".join("?" * len(chunk))
+                for table in ("documents", "entities", "acronyms", "dedup_signatures"):
+                    self.db.execute(f"DELETE FROM {table} WHERE doc_id IN ({marks})", chunk)
+                self.db.execute(
+                    f"DELETE FROM story_edges WHERE a IN ({marks}) OR b IN ({marks})",
+                    chunk + chunk,
+                )
 
     def get(self, doc_id: str) -> Document | None:
         row = self.db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()

@@ -84,3 +84,33 @@ class FetchError(IngestError):
 
 class SkipDocument(IngestError):
     """An expected rejection: empty, binary, too large, nothing left after cleaning."""
+
+
+class DiskFull(DocsiftError):
+    """A write failed because the disk (or the user's quota) is full: names the place and
+    roughly how much more space the command needs."""
+
+    def __init__(self, path: object, free: int, needed: int, why: str = "") -> None:
+        mb = 1_048_576
+        super().__init__(
+            f"disk full: cannot write to {path}: {free / mb:.1f} MB free on that disk, "
+            f"about {max(needed, mb) / mb:.0f} MB needed{f' ({why})' if why else ''}; free "
+            "some space or use another --home, then run the same command again (what is "
+            "already stored is kept)"
+        )
+        self.path = path
+        self.free = free
+        self.needed = needed
+
+
+class SearchBusy(DocsiftError):
+    """Too many expensive searches are running; this one waited its turn and gave up (503
+    with Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SearchTimeout(DocsiftError):
+    """A search ran past its time limit and was stopped (503)."""

@@ -34,12 +34,19 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from search.budget import check_time
+
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
 def query_mask(searcher: Searcher, query: Query, doc_count: int) -> np.ndarray:
     """A boolean array over document numbers: True where `query` matches (deleted documents
-    may be True; callers AND with the live mask)."""
+    may be True; callers AND with the live mask).
+
+    Raises:
+        SearchTimeout: the search is past its time limit (search.budget).
+    """
+    check_time()
     if isinstance(query, Term):
         return _term_mask(searcher, query, doc_count)
     if isinstance(query, Every):
@@ -259,6 +266,7 @@ def bm25f_scores(searcher: Searcher, terms: Sequence[Term | float], doc_count: i
     scores = np.zeros(doc_count, dtype=np.float64)
     k1 = weighting.K1
     for term in terms:
+        check_time()
         if not isinstance(term, Term):
             scores += term
             continue

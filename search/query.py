@@ -33,6 +33,7 @@ from whoosh.query import (
 )
 
 from search.errors import QueryError
+from search.safetext import valid_text
 from search.schema import SEARCH_FIELDS
 from search.stories import CHANGE_FLAGS
 
@@ -209,6 +210,8 @@ def _ordered(filters: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str
 
 
 def _getlist(params: Mapping[str, Any], key: str) -> list[str]:
+    """Every value of `key` as text, made valid Unicode where it enters (a terminal's
+    undecodable bytes reach argv as lone surrogates, which no later encode accepts)."""
     getlist = getattr(params, "getlist", None)
     if callable(getlist):
         values = getlist(key)
@@ -220,7 +223,7 @@ def _getlist(params: Mapping[str, Any], key: str) -> list[str]:
             values = [raw]
         else:
             values = list(raw)
-    return [str(v) for v in values]
+    return [valid_text(str(v)) for v in values]
 
 
 def _getone(params: Mapping[str, Any], key: str) -> str | None:

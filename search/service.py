@@ -20,6 +20,15 @@ from whoosh.query import Every, Query
 from whoosh.searching import Searcher
 
 from search.analysis import NewsAnalyzer
+from search.budget import (
+    ExpensiveLane,
+    Limits,
+    check_time,
+    check_work,
+    expand,
+    is_expensive,
+    time_limit,
+)
 from search.compare import Comparison, compare_documents
 from search.documents import Document, document_from_stored, parse_iso_at, split_values
 from search.errors import DocumentNotFound, EntityNotFound, IndexUnavailable, QueryError
@@ -318,6 +327,9 @@ class SearchService:
         self._story_keys: StoryKeys | None = None
         self._story_keys_key: tuple[object, ...] | None = None
         self._pool = SearcherPool(searchers)
+        # wildcards and very long queries: at most this many at once, the rest queue
+        self._lane = ExpensiveLane(self.settings.expensive_searches)
+        self.limits = Limits()
         # keyed by request and IndexState: a write or a name-table change is a new key
         self.result_cache: LruCache[Hashable, SearchResponse] = LruCache(RESULT_CACHE_SIZE)
         self.counts_cache: LruCache[Hashable, FacetCounts] = LruCache(COUNTS_CACHE_SIZE)
@@ -443,9 +455,36 @@ class SearchService:
     # -- queries ------------------------------------------------------------------------
 
     def _parse_query(self, searcher: Searcher, q: str) -> Query:
+        """The query for `q`, within this deployment's work limits, with its wildcards
+        expanded into the terms they match (search.budget).
+
+        Raises:
+            QueryError: bad syntax, or more work than the limits allow.
+            SearchTimeout: past the time limit while expanding wildcards.
+        """
         if not q:
             return Every()
-        return to_whoosh(q, searcher.schema, SEARCH_FIELDS)
+        query = to_whoosh(q, searcher.schema, SEARCH_FIELDS)
+        check_work(query, self.limits, q)
+        return expand(searcher, query, self.limits, q)
+
+    @contextmanager
+    def _budget(self, q: str) -> Iterator[None]:
+        """A slot in the expensive lane for a query with wildcards or very many clauses
+        (ordinary searches never wait for one), then the time limit for the block.
+
+        Raises:
+            QueryError: bad syntax, or more work than the limits allow (before any wait).
+            SearchBusy: the expensive lane stayed full for the whole time limit.
+        """
+        expensive = False
+        if q:
+            query = to_whoosh(q, self._index().schema, SEARCH_FIELDS)
+            check_work(query, self.limits, q)
+            expensive = is_expensive(query)
+        wait_s = self.settings.query_timeout_s
+        with self._lane.enter(expensive, wait_s), time_limit(self.settings.query_timeout_s):
+            yield
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Run one search: matching, facet counts, the requested page with snippets.
@@ -467,7 +506,7 @@ class SearchService:
         cached = self.result_cache.get(key)
         if cached is not None:
             return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
-        with self._pool.lend(ix, state.snapshot) as (searcher, reads):
+        with self._budget(request.q), self._pool.lend(ix, state.snapshot) as (searcher, reads):
             query, counted = self._counted(searcher, request, replace(state, commit=reads[1]))
             if query is None:
                 query = self._parse_query(searcher, request.q)
@@ -508,7 +547,7 @@ class SearchService:
         counted = self.counts_cache.get(_counts_key(request, state))
         if counted is not None:
             return counted
-        with self._pool.lend(ix, state.snapshot) as (searcher, reads):
+        with self._budget(request.q), self._pool.lend(ix, state.snapshot) as (searcher, reads):
             return self._counted(searcher, request, replace(state, commit=reads[1]))[1]
 
     def _counted(
@@ -575,6 +614,7 @@ class SearchService:
         names = self._name_table()
         hits = []
         for docnum, score in ranked[start:need]:
+            check_time()
             hit = searcher.stored_fields(docnum)
             body = hit.get("body", "")
             snippet = make_snippet(body, words, self.settings.snippet_chars, analyzer)
@@ -774,7 +814,7 @@ class SearchService:
             )
         others = replace(request, changes=(), page=1)
         ix, state = self._state()
-        with self._pool.lend(ix, state.snapshot) as (searcher, reads):
+        with self._budget(request.q), self._pool.lend(ix, state.snapshot) as (searcher, reads):
             mask = self._counted(searcher, others, replace(state, commit=reads[1]))[1].result_mask
             values = []
             for flag in CHANGE_FLAGS:

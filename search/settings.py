@@ -31,6 +31,14 @@ class Settings:
     facet_limit: int = field(default=10, metadata=_help("facet values shown per facet"))
     snippet_chars: int = field(default=240, metadata=_help("approximate length of a snippet"))
     max_query_chars: int = field(default=1000, metadata=_help("longest query string accepted"))
+    query_timeout_s: float = field(
+        default=10.0,
+        metadata=_help("longest a search may run (and an expensive one may queue) before a 503"),
+    )
+    expensive_searches: int = field(
+        default=1,
+        metadata=_help("searches with wildcards or very many words that may run at once"),
+    )
     max_file_bytes: int = field(
         default=20 * 1024 * 1024, metadata=_help("files or pages larger than this are skipped")
     )
@@ -45,7 +53,10 @@ class Settings:
         default="docsift/0.1 (+https://github.com/docsift/docsift)",
         metadata=_help("User-Agent sent when fetching URLs"),
     )
-    fetch_timeout_s: float = field(default=20.0, metadata=_help("HTTP timeout per request"))
+    fetch_timeout_s: float = field(
+        default=20.0,
+        metadata=_help("the most one fetch may take, first byte to last, redirects included"),
+    )
     max_redirects: int = field(default=5, metadata=_help("redirects followed per fetch"))
     ner_processes: int = field(
         default=2, metadata=_help("worker processes for entity recognition on large ingests")
@@ -66,6 +77,12 @@ class Settings:
     )
     crawl_max_retry_wait_s: float = field(
         default=60.0, metadata=_help("longest wait before a retry, whatever Retry-After says")
+    )
+    allowed_hosts: str = field(
+        default="",
+        metadata=_help(
+            "more Host names the server answers to, comma-separated (a proxy's public name)"
+        ),
     )
     token: str = field(
         default="",
@@ -137,6 +154,8 @@ _KINDS: dict[str, type] = {
     "facet_limit": int,
     "snippet_chars": int,
     "max_query_chars": int,
+    "query_timeout_s": float,
+    "expensive_searches": int,
     "max_file_bytes": int,
     "max_text_chars": int,
     "user_agent": str,
@@ -150,6 +169,7 @@ _KINDS: dict[str, type] = {
     "crawl_max_attempts": int,
     "crawl_backoff_s": float,
     "crawl_max_retry_wait_s": float,
+    "allowed_hosts": str,
     "token": str,
     "backend": str,
     "typesense_nodes": str,
@@ -203,6 +223,7 @@ def load_settings(
         "max_text_chars",
         "max_redirects",
         "ner_processes",
+        "expensive_searches",
     ):
         value = coerced.get(key)
         if isinstance(value, int) and value < 1:
@@ -211,6 +232,9 @@ def load_settings(
         value = coerced.get(key)
         if isinstance(value, int) and value < 1:
             errors.append(f"{key}: must be at least 1, got {value}")
+    timeout = coerced.get("query_timeout_s")
+    if isinstance(timeout, int | float) and timeout <= 0:
+        errors.append(f"query_timeout_s: must be more than 0, got {timeout}")
     for key in ("crawl_delay_s", "crawl_max_depth", "crawl_backoff_s", "crawl_max_retry_wait_s"):
         value = coerced.get(key)
         if isinstance(value, int | float) and value < 0:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import html
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,11 +24,14 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from indexer.clean import clean_html
+from indexer.cli import main as cli_main
 from indexer.decode import decode_bytes
+from indexer.enrich import Enricher
 from indexer.pipeline import Pipeline
 from indexer.store import DocumentStore
 from search.errors import QueryError, SkipDocument
 from search.query import SearchRequest, parse_request
+from search.safetext import valid_text
 from search.service import SearchService
 from search.settings import load_settings
 
@@ -482,6 +486,16 @@ QUERY_TOKENS = st.one_of(
             "\u200b",
             "\ufeff",
             "\x00",
+            # issue 18: lone surrogates (undecodable argv bytes), control characters, and
+            # wildcards that would scan the whole vocabulary
+            "\udfff",
+            "\ud800x",
+            "\x1b[2J",
+            "\n",
+            "\u202e",
+            "*ab*",
+            "*a*",
+            "*e* OR *a* OR *i* OR *o*",
         ]
     ),
     st.text(max_size=8),
@@ -588,3 +602,141 @@ def test_search_answers_every_valid_request_or_says_why_not(
 def test_the_fuzzed_index_holds_the_fixture_documents(service: SearchService) -> None:
     """Guards against fuzzing an empty index: the obvious query finds its two documents."""
     assert service.search(parse_request({"q": "harbour"})).total == 2
+
+
+# -- JSONL records and file names (issue 18) ------------------------------------------------------
+
+# what an export's id, title or text may hold: lone surrogates, control characters, blanks,
+# every JSON type, and values nested deeper than the parser will go
+ODD_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        ["\udfff", "a\ud800b", "\x00", "\x1b[31m", "line\nbreak", "\u202eevil", "   ", ""]
+    ),
+    st.builds(lambda a, b: a + "\udc80" + b, st.text(max_size=8), st.text(max_size=8)),
+)
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(10**30), max_value=10**30),
+        st.floats(allow_nan=False),
+        ODD_TEXT,
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(ODD_TEXT, inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+GOOD_BODY = "The harbour council met Helena Marsh in Portmere on Monday to agree the ferry budget."
+
+
+def _deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+RECORD_LINES = st.one_of(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "id": st.one_of(JSON_VALUES, ODD_TEXT),
+            "title": st.one_of(ODD_TEXT, JSON_VALUES),
+            "text": st.one_of(ODD_TEXT, st.just(GOOD_BODY), JSON_VALUES),
+            "author": ODD_TEXT,
+            "date": ODD_TEXT,
+            "url": ODD_TEXT,
+        },
+    ).map(lambda record: json.dumps(record)),  # ensure_ascii: surrogates as \\u escapes
+    st.integers(min_value=900, max_value=3000).map(_deep),
+    st.text(max_size=30).map(lambda t: t.replace("\n", " ")),
+)
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    """One real spaCy extractor for every example (loading the model once)."""
+    return Enricher(processes=1)
+
+
+@pytest.mark.timeout(600)
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(lines=st.lists(RECORD_LINES, min_size=1, max_size=6))
+def test_any_jsonl_export_is_ingested_line_by_line_and_never_stops_the_run(
+    tmp_path_factory: pytest.TempPathFactory, enricher: Enricher, lines: list[str]
+) -> None:
+    root = tmp_path_factory.mktemp("jsonl")
+    export = root / "export.jsonl"
+    lines = [*lines, json.dumps({"id": "anchor", "title": "Anchor", "text": GOOD_BODY})]
+    export.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass") + b"\n")
+    settings_ = load_settings(environ={}, home=root / "home")
+    with DocumentStore(settings_.db_path) as store:
+        report = Pipeline(settings_, store, enricher=enricher).run([str(export)])
+        documents = list(store.iter_documents())
+    counted = report.added + report.updated + len(report.skipped) + len(report.errors)
+    assert counted == sum(1 for line in lines if line.strip()) - _repeats(documents, lines)
+    assert "anchor" in {d.doc_id for d in documents}  # the run went on to the last line
+    for problem in (*report.skipped, *report.errors):
+        assert problem.reason and "Traceback" not in problem.reason
+    for document in documents:
+        for text in (document.doc_id, document.title, document.body, document.author):
+            assert not has_lone_surrogate(text)
+        assert document.doc_id.strip() and document.doc_id == document.doc_id.strip()
+
+
+def _repeats(documents: list[Any], lines: list[str]) -> int:
+    """Lines whose id an earlier line of the same export already had (one document each)."""
+    ids: list[str] = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(record, dict) and isinstance(record.get("id"), str | int):
+            if not isinstance(record["id"], bool) and str(record["id"]).strip():
+                ids.append(valid_text(str(record["id"])).strip())
+    stored = {d.doc_id for d in documents}
+    return sum(1 for n, i in enumerate(ids) if i in ids[:n] and i in stored)
+
+
+NAME_PARTS = st.one_of(
+    st.sampled_from(["\n", "\r", "\t", "\x1b[2J", "\x07", "\u202e", "\u2028", "\x7f", ": ", "\\"]),
+    st.text(alphabet=st.characters(blacklist_characters="/\x00", max_codepoint=0x3000), max_size=6),
+)
+
+
+@pytest.mark.timeout(600)
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(names=st.lists(st.lists(NAME_PARTS, min_size=1, max_size=5).map("".join), max_size=5))
+def test_file_names_with_control_characters_stay_one_line_each_in_the_report(
+    tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str], names: list[str]
+) -> None:
+    folder = tmp_path_factory.mktemp("names") / "in"
+    folder.mkdir()
+    made = set()
+    for name in names:
+        name = name.lstrip(".")[:100] + ".bin"  # unsupported: each is reported by name
+        if name in made or name in (".bin",):
+            continue
+        try:
+            (folder / name).write_bytes(b"x")
+        except (OSError, UnicodeEncodeError):
+            continue
+        made.add(name)
+    capsys.readouterr()
+    code = cli_main(["--home", str(folder.parent / "home"), "ingest", "--no-entities", str(folder)])
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = out.splitlines()
+    # the summary, "Skipped:" when anything was, then exactly one line per file
+    assert len(lines) == (2 + len(made) if made else 1), lines
+    for line in lines:
+        assert not any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in line), repr(line)
+        assert "\u202e" not in line and "\u2028" not in line

@@ -470,7 +470,8 @@ def test_hostile_pages_over_http_get_the_same_outcome_as_files(
     ]
     try:
         with DocumentStore(settings.db_path) as store:
-            pipeline = Pipeline.from_settings(settings, store, entities=False)
+            # the server is on 127.0.0.1: allowed as `docsift ingest --allow-private` would
+            pipeline = Pipeline.from_settings(settings, store, entities=False, allow_private=True)
             try:
                 with peak_memory() as peak:
                     report = pipeline.run([server.base + name for name in names])

@@ -394,7 +394,10 @@ def test_429_waits_for_retry_after(crawled: Crawled) -> None:
 def test_slow_page_times_out_after_its_attempts(crawled: Crawled) -> None:
     site, settings = crawled.site, crawled.settings
     row = frontier_row(settings, site.base + "slow")
-    assert (row["status"], row["reason"]) == ("failed", "timed out (after 2 attempts)")
+    assert row["status"] == "failed"
+    assert row["reason"] == (
+        "timed out: no complete answer within 0.5 s (fetch_timeout_s) (after 2 attempts)"
+    )
     assert site.counts["/slow"] == 2
 
 
@@ -403,7 +406,7 @@ def test_oversized_page_and_pdf_are_skipped_with_reasons(crawled: Crawled) -> No
     big = frontier_row(settings, site.base + "big")
     assert big["status"] == "skipped" and big["reason"].startswith("too large")
     pdf = frontier_row(settings, site.base + "report.pdf")
-    assert (pdf["status"], pdf["reason"]) == ("skipped", "not HTML or text (application/pdf)")
+    assert (pdf["status"], pdf["reason"]) == ("skipped", "not text or HTML (application/pdf)")
     assert stored(settings, site.base + "big") is None
     assert stored(settings, site.base + "report.pdf") is None
 

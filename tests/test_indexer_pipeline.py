@@ -29,7 +29,8 @@ Dockworkers returned to the Lower Quay on Friday after the union accepted a pay 
 
 def run(settings: Settings, *targets: str | Path):  # type: ignore[no-untyped-def]
     with DocumentStore(settings.db_path) as store:
-        pipeline = Pipeline(settings, store)
+        # the test sites are on 127.0.0.1, as with `docsift ingest --allow-private`
+        pipeline = Pipeline(settings, store, allow_private=True)
         try:
             return pipeline.run([str(t) for t in targets])
         finally:

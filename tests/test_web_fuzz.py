@@ -223,6 +223,8 @@ def whoosh_queries() -> st.SearchStrategy[str]:
     ranges, fields, boosts, proximity or wildcards, which is where a parser breaks."""
     words = st.sampled_from(
         ["nato", "rutte", "harbour", "zelensky", "brussels", "2024", "é", "日本", "<script>"]
+        # issue 18: control characters and bidirectional overrides
+        + ["\x1b[2J", "\u202e", "a\nb", "\x7f"]
     )
     field = st.sampled_from([*QUERY_FIELDS, "date", "unknown"])
     term = st.one_of(
@@ -236,6 +238,12 @@ def whoosh_queries() -> st.SearchStrategy[str]:
         st.builds(lambda a, b: f"[{a} TO {b}]", words | st.just(""), words | st.just("")),
         st.builds(lambda op, w: f"{op}{w}", st.sampled_from(["<", ">", "<=", ">="]), words),
         st.sampled_from(["*", "?", "(", ")", '"', "-", "+", "\\", ":", "^", "~", "{", "}"]),
+        # wildcard bombs: many infix wildcards OR'd (the issue's), or one matching everything
+        st.builds(
+            lambda n, pair: " OR ".join(f"*{pair}*" for _ in range(n)),
+            st.integers(1, 60),
+            st.sampled_from(["a", "ab", "e", "zz", "?"]),
+        ),
     )
     clause = st.one_of(term, st.builds(lambda f, t: f"{f}:{t}", field, term))
     joiner = st.sampled_from([" ", " AND ", " OR ", " NOT ", " ANDNOT ", " ANDMAYBE ", ""])
@@ -356,3 +364,41 @@ def test_entity_names_of_only_spaces_are_404_and_padding_is_ignored(tmp_path: Pa
     padded = client.get("/api/entity/person/%20Mark%20Rutte%20").get_json()
     assert padded["name"] == "Mark Rutte"
     assert "Mark Rutte" not in [v["value"] for v in padded["co_mentions"]["person"]]
+
+
+# -- raw bytes in the query string (issue 18) ----------------------------------------------------
+
+# percent-encoded bytes no client library would send from a str: the UTF-8 form of a lone
+# surrogate, overlong and cut sequences, control characters, a bidirectional override
+RAW_BYTES = st.one_of(
+    st.binary(max_size=12),
+    st.sampled_from(
+        [b"\xed\xb3\xbf", b"\xed\xa0\x80", b"\xc0\xaf", b"\xe2\x80", b"\x1b[2J", b"\xe2\x80\xae"]
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def raw_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return build_app(tmp_path_factory.mktemp("raw-bytes"))
+
+
+@settings(max_examples=QUERY_EXAMPLES, deadline=None, database=None)
+@given(
+    pieces=st.lists(
+        st.one_of(RAW_BYTES, st.sampled_from([b"harbour", b"*ab*", b" OR "])), max_size=6
+    ),
+    param=st.sampled_from(["q", "person", "org", "place", "from", "sort"]),
+    path=st.sampled_from(["/api/search", "/api/facets/person", "/search"]),
+)
+def test_any_bytes_in_the_query_string_get_a_documented_answer(
+    raw_app: Any, pieces: list[bytes], param: str, path: str
+) -> None:
+    client = raw_app.test_client()
+    value = "".join(f"%{byte:02X}" for byte in b"".join(pieces))
+    response = client.get(f"{path}?{param}={value}")
+    assert response.status_code in (200, 400), response.get_data(as_text=True)[:300]
+    for name, header in SECURITY_HEADERS.items():
+        assert response.headers[name] == header
+    if path.startswith("/api/") and response.status_code == 400:
+        assert set(response.get_json()["error"]) == {"code", "message", "param"}

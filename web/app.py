@@ -24,14 +24,23 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings | None = None, service: SearchService | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    service: SearchService | None = None,
+    *,
+    bound_host: str | None = None,
+    allowed_hosts: tuple[str, ...] = (),
+) -> Flask:
     """Build the Flask app. Tests pass `service`; production builds it from settings.
+
+    The app answers only requests whose Host is `bound_host` (the address `docsift serve`
+    listens on), a loopback name, or one of `allowed_hosts` and `settings.allowed_hosts`.
 
     Raises:
         ConfigError: when settings are not given and the environment holds bad values.
     """
     # imported here because the blueprints import get_service from this module
-    from web import api, auth, errors, views
+    from web import api, auth, errors, hosts, views
 
     settings = settings or load_settings()
     app = Flask(__name__)
@@ -44,6 +53,8 @@ def create_app(settings: Settings | None = None, service: SearchService | None =
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     errors.init_app(app)
+    extra = (*allowed_hosts, *settings.allowed_hosts.split(","))
+    hosts.init_app(app, bound_host, extra)  # before auth: a foreign Host is refused first
     auth.init_app(app, settings.token)
     app.after_request(add_security_headers)
     return app

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request
 from werkzeug.datastructures import WWWAuthenticate
@@ -30,6 +31,9 @@ REALM = "docsift"
 # sign-in page, and the sign-in form's target
 OPEN_ENDPOINTS = frozenset({"static", "api.healthz", "auth.sign_in"})
 EXTENSION = "docsift_token"
+# what a rebuilt redirect target keeps as it is; everything else is percent-encoded
+_PATH_SAFE = "/-._~!$&'()*+,;=:@%"
+_QUERY_SAFE = _PATH_SAFE + "?"
 
 
 def init_app(app: Flask, token: str) -> None:
@@ -100,15 +104,22 @@ def next_url() -> str:
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to redirect to; anything else (another host, a scheme) becomes "/"."""
-    if (
-        not target
-        or not target.startswith("/")
-        or target.startswith(("//", "/\\"))
-        or any(ch in target for ch in "\r\n\\")
-    ):
+    """A local path to redirect to, parsed and rebuilt: only its path and query are kept,
+    every character that is not plainly safe in them percent-encoded (a tab or a backslash
+    can no longer be stripped by a later layer into `//evil.example`); anything that names
+    a scheme or a host, or would be read as one, becomes "/"."""
+    if not target or not target.startswith("/"):
         return "/"
-    return target
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return "/"  # browsers read a backslash as a slash; a tab or newline gets stripped
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    path = quote(parts.path, safe=_PATH_SAFE)
+    if not path.startswith("/") or path.startswith("//"):
+        return "/"
+    query = quote(parts.query, safe=_QUERY_SAFE)
+    return path + ("?" + query if query else "")
 
 
 @bp.post("/login")

@@ -20,6 +20,8 @@ from search.errors import (
     IndexUnavailable,
     NotFound,
     QueryError,
+    SearchBusy,
+    SearchTimeout,
 )
 from web.auth import next_url
 
@@ -30,6 +32,8 @@ ERROR_TABLE: tuple[tuple[type[DocsiftError], int, str], ...] = (
     (QueryError, 400, "bad_request"),
     (NotFound, 404, "not_found"),
     (IndexUnavailable, 503, "index_unavailable"),
+    (SearchBusy, 503, "busy"),
+    (SearchTimeout, 503, "search_timeout"),
     (DocsiftError, 500, "internal"),
 )
 HTTP_CODES = {
@@ -63,7 +67,11 @@ def describe_error(exc: BaseException) -> ErrorInfo:
     """Map an exception to status, code and a message that is safe to show."""
     if isinstance(exc, HTTPException):
         status = exc.code or 500
-        code = HTTP_CODES.get(status) or ("internal" if status >= 500 else _snake(exc.name))
+        code = (
+            getattr(exc, "docsift_code", None)
+            or HTTP_CODES.get(status)
+            or ("internal" if status >= 500 else _snake(exc.name))
+        )
         return ErrorInfo(status, code, exc.description or HTTPStatus(status).phrase)
     for kind, status, code in ERROR_TABLE:
         if isinstance(exc, kind):
@@ -83,7 +91,9 @@ def wants_json() -> bool:
 def handle_error(exc: Exception) -> tuple[Response | str, int]:
     """The single error handler: status from the table, body by path."""
     info = describe_error(exc)
-    if info.status >= 500 and not isinstance(exc, IndexUnavailable | HTTPException):
+    if isinstance(exc, SearchBusy | SearchTimeout):
+        logger.warning("%s on %s %s: %s", info.code, request.method, request.path, exc)
+    elif info.status >= 500 and not isinstance(exc, IndexUnavailable | HTTPException):
         logger.exception("unhandled error on %s %s", request.method, request.path)
     if wants_json():
         response = jsonify(info.to_dict())
@@ -94,6 +104,8 @@ def handle_error(exc: Exception) -> tuple[Response | str, int]:
         response = Response(
             render_template("error.html", error=info, form_q=form_q, empty=empty, sign_in=sign_in)
         )
+    if isinstance(exc, SearchBusy):
+        response.headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     if isinstance(exc, Unauthorized) and exc.www_authenticate:

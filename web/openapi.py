@@ -42,6 +42,11 @@ ERROR_CODES = (
     "method_not_allowed",
     "internal",
     "index_unavailable",
+    "busy",
+    "search_timeout",
+    "bad_host",
+    "uri_too_long",
+    "headers_too_large",
 )
 # a date parameter: YYYY, YYYY-MM or YYYY-MM-DD (surrounding spaces are ignored)
 DATE_PARAM_PATTERN = r"^\s*[0-9]{4}(-[0-9]{1,2}(-[0-9]{1,2})?)?\s*$"
@@ -55,7 +60,8 @@ ERROR_TEXTS = {
     "(or session cookie)",
     404: "Nothing has that id or name",
     500: "An unexpected failure (logged; no details are given)",
-    503: "No index yet: run `docsift ingest`",
+    503: "No index yet (`index_unavailable`: run `docsift ingest`), too many expensive searches "
+    "at once (`busy`, with Retry-After) or a search past its time limit (`search_timeout`)",
 }
 
 
