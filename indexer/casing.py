@@ -59,9 +59,26 @@ def is_title_case(line: str) -> bool:
     )
 
 
+# a wire dateline opening a mixed-case line: "LONDON (AP) —", "WASHINGTON, D.C. -",
+# "NEW YORK, March 3 (Reuters) -"; the model reads "LONDON — Shares" as a person
+_DATELINE_RE = re.compile(
+    r"[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3}"
+    r"(?=(?:,[^,\n]{1,40}?)?\s*(?:\([^()\n]{1,30}\))?\s*[-–—]\s)"
+)
+
+
+def dateline_end(line: str) -> int:
+    """Where a capitals dateline opening a mixed-case line ends, or 0 when there is none."""
+    match = _DATELINE_RE.match(line)
+    if match is None or len(_WORD_RE.findall(match.group(0))[0]) < 3:
+        return 0
+    return match.end() if not is_all_caps(line) else 0
+
+
 def needs_recasing(line: str) -> bool:
-    """Whether the model should read `line` re-cased: set in capitals or in title case."""
-    return is_all_caps(line) or is_title_case(line)
+    """Whether the model should read `line` re-cased: set in capitals or in title case, or
+    opening with a dateline in capitals."""
+    return is_all_caps(line) or is_title_case(line) or dateline_end(line) > 0
 
 
 def case_map(lines: Iterable[str]) -> CaseMap:
@@ -108,7 +125,8 @@ def recase(line: str, known: CaseMap | None = None) -> str:
     if is_title_case(line):
         return _WORD_RE.sub(lambda m: _lowered(m, known), line)
     if not is_all_caps(line):
-        return line
+        end = dateline_end(line)
+        return recase(line[:end] + ".", known)[:end] + line[end:] if end else line
     # a dateline or label ("NEW YORK 1996-08-30"): words the document does not have are
     # names more often than not; in a longer headline they are more often ordinary words
     short = len(_WORD_RE.findall(line)) <= SHORT_LINE_WORDS

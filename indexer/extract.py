@@ -183,7 +183,8 @@ def mask_furniture(body: str) -> str:
     ("X is a contributor to ..."), staff credits ("Reporting by ...; Editing by ...", "Editor:
     Jane Doe", "Produced by ..."), "... contributed to this report", "Email X at ..." and
     "Follow X on ..." lines, copyright lines, and the agency in a dateline ("LONDON (AP) -").
-    Every masked character except newlines becomes a space.
+    Every masked character except newlines becomes a space, and a comma takes the place of
+    a dateline's agency so the place stays apart from the story's first words.
 
     Args:
         body: the document body.
@@ -210,6 +211,7 @@ def mask_furniture(body: str) -> str:
     author_names = set(bios.values())
 
     blanks: list[tuple[int, int]] = []
+    breaks: list[int] = []
     for index, (start, end) in enumerate(lines):
         line = body[start:end]
         if not line.strip():
@@ -233,6 +235,9 @@ def mask_furniture(body: str) -> str:
         dateline = _AGENCY_DATELINE_RE.match(line)
         if dateline:
             blanks.append((start + dateline.start(1), start + dateline.end(1)))
+            # a comma where the agency was keeps the place apart from the first words of the
+            # story: blanks alone let the model read "LONDON      — Shares" as one person
+            breaks.append(start + dateline.start(1))
     if not blanks:
         return body
     chars = list(body)
@@ -240,6 +245,8 @@ def mask_furniture(body: str) -> str:
         for i in range(start, end):
             if chars[i] != "\n":
                 chars[i] = " "
+    for position in breaks:
+        chars[position] = ","
     return "".join(chars)
 
 

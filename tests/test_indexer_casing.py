@@ -77,3 +77,24 @@ def test_a_title_case_headline_lowers_only_the_words_its_story_writes_in_lower_c
 )
 def test_names_and_sentences_are_not_title_case_headlines(line: str) -> None:
     assert not is_title_case(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("LONDON (AP) — Shares fell.", "London (AP) — Shares fell."),
+        ("WASHINGTON, D.C. - The president said.", "Washington, D.C. - The president said."),
+        (
+            "NEW YORK, March 3 (Reuters) - Stocks rose.",
+            "New York, March 3 (Reuters) - Stocks rose.",
+        ),
+        # capitals that open an ordinary sentence are not a dateline
+        ("NATO, the alliance, said it would act.", "NATO, the alliance, said it would act."),
+        ("US officials - they said so.", "US officials - they said so."),
+    ],
+)
+def test_a_dateline_in_capitals_is_read_mixed_case_and_the_rest_as_printed(
+    line: str, expected: str
+) -> None:
+    assert recase(line) == expected
+    assert len(recase(line)) == len(line)
