@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 
+from indexer.casing import needs_recasing
 from indexer.gazetteer import is_place_name
 from indexer.names import OFFICE_WORDS, has_person_evidence, is_titled_in
 from search.documents import Document, Mention
@@ -160,7 +161,8 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
             continue
         mention = _by_head(_place_if_known(mention, text))
         out.append(_unshouted(source, mention))
-    return _not_products(document, _not_places(document, _not_people(document, out)))
+    out = _not_products(document, _not_places(document, _not_people(document, out)))
+    return _not_common_words(document, _not_title_only(document, out))
 
 
 def _place_if_known(mention: Mention, text: str) -> Mention:
@@ -274,6 +276,83 @@ def _not_products(document: Document, mentions: list[Mention]) -> list[Mention]:
         if sum(found) * 2 > len(found) or _plural_in(text, value)
     }
     return [m for m in mentions if not (m.label == "org" and m.value in products)]
+
+
+# a body this long tells the story: a name it never gives is not one of the story's
+TITLE_ONLY_BODY_WORDS = 50
+
+
+def _not_title_only(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """Names only the title gives, never a body of some length: a story names in its text the
+    people, organisations and places its headline names, so a name found in the title alone is
+    a title-case headline word the model took for a name ("Release Clause To", "Syrian Forces
+    Blocking Refugee") or the page's masthead left in the title. A country or capital the
+    gazetteer knows stays, and so does a name the body writes as an adjective ("North
+    African")."""
+    if len(document.body.split()) < TITLE_ONLY_BODY_WORDS:
+        return mentions
+    in_body = {(m.label, m.value) for m in mentions if m.field == "body"}
+    return [
+        m
+        for m in mentions
+        if m.label not in NAME_LABELS
+        or (m.label, m.value) in in_body
+        or is_place_name(m.value)
+        or _named_as_adjective(document.body, m.value)
+    ]
+
+
+def _named_as_adjective(body: str, value: str) -> bool:
+    """Whether the body names `value` in a word built on it: a headline's "North Africa" is the
+    story's "North African nation", its "Syria" the "Syrian army"."""
+    return re.search(rf"(?<!\w){re.escape(value)}(?:n|an|ian|ese|i)\b", body) is not None
+
+
+NAME_LABELS = ("person", "org", "place")
+_LOWER_WORD = re.compile(r"(?<![\w@#/.'’-])([a-z][a-z'’-]*[a-z])(?![\w@/'’-]|\.\w)")
+_SENTENCE_OPENERS = ".!?:;\"“”‘'([{—–-•*|>#"
+# shorter lines are headings, labels or list items, which capitalise any word
+PROSE_WORDS = 6
+
+
+def _not_common_words(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """One-word names the document writes in lower case elsewhere ("the birds", "luxury
+    limousines", "the state budget") and capitalises only where any word is capitalised: at a
+    sentence start, in a heading or list item, in a title-case or capitals line. A name keeps
+    its capital mid-sentence ("the Times reported"), so one such use keeps it."""
+    text = f"{document.title}\n{document.body}"
+    lower = {m.group(1) for m in _LOWER_WORD.finditer(text)}
+    candidates = {
+        m.value
+        for m in mentions
+        if m.label in NAME_LABELS
+        and " " not in m.value
+        and not m.value.isupper()
+        and m.value[:1].isupper()
+        and m.value.lower() in lower
+    }
+    if not candidates:
+        return mentions
+    named = set()
+    for m in mentions:
+        if m.value in candidates and m.label in NAME_LABELS:
+            source = document.title if m.field == "title" else document.body
+            if m.field == "body" and _mid_sentence(source, m.start):
+                named.add(m.value)
+    common = candidates - named
+    return [m for m in mentions if not (m.label in NAME_LABELS and m.value in common)]
+
+
+def _mid_sentence(source: str, start: int) -> bool:
+    """Whether the word at `start` stands where only a name is capitalised: after another
+    word of a sentence, in a prose line that is not set in title case or capitals."""
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", start)
+    line = source[line_start : len(source) if line_end < 0 else line_end]
+    before = source[line_start:start].rstrip()
+    if not before or before[-1] in _SENTENCE_OPENERS:
+        return False
+    return len(line.split()) >= PROSE_WORDS and not needs_recasing(line)
 
 
 def _plural_in(text: str, value: str) -> bool:

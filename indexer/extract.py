@@ -56,7 +56,8 @@ class EntityExtractor(Protocol):
 _NAME_WORD = r"(?:[A-Z][\w'’.\-]*|(?:" + "|".join(sorted(NAME_PARTICLES)) + r"))"
 _NAME = rf"[A-Z][\w'’.\-]*(?:[ \t]+{_NAME_WORD}){{0,3}}"
 _SHORT_FURNITURE_RE = re.compile(
-    r"[ \t]*(?:read more|advertisement|skip advertisement|(?:related|read more|see also)\s*:.*)"
+    r"[ \t]*(?:read more|advertisement|skip advertisement|(?:related(?:[ \t]+(?:posts?|stories|"
+    r"articles?|content|links?|reading|coverage|video))?|read more|see also|also read)\s*:.*)"
     r"[ \t]*",
     re.IGNORECASE,
 )
@@ -68,7 +69,8 @@ _CAPTION_CREDIT_RE = re.compile(
 )
 _CREDIT_CONNECTORS = frozenset("and for of via de van von la le".split())
 _CREDIT_LINE_RE = re.compile(
-    r"[ \t]*(?:photo(?:graph)?s?|image|picture|illustration|credit)\s+by\s+[^\n]{2,80}",
+    r"[ \t]*(?:(?:photo(?:graph)?s?|image|picture|illustration|credit|video)\s+"
+    r"(?:by|courtesy(?:\s+of)?)|courtesy\s+of)\s+[^\n]{2,80}",
     re.IGNORECASE,
 )
 # "(AP Photo/Evan Vucci)", "(Photo: Reuters)", "(Photograph by X/Getty)"
@@ -76,9 +78,12 @@ _CREDIT_PAREN_RE = re.compile(
     r"\([^()\n]{0,40}\b(?:photo(?:graph)?s?|image|credit)\b\s*(?:[:/]|by\b)[^()\n]{1,80}\)",
     re.IGNORECASE,
 )
+# "By Jane Doe", "by Jane Doe // March 3, 2012", "Posted by Jane Doe on March 3, 2012 12:01 AM",
+# "Reviewed by Jane D. Doe, MD"
 _BYLINE_RE = re.compile(
-    rf"[ \t]*By[ \t]+({_NAME}(?:[ \t]*(?:,|and|&)[ \t]*{_NAME})*)"
-    r"(?:[ \t]*[|•·,–—-][^\n.]{0,60})?[ \t]*"
+    r"[ \t]*(?:(?i:posted|written|reviewed|tested|story|words|text)[ \t]+)?[Bb]y:?[ \t]+"
+    rf"({_NAME}(?:[ \t]*(?:,|and|&)[ \t]*{_NAME})*)"
+    r"(?:[ \t]*(?:[|•·,–—/-]|\b(?:on|at)\b)[^\n.]{0,60})?[ \t]*"
 )
 _BIO_RE = re.compile(
     rf"[ \t]*({_NAME})[ \t]+(?:is|was)[ \t]+(?:an?|the)[ \t][^\n]{{0,80}}?\b(?:contributor|"
@@ -95,7 +100,8 @@ _ROLE = (
     r"developer|translation|translated|fact-checking|data|interactive|visuals|art direction)"
 )
 _STAFF_CREDIT_RE = re.compile(
-    rf"[ \t]*[(\[]?[ \t]*(?:(?:additional|executive|senior|deputy|copy|video|photo|picture|"
+    r"[ \t]*[(\[]?[ \t]*(?:(?:article|story|post|guest post|blog post|column)[ \t]+)?"
+    rf"(?:(?:additional|executive|senior|deputy|copy|video|photo|picture|"
     rf"data|graphics|news|managing|assistant|associate|sub|series)[ \t-]+){{0,2}}{_ROLE}"
     r"[ \t]*(?:by\b|:)[^\n]{2,200}",
     re.IGNORECASE,
@@ -103,6 +109,24 @@ _STAFF_CREDIT_RE = re.compile(
 # "Jane Doe contributed to this report.", "... contributed reporting from Kyiv."
 _CONTRIBUTED_RE = re.compile(
     r"\bcontributed\s+(?:to\s+this\s+(?:report|story|article)|reporting|additional\s+reporting)\b",
+    re.IGNORECASE,
+)
+# where the story comes from, not what it says: "Source: Al Jazeera News", "Originally published
+# on Live Science.", "This article first appeared in ..."
+_SOURCE_LINE_RE = re.compile(
+    r"[ \t]*(?:sources?[ \t]*:|originally[ \t]+(?:published|appeared|posted)\b|this[ \t]+"
+    r"(?:article|story|post|piece)[ \t]+(?:was[ \t]+)?(?:originally|first)[ \t]+(?:published|"
+    r"appeared)\b|republished[ \t]+(?:with[ \t]+permission[ \t]+)?from\b)[^\n]{0,160}",
+    re.IGNORECASE,
+)
+# a heading over the author's bio: the line after it is the bio ("Author:", "About the author")
+_AUTHOR_HEADING_RE = re.compile(
+    r"[ \t]*(?:about[ \t]+the[ \t]+)?(?:author|writer|contributor)s?[ \t]*:?[ \t]*", re.IGNORECASE
+)
+# "Jane Doe may be reached at jdoe@example.com.", "Reach her at ..."
+_REACHED_RE = re.compile(
+    r"\b(?:(?:may|can)[ \t]+be[ \t]+reached|reach[ \t]+(?:him|her|them|me|us))"
+    r"[ \t]+(?:at|on|via)\b",
     re.IGNORECASE,
 )
 # "Email Jane Doe at jdoe@example.com", "Follow Jane Doe on Twitter @jdoe"
@@ -165,6 +189,85 @@ def _is_byline(line: str) -> bool:
     return first not in WEEKDAYS | MONTHS and len(line.split()) <= 16
 
 
+# --- teaser lists: links to other stories, kept by the cleaner ---------------------------------
+
+_BULLET_RE = re.compile(r"[ \t]*[-–—•·*▪►»›◦][ \t]+\S")
+# a short line announcing links to other pages: "Related", "More from mental_floss…", "More
+# Great WIRED Stories", "Posted on this day, other years:", "You may also like"
+_LINK_HEADING_RE = re.compile(
+    r"\b(?:related|recommended|trending|most[ \t]+(?:read|popular|viewed|shared)|popular[ \t]+"
+    r"(?:posts|stories|articles|now)|more[ \t]+(?:from|stories|great|like[ \t]+this|to[ \t]+"
+    r"(?:read|explore))|read[ \t]+(?:more|next|also)|see[ \t]+also|also[ \t]+(?:like|enjoy)|"
+    r"further[ \t]+reading|on[ \t]+this[ \t]+day|other[ \t]+years|top[ \t]+stories|latest[ \t]+"
+    r"(?:news|stories|posts|articles)|around[ \t]+the[ \t]+web)\b",
+    re.IGNORECASE,
+)
+LINK_HEADING_WORDS = 8
+TEASER_WORDS = 25
+# a link to an archived post ends with its date: "... - 2005", "(October 3, 2012)"
+_ENDS_IN_YEAR_RE = re.compile(r"(?:\(|[-–—][ \t]*)[^()\n]{0,20}\b(?:19|20)\d\d[ \t]*\)?[ \t]*$")
+_TEASER_FUNCTION_WORDS = frozenset(
+    "a an the and or but of in on at to for by with from as vs is are was its it".split()
+)
+
+
+def _is_teaser(line: str) -> bool:
+    """A line that reads as a link's text: short, and not a sentence (no closing full stop,
+    comma or colon); a line of bullets or stars between links counts too."""
+    stripped = line.strip()
+    if not any(ch.isalpha() for ch in stripped):
+        return True
+    return len(stripped.split()) <= TEASER_WORDS and stripped[-1] not in ".,;:"
+
+
+def _title_cased(line: str) -> bool:
+    words = re.findall(r"[^\W\d_][\w'’]*", line)
+    content = [w for w in words if w.lower() not in _TEASER_FUNCTION_WORDS]
+    return len(content) >= 3 and all(w[0].isupper() for w in content)
+
+
+def teaser_lines(lines: list[str]) -> set[int]:
+    """Indexes of the lines that link to other stories rather than tell this one.
+
+    Three shapes, each general to news and blog pages: a short heading that announces links
+    ("Related", "More from ...", "Posted on this day, other years:") with the link-like lines
+    under it; two or more bulleted lines that each end in a date (an archive's links); three or
+    more bulleted headlines in title case. A bulleted list of an article's own points is
+    sentences, or names too short to be headlines, and stays.
+    """
+    found: set[int] = set()
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for position, i in enumerate(filled):
+        line = lines[i].strip()
+        if (
+            len(line.split()) <= LINK_HEADING_WORDS
+            and line[-1] not in ".,;"
+            and _LINK_HEADING_RE.search(line)
+        ):
+            found.add(i)
+            for j in filled[position + 1 :]:
+                if not _is_teaser(lines[j]):
+                    break
+                found.add(j)
+    runs: list[list[int]] = []
+    previous = -1  # the last filled line seen
+    for i in filled:
+        if _BULLET_RE.match(lines[i]) and _is_teaser(lines[i]):
+            if runs and runs[-1][-1] == previous:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        previous = i
+    for run in runs:
+        dated = len(run) >= 2 and all(_ENDS_IN_YEAR_RE.search(lines[i]) for i in run)
+        headlines = len(run) >= 3 and all(
+            len(lines[i].split()) >= 5 and _title_cased(lines[i]) for i in run
+        )
+        if dated or headlines:
+            found.update(run)
+    return found
+
+
 def _contributed_sentences(line: str) -> Iterator[tuple[int, int]]:
     """The sentences of a line that credit contributors ("X contributed to this report.")."""
     if "contributed" not in line.lower():
@@ -179,10 +282,13 @@ def mask_furniture(body: str) -> str:
     """Blank out page furniture so NER finds no mentions in it.
 
     Furniture is photo captions and credits, "READ MORE"/"Advertisement"/"Related: ..." lines,
-    bylines, an author name repeated on lines of its own, an author-bio line near the end
-    ("X is a contributor to ..."), staff credits ("Reporting by ...; Editing by ...", "Editor:
-    Jane Doe", "Produced by ..."), "... contributed to this report", "Email X at ..." and
-    "Follow X on ..." lines, copyright lines, and the agency in a dateline ("LONDON (AP) -").
+    bylines ("By ...", "Posted by ... on ..."), an author name repeated on lines of its own, an
+    author-bio line near the end ("X is a contributor to ...") or under an "Author:" heading,
+    staff credits ("Reporting by ...; Editing by ...", "Editor: Jane Doe", "Produced by ..."),
+    "... contributed to this report", "Email X at ...", "X may be reached at ..." and "Follow X
+    on ..." lines, source lines ("Source: ...", "Originally published on ..."), copyright
+    lines, lists of links to other stories (`teaser_lines`) and the agency in a dateline
+    ("LONDON (AP) -").
     Every masked character except newlines becomes a space, and a comma takes the place of
     a dateline's agency so the place stays apart from the story's first words.
 
@@ -209,6 +315,11 @@ def mask_furniture(body: str) -> str:
         if bio:
             bios[index] = bio.group(1)
     author_names = set(bios.values())
+    texts = [body[start:end] for start, end in lines]
+    teasers = teaser_lines(texts)
+    for position, index in enumerate(non_empty[:-1]):
+        if _AUTHOR_HEADING_RE.fullmatch(texts[index]):
+            teasers.add(non_empty[position + 1])  # the bio under "Author:"
 
     blanks: list[tuple[int, int]] = []
     breaks: list[int] = []
@@ -223,6 +334,9 @@ def mask_furniture(body: str) -> str:
             or _STAFF_CREDIT_RE.fullmatch(line) is not None
             or _COPYRIGHT_RE.fullmatch(line) is not None
             or _CONTACT_RE.fullmatch(line) is not None
+            or _SOURCE_LINE_RE.fullmatch(line) is not None
+            or (_REACHED_RE.search(line) is not None and len(line.split()) <= 60)
+            or index in teasers
             or _is_byline(line)
             or index in bios
             or (_is_name_line(line) and (counts[line.strip()] > 1 or line.strip() in author_names))
@@ -248,6 +362,42 @@ def mask_furniture(body: str) -> str:
     for position in breaks:
         chars[position] = ","
     return "".join(chars)
+
+
+# a page title names its site and section after the headline: "How to Build a Terrarium | eHow",
+# "Sentra review - Auto News"
+_TITLE_BAR_RE = re.compile(r"[ \t]+[|•·»][ \t]+|[ \t]+::[ \t]+")
+_TITLE_DASH_RE = re.compile(r"[ \t]+[-–—][ \t]+")
+SITE_NAME_WORDS = 4
+
+
+def mask_title(title: str) -> str:
+    """The title with the site's and section's names blanked, so the masthead of the page is
+    not read as a name of the story (the guidelines of issue 17: a publication named only as
+    the page's own masthead is no entity). Between bars the longest part is the headline and
+    the rest is blanked; after a dash, a short last part ("- BBC News") is.
+
+    Args:
+        title: the document title.
+
+    Returns:
+        A string of the same length.
+    """
+    bars = list(_TITLE_BAR_RE.finditer(title))
+    if bars:
+        bounds = [0, *(b for m in bars for b in (m.start(), m.end())), len(title)]
+        parts = list(zip(bounds[::2], bounds[1::2], strict=True))
+        keep = max(parts, key=lambda part: len(title[part[0] : part[1]].split()))
+        return "".join(
+            ch if keep[0] <= i < keep[1] or ch == "\n" else " " for i, ch in enumerate(title)
+        )
+    dashes = list(_TITLE_DASH_RE.finditer(title))
+    if dashes:
+        last = dashes[-1]
+        tail, head = title[last.end() :], title[: last.start()]
+        if 0 < len(tail.split()) <= SITE_NAME_WORDS and len(head.split()) > len(tail.split()):
+            return head + " " * (len(title) - len(head))
+    return title
 
 
 # --- spans -----------------------------------------------------------------------------------

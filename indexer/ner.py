@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from indexer.blas import single_thread_blas, with_numpy_blas
 from indexer.casing import case_map, needs_recasing, recase
-from indexer.extract import SPACY_LABELS, is_junk, mask_furniture, trim_span
+from indexer.extract import SPACY_LABELS, is_junk, mask_furniture, mask_title, trim_span
 from search.documents import Mention
 from search.errors import ConfigError
 
@@ -564,7 +564,7 @@ class SpacyExtractor:
 
     def _prepare(self, title: str, body: str) -> _Pending:
         try:
-            pending = _Pending(title, body, _lines(title, mask_furniture(body)))
+            pending = _Pending(title, body, _lines(mask_title(title), mask_furniture(body)))
             known = None
             for line in pending.lines:
                 self.stats.lines += 1
