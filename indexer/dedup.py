@@ -36,10 +36,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 from spacy.lang.en.stop_words import STOP_WORDS
-from whoosh.lang.porter2 import stem as porter2
 
 from indexer.aliases import mark_weak_names
 from indexer.store import DocumentStore, SignatureRow, StoryEdge
+from search.analysis import porter2_stem
 from search.compare import FLAGS_VERSION, change_flags, shown_mentions
 from search.documents import Document, parse_iso_at
 from search.names import NameTable
@@ -175,7 +175,7 @@ def signature(doc_id: str, content_hash: str, title: str, body: str) -> Signatur
 def title_words(title: str) -> set[str]:
     """A headline's content words, Porter2-stemmed (so "focuses" meets "focus", which the
     original Porter stemmer keeps apart)."""
-    return {porter2(w) for w in _WORD.findall(title.lower()) if w not in _STOP}
+    return {porter2_stem(w) for w in _WORD.findall(title.lower()) if w not in _STOP}
 
 
 def title_overlap(a: str, b: str) -> tuple[int, float]:
