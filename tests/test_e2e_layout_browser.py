@@ -126,3 +126,22 @@ def test_axe_finds_no_serious_violations_on_the_phone_search(site: str, browser:
         audit.context.close()
     bad = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, bad
+
+
+def test_j_and_k_move_between_results_and_enter_opens_one(site: str, page: Any) -> None:
+    page.goto(site + "/?q=harbour")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    titles = page.locator("ol.hits .hit-title a")
+    assert titles.count() >= 3
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    second = titles.nth(1)
+    assert second.evaluate("a => a === document.activeElement")
+    assert "is-current" in (page.locator("ol.hits .hit").nth(1).get_attribute("class") or "")
+    page.keyboard.press("k")
+    assert titles.nth(0).evaluate("a => a === document.activeElement")
+    href = titles.nth(0).get_attribute("href")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**" + href)
+    page.goto(site + "/about")
+    assert "next / previous result" in page.locator(".keyboard-help").inner_text()

@@ -14,6 +14,23 @@
     box.select();
   });
 
+  // j / k move between results (focusing each title link, so Enter opens it), as in mail and
+  // feed readers; ignored while typing, like "/".
+  document.addEventListener("keydown", function (event) {
+    if ((event.key !== "j" && event.key !== "k") || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target && target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+    var links = Array.prototype.slice.call(document.querySelectorAll("ol.hits .hit-title a"));
+    if (!links.length) return;
+    var current = links.indexOf(document.activeElement);
+    var next = current < 0 ? 0 : Math.max(0, Math.min(links.length - 1, current + (event.key === "j" ? 1 : -1)));
+    if (current < 0 && event.key === "k") next = links.length - 1;
+    event.preventDefault();
+    links.forEach(function (link, i) { link.closest(".hit").classList.toggle("is-current", i === next); });
+    links[next].focus();
+    links[next].scrollIntoView({ block: "nearest" });
+  });
+
   // A facet's "find" box filters its values as you type, from /api/facets. Without this the
   // box is a plain form that opens the facet's own page, narrowed to the same text.
   Array.prototype.forEach.call(document.querySelectorAll("form.facet-search[data-facet]"), enhanceFacetSearch);
