@@ -145,3 +145,19 @@ def test_j_and_k_move_between_results_and_enter_opens_one(site: str, page: Any) 
     page.wait_for_url("**" + href)
     page.goto(site + "/about")
     assert "next / previous result" in page.locator(".keyboard-help").inner_text()
+
+
+def test_a_document_opened_from_results_marks_the_words_and_leads_back(
+    site: str, page: Any
+) -> None:
+    page.goto(site + "/?q=dredging&sort=oldest&person=Helena+Marsh")
+    page.locator("ol.hits .hit-title a").first.click()
+    page.wait_for_url("**/documents/**")
+    marks = page.locator(".document-text mark.term").all_inner_texts()
+    assert marks and all(m.lower().startswith("dredging") for m in marks)
+    back = page.locator(".back-to-results a")
+    back.click()
+    page.wait_for_url("**/?**")
+    assert page.locator("#q").input_value() == "dredging"
+    assert page.locator("select[name=sort]").input_value() == "oldest"
+    assert "person=Helena+Marsh" in page.url

@@ -10,14 +10,17 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl
 
 from babel import Locale
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
 
 from search.compare import Comparison, Mark, Sentence, parse_compare
 from search.documents import iso_at
 from search.errors import EntityNotFound, QueryError
+from search.highlight import query_words
 from search.query import ENTITY_FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
 from search.reasons import plain_reason
 from search.stories import CHANGE_FLAGS
@@ -83,6 +86,7 @@ def search_feed() -> Response:
 def document(doc_id: str) -> str:
     service = get_service()
     doc = service.get(doc_id)
+    back_request = results_request(request.args.get("back", ""))
     versions = service.versions(doc_id)
     link_for = mentions.entity_link_for(doc, urls.entity_url, urls.mentioned_date_url)
     return render_template(
@@ -93,11 +97,25 @@ def document(doc_id: str) -> str:
         dates=mentions.mentioned_dates(doc),
         versions=versions,
         related=service.related(doc_id),
+        back_url=urls.search_url(back_request) if back_request else "",
+        back_query=back_request.query_string() if back_request else "",
+        highlight=query_words(back_request.q) if back_request else [],
         compare_urls={
             link.doc_id: compare_url(*service.compare_order(doc_id, link.doc_id))
             for link in versions
         },
     )
+
+
+def results_request(back: str) -> SearchRequest | None:
+    """The search a document was opened from (`back`, its query string), re-parsed so the
+    link back carries only valid parameters; None when absent or invalid."""
+    if not back or len(back) > 4000:
+        return None
+    try:
+        return get_service().parse(MultiDict(parse_qsl(back)))
+    except QueryError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

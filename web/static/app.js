@@ -31,6 +31,37 @@
     links[next].scrollIntoView({ block: "nearest" });
   });
 
+  // A document opened from a search marks the search's words in its text (the server lists
+  // them in data-terms); word starts match, so "harbour" also marks "harbours".
+  Array.prototype.forEach.call(document.querySelectorAll(".document-text[data-terms]"), function (box) {
+    var terms = box.getAttribute("data-terms").split(" ").filter(Boolean).map(function (t) {
+      return t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    });
+    if (!terms.length) return;
+    var pattern = new RegExp("(^|[^\\p{L}\\p{N}])((?:" + terms.join("|") + ")[\\p{L}\\p{N}]*)", "giu");
+    var walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    nodes.forEach(function (node) {
+      var text = node.nodeValue, last = 0, match, parts = [];
+      pattern.lastIndex = 0;
+      while ((match = pattern.exec(text))) {
+        var start = match.index + match[1].length;
+        parts.push(document.createTextNode(text.slice(last, start)));
+        var mark = document.createElement("mark");
+        mark.className = "term";
+        mark.textContent = match[2];
+        parts.push(mark);
+        last = start + match[2].length;
+      }
+      if (!parts.length) return;
+      parts.push(document.createTextNode(text.slice(last)));
+      var parent = node.parentNode;
+      parts.forEach(function (part) { parent.insertBefore(part, node); });
+      parent.removeChild(node);
+    });
+  });
+
   // A facet's "find" box filters its values as you type, from /api/facets. Without this the
   // box is a plain form that opens the facet's own page, narrowed to the same text.
   Array.prototype.forEach.call(document.querySelectorAll("form.facet-search[data-facet]"), enhanceFacetSearch);
