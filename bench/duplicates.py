@@ -7,7 +7,8 @@ DIR defaults to ../shared/data/bbc_news/raw. The corpus is ingested with entitie
 only regroups). Prints the number of story groups, the group-size histogram, how many groups
 are exact copies (same text), the kinds of edges, the time a full regrouping takes, and a
 seeded random sample of groups with titles and first lines, also written to
-bench/out/duplicates_sample.txt.
+bench/out/duplicates_sample.txt. With bench/duplicates_judged.tsv (groups a person read and
+judged) it also prints the precision of the groups judged there, per hash fold.
 """
 
 from __future__ import annotations
@@ -28,6 +29,39 @@ from indexer.store import DocumentStore  # noqa: E402
 from search.settings import Settings  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
+JUDGED = ROOT / "bench" / "duplicates_judged.tsv"
+
+
+def judged_precision(members: list[list[str]]) -> list[str]:
+    """Precision of today's groups that a person judged in JUDGED (same member set), per fold
+    and in all, under both readings (version; same event); judged pairs now apart listed."""
+    if not JUDGED.is_file():
+        return []
+    rows = [
+        line.split("\t")
+        for line in JUDGED.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith(("#", "set\t"))
+    ]
+    current = {frozenset(m) for m in members}
+    found = [r for r in rows if frozenset(r[2].split(",")) in current]
+    lines = []
+    for name, keep in (("sample", "sample-"), ("every judged group", "")):
+        chosen = [r for r in found if r[0].startswith(keep)]
+        for fold in ("A", "B", "A+B"):
+            part = [r for r in chosen if r[4] in fold]
+            if not part:
+                continue
+            version = sum(r[5] == "version" for r in part) / len(part)
+            same = sum(r[6] == "yes" for r in part) / len(part)
+            lines.append(
+                f"judged precision, {name}, fold {fold}: {len(part)} groups, "
+                f"versions {version:.3f}, same event {same:.3f}"
+            )
+    grouped = {d for m in members for d in m}
+    apart = [r for r in rows if r[5] == "different"]
+    kept_apart = sum(1 for r in apart if not set(r[2].split(",")) <= grouped)
+    lines.append(f"judged different pairs kept apart: {kept_apart}/{len(apart)}")
+    return lines
 
 
 def first_line(body: str, chars: int = 160) -> str:
@@ -70,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         "edges by kind: "
         + ", ".join(f"{k}: {n}" for k, n in Counter(e.kind for e in edges).most_common()),
         f"full regrouping: {regroup:.2f} s",
+        *judged_precision(members),
         "",
     ]
     rng = random.Random(args.seed)

@@ -15,6 +15,7 @@ from typing import Any
 
 from whoosh.analysis import STOP_WORDS, Analyzer, Token
 from whoosh.lang.porter import stem
+from whoosh.lang.porter2 import stem as _porter2
 
 # RegexTokenizer's default expression, as StemmingAnalyzer uses it
 _WORDS = re.compile(r"[\w\*]+(\.?[\w\*]+)*", re.UNICODE)
@@ -24,6 +25,13 @@ _MIN_SIZE = 2
 @functools.lru_cache(maxsize=200_000)
 def cached_stem(word: str) -> str:
     return stem(word)
+
+
+@functools.lru_cache(maxsize=50_000)
+def porter2_stem(word: str) -> str:
+    """Porter2 (Snowball English): unlike the original Porter used for the index, it stems
+    "focus" and "focuses" alike, which matters when comparing two short headlines."""
+    return _porter2(word)
 
 
 class NewsAnalyzer(Analyzer):

@@ -214,3 +214,15 @@ def test_other_docsift_error_is_500_with_its_message(tmp_path: Path) -> None:
     error = assert_error_shape(client.get("/api/search"), 500)
 
     assert error["message"] == "the store is read-only"
+
+
+def test_a_bad_search_keeps_sort_and_dates_and_speaks_plainly(client: FlaskClient) -> None:
+    response = client.get("/?q=%22unclosed&sort=oldest&from=2024-01-01&person=Ann")
+    page = soup(response.data)
+
+    if response.status_code != 400:
+        pytest.skip("this query parser accepts an unclosed quote")
+    assert page.select_one("select[name=sort] option[selected]")["value"] == "oldest"
+    assert page.select_one("input[name=from]")["value"] == "2024-01-01"
+    assert page.select_one("input[type=hidden][name=person]")["value"] == "Ann"
+    assert "parameter" not in page.select_one(".error-page").get_text()

@@ -219,13 +219,14 @@ def test_document_page_shows_metadata_entities_and_paragraphs(client: FlaskClien
     assert meta["Encoding"] == "utf-8 (decoded by meta)"
     url_link = page.select_one(".document-url a")
     assert url_link["href"] == doc.url and "noopener" in url_link["rel"]
+    # as on result cards: the chip filters the search by the name, the arrow opens its page
     people = {a.get_text(): a["href"] for a in page.select(".document-entities a.chip-person")}
     assert people == {
-        "Mark Rutte": "/entity/person/Mark%20Rutte",
-        "Antony Blinken": "/entity/person/Antony%20Blinken",
+        "Mark Rutte": "/?person=Mark+Rutte",
+        "Antony Blinken": "/?person=Antony+Blinken",
     }
-    searches = [a["href"] for a in page.select(".document-entities a.entity-search")]
-    assert searches[:2] == ["/?person=Mark+Rutte", "/?person=Antony+Blinken"]
+    pages = [a["href"] for a in page.select(".document-entities a.entity-link")]
+    assert pages[:2] == ["/entity/person/Mark%20Rutte", "/entity/person/Antony%20Blinken"]
     assert [p.get_text() for p in page.select(".document-text p")] == doc.body.split("\n\n")
 
 
@@ -235,8 +236,8 @@ def test_document_entity_links_open_its_page_or_search_by_it(client: FlaskClient
         li for li in page.select(".document-entities li.chip-pair") if li.a.get_text() == "Congress"
     )
 
-    entity = get_page(client, pair.select_one("a.chip-org")["href"])
-    search = get_page(client, pair.select_one("a.entity-search")["href"])
+    entity = get_page(client, pair.select_one("a.entity-link")["href"])
+    search = get_page(client, pair.select_one("a.chip-org")["href"])
 
     assert entity.select_one(".entity-head h1").get_text() == "Congress"
     assert hit_titles(search) == ["Zelensky visits Washington"]

@@ -101,8 +101,18 @@ def handle_error(exc: Exception) -> tuple[Response | str, int]:
         form_q = request.args.get("q", "").replace("\x00", "")
         empty = isinstance(exc, IndexMissing)
         sign_in = next_url() if isinstance(exc, Unauthorized) else None
+        # a bad search keeps its sort and dates in the form, so fixing the words is enough
+        searching = isinstance(exc, QueryError) and request.path in ("/", "/search")
+        form_args = request.args if searching else None
         response = Response(
-            render_template("error.html", error=info, form_q=form_q, empty=empty, sign_in=sign_in)
+            render_template(
+                "error.html",
+                error=info,
+                form_q=form_q,
+                form_args=form_args,
+                empty=empty,
+                sign_in=sign_in,
+            )
         )
     if isinstance(exc, SearchBusy):
         response.headers["Retry-After"] = str(exc.retry_after)

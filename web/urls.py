@@ -13,6 +13,7 @@ from flask import request, url_for
 
 from search.facets import bucket_range
 from search.query import HISTOGRAMS, SearchRequest
+from search.timeline import Bar
 
 WEB_SCHEMES = ("http://", "https://")
 # the date bounds a request can carry, in URL order, with their chip labels
@@ -125,6 +126,27 @@ def bucket_bounds(value: str) -> tuple[str, str]:
     except ValueError:
         return "", ""
     return start.isoformat(), end.isoformat()
+
+
+def bar_url(name: str, bar: Bar, req: SearchRequest | None) -> str:
+    """Where a histogram bar leads: its bucket toggled (one bucket) or its range set (a bar
+    merging several buckets, cleared when it is the range already chosen). Without a
+    request (entity pages) the link is a search started from the first bucket's query."""
+    single = bar.single
+    if single is not None:
+        base = url_for("views.search")
+        return (
+            single.toggle_url(base) if req is not None else entity_search_url(single.toggle_query)
+        )
+    start, _ = bucket_range(bar.first)
+    _, end = bucket_range(bar.last)
+    if req is not None:
+        chosen = req.date_range(name) == (start, end)
+        return search_url(req.with_date_range(name, *((None, None) if chosen else (start, end))))
+    low, high = HISTOGRAMS[name]
+    params = [(k, v) for k, v in parse_qsl(bar.values[0].toggle_query) if k not in (low, high)]
+    params += [(low, start.isoformat()), (high, end.isoformat())]
+    return entity_search_url(urlencode(params))
 
 
 def mentioned_date_url(value: str) -> str:

@@ -10,17 +10,21 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl
 
 from babel import Locale
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
+from werkzeug.datastructures import MultiDict
 
 from search.compare import Comparison, Mark, Sentence, parse_compare
 from search.documents import iso_at
 from search.errors import EntityNotFound, QueryError
+from search.highlight import query_words
 from search.query import ENTITY_FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
-from search.results import Facet, FacetValue
+from search.reasons import plain_reason
 from search.stories import CHANGE_FLAGS
+from search.timeline import timeline
 from web import feed, mentions, urls
 from web.app import get_service
 
@@ -44,7 +48,6 @@ ENTITY_NOUNS = {"person": "person", "org": "organisation", "place": "place"}
 FACET_PAGE_VALUES = 200
 _ENGLISH = Locale("en")
 BAR_LEVELS = 10
-MAX_BAR_SLOTS = 120
 
 
 @bp.get("/search")
@@ -58,6 +61,8 @@ def search() -> str:
         response=response,
         req=search_request,
         changes=service.change_facet(search_request),
+        # sorting by date means nothing when no document (in these results) has a date
+        dated=any(f.name == "published" and f.values for f in response.facets),
     )
 
 
@@ -81,6 +86,7 @@ def search_feed() -> Response:
 def document(doc_id: str) -> str:
     service = get_service()
     doc = service.get(doc_id)
+    back_request = results_request(request.args.get("back", ""))
     versions = service.versions(doc_id)
     link_for = mentions.entity_link_for(doc, urls.entity_url, urls.mentioned_date_url)
     return render_template(
@@ -91,11 +97,25 @@ def document(doc_id: str) -> str:
         dates=mentions.mentioned_dates(doc),
         versions=versions,
         related=service.related(doc_id),
+        back_url=urls.search_url(back_request) if back_request else "",
+        back_query=back_request.query_string() if back_request else "",
+        highlight=query_words(back_request.q) if back_request else [],
         compare_urls={
             link.doc_id: compare_url(*service.compare_order(doc_id, link.doc_id))
             for link in versions
         },
     )
+
+
+def results_request(back: str) -> SearchRequest | None:
+    """The search a document was opened from (`back`, its query string), re-parsed so the
+    link back carries only valid parameters; None when absent or invalid."""
+    if not back or len(back) > 4000:
+        return None
+    try:
+        return get_service().parse(MultiDict(parse_qsl(back)))
+    except QueryError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,32 +250,6 @@ def bar_level(count: int, top: int) -> int:
     return max(1, min(BAR_LEVELS, math.ceil(count * BAR_LEVELS / top)))
 
 
-def histogram_slots(facet: Facet) -> list[FacetValue | None]:
-    """A histogram's buckets with None for every empty bucket between two others, so the bars
-    keep time to scale (June and December 2024 are not neighbours); left as they are when
-    that would make more than MAX_BAR_SLOTS bars."""
-    keys = [_bucket_key(v.value, facet.granularity) for v in facet.values]
-    known = [k for k in keys if k is not None]
-    if not known or len(known) < len(keys) or known[-1] - known[0] >= MAX_BAR_SLOTS:
-        return list(facet.values)
-    by_key = dict(zip(known, facet.values, strict=True))
-    return [by_key.get(key) for key in range(known[0], known[-1] + 1)]
-
-
-def _bucket_key(value: str, granularity: str) -> int | None:
-    """Consecutive integers for consecutive buckets: years, months since year 0, or days."""
-    try:
-        if granularity == "year" and len(value) == 4:
-            return int(value)
-        if granularity == "month" and len(value) == 7:
-            return int(value[:4]) * 12 + int(value[5:7]) - 1
-        if granularity == "day" and len(value) == 10:
-            return dt.date.fromisoformat(value).toordinal()
-    except ValueError:
-        return None
-    return None
-
-
 @bp.app_template_filter("date_label")
 def date_label(value: str, short: bool = False) -> str:
     """A date value at its precision for people: "3 December 2024", "June 2024", "2024",
@@ -340,12 +334,14 @@ for _helper in (
     urls.facet_api_url,
     urls.mentioned_date_url,
     urls.bucket_bounds,
+    urls.bar_url,
     urls.page_window,
     urls.is_web_url,
     urls.url_host,
 ):
     bp.add_app_template_global(_helper)
-bp.add_app_template_global(histogram_slots)
+bp.add_app_template_global(timeline)
+bp.add_app_template_filter(plain_reason, "plain_reason")
 bp.add_app_template_global(FACET_LABELS, "facet_labels")
 bp.add_app_template_global(FILTER_LABELS, "filter_labels")
 bp.add_app_template_global(ENTITY_NOUNS, "entity_nouns")

@@ -14,6 +14,54 @@
     box.select();
   });
 
+  // j / k move between results (focusing each title link, so Enter opens it), as in mail and
+  // feed readers; ignored while typing, like "/".
+  document.addEventListener("keydown", function (event) {
+    if ((event.key !== "j" && event.key !== "k") || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (target && target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+    var links = Array.prototype.slice.call(document.querySelectorAll("ol.hits .hit-title a"));
+    if (!links.length) return;
+    var current = links.indexOf(document.activeElement);
+    var next = current < 0 ? 0 : Math.max(0, Math.min(links.length - 1, current + (event.key === "j" ? 1 : -1)));
+    if (current < 0 && event.key === "k") next = links.length - 1;
+    event.preventDefault();
+    links.forEach(function (link, i) { link.closest(".hit").classList.toggle("is-current", i === next); });
+    links[next].focus();
+    links[next].scrollIntoView({ block: "nearest" });
+  });
+
+  // A document opened from a search marks the search's words in its text (the server lists
+  // them in data-terms); word starts match, so "harbour" also marks "harbours".
+  Array.prototype.forEach.call(document.querySelectorAll(".document-text[data-terms]"), function (box) {
+    var terms = box.getAttribute("data-terms").split(" ").filter(Boolean).map(function (t) {
+      return t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    });
+    if (!terms.length) return;
+    var pattern = new RegExp("(^|[^\\p{L}\\p{N}])((?:" + terms.join("|") + ")[\\p{L}\\p{N}]*)", "giu");
+    var walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    nodes.forEach(function (node) {
+      var text = node.nodeValue, last = 0, match, parts = [];
+      pattern.lastIndex = 0;
+      while ((match = pattern.exec(text))) {
+        var start = match.index + match[1].length;
+        parts.push(document.createTextNode(text.slice(last, start)));
+        var mark = document.createElement("mark");
+        mark.className = "term";
+        mark.textContent = match[2];
+        parts.push(mark);
+        last = start + match[2].length;
+      }
+      if (!parts.length) return;
+      parts.push(document.createTextNode(text.slice(last)));
+      var parent = node.parentNode;
+      parts.forEach(function (part) { parent.insertBefore(part, node); });
+      parent.removeChild(node);
+    });
+  });
+
   // A facet's "find" box filters its values as you type, from /api/facets. Without this the
   // box is a plain form that opens the facet's own page, narrowed to the same text.
   Array.prototype.forEach.call(document.querySelectorAll("form.facet-search[data-facet]"), enhanceFacetSearch);
