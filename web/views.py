@@ -16,8 +16,8 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from markupsafe import Markup, escape
 
 from search.compare import Comparison, Mark, Sentence, parse_compare
-from search.documents import iso_at
-from search.errors import EntityNotFound, QueryError
+from search.documents import Document, content_type_label, iso_at
+from search.errors import DocumentNotFound, EntityNotFound, QueryError
 from search.query import ENTITY_FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
 from search.results import Facet, FacetValue
 from search.stories import CHANGE_FLAGS
@@ -87,6 +87,8 @@ def document(doc_id: str) -> str:
         "document.html",
         doc=doc,
         paragraphs=mentions.marked_paragraphs(doc, link_for),
+        page_anchors=mentions.page_anchors(doc),
+        parent=_stored(service, doc.parent_id),
         legend=mentions.mention_labels_used(doc),
         dates=mentions.mentioned_dates(doc),
         versions=versions,
@@ -96,6 +98,16 @@ def document(doc_id: str) -> str:
             for link in versions
         },
     )
+
+
+def _stored(service: object, doc_id: str) -> Document | None:
+    """The document with this id, or None (a message's attachment outlives a deleted message)."""
+    if not doc_id:
+        return None
+    try:
+        return service.get(doc_id)  # type: ignore[attr-defined]
+    except DocumentNotFound:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +366,7 @@ bp.add_app_template_global(HISTOGRAMS, "histogram_params")
 bp.add_app_template_global(QUERY_FIELDS, "query_fields")
 bp.add_app_template_global(CHANGE_FLAGS, "change_labels")
 bp.add_app_template_global(compare_url)
+bp.add_app_template_filter(content_type_label, "type_label")
 
 
 @bp.app_template_global("all_versions_url")
