@@ -7,9 +7,8 @@ its directory declares (zipfile never inflates a member past its declared size).
 without entity expansion or network access.
 
 python-docx (MIT, maintained) reads paragraphs and tables in document order and the core
-properties. For ODT, odfpy (last release 2020, Apache/GPL/LGPL) was measured against reading
-content.xml directly (bench/formats.py): the same text, and the direct reading is faster and
-needs no dependency.
+properties. ODT is read from content.xml with lxml (already a dependency) rather than odfpy,
+whose last release is from 2020; the ODT reader is not benchmarked against it.
 """
 
 from __future__ import annotations
