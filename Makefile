@@ -8,7 +8,7 @@ PORT ?= 8000
 AXE_VERSION := 4.14.1
 AXE := .cache/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test browser-deps bench lint format clean
+.PHONY: run test browser-deps ocr-deps bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,11 @@ $(VENV)/.installed-test: pyproject.toml indexer/model-requirements.txt | $(BIN)/
 	$(MODEL_INSTALL)
 	touch $(VENV)/.installed $@
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed ocr-deps
 	$(BIN)/docsift ingest --if-empty samples/news
 	$(BIN)/docsift serve --port $(PORT)
 
-test: $(VENV)/.installed-test browser-deps
+test: $(VENV)/.installed-test browser-deps ocr-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -48,6 +48,20 @@ browser-deps: $(AXE)
 	else \
 	  echo "chromium is not installed and this is not root: the browser tests will skip" \
 	       "(run 'apt-get install -y chromium' as root to enable them)"; \
+	fi
+
+# OCR of scanned PDFs and images: Debian's tesseract with its English data. Without it, scans
+# are skipped with that reason (and the OCR tests skip); everything else is read.
+ocr-deps:
+	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx eng; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's tesseract-ocr for OCR of scanned PDFs and images"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng; \
+	elif sudo -n true 2>/dev/null; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng; \
+	else \
+	  echo "tesseract is not installed and this is not root: scanned PDFs and images will be" \
+	       "skipped with that reason (run 'apt-get install -y tesseract-ocr tesseract-ocr-eng' as root)"; \
 	fi
 
 $(AXE):

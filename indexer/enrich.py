@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from indexer.dates import date_mentions
 from indexer.entity_types import retype
 from indexer.extract import EntityExtractor
+from indexer.formats.mail import header_people
 from indexer.names import (
     canonical_name,
     find_acronym_pairs,
@@ -52,8 +53,10 @@ def _values(mentions: Iterable[Mention], label: str) -> tuple[str, ...]:
 def enrich_document(document: Document, raw_mentions: Iterable[Mention]) -> Enriched:
     """Canonical names, resolved dates and per-document entity values for one document; a
     document the entity model does not read (another language) gets none."""
+    # the people an e-mail's headers name are its people whatever its language
+    named = header_people(document.correspondents)
     if not document.entities_analysed:
-        return Enriched(replace(document, mentions=(), people=(), orgs=(), places=()), ())
+        return Enriched(replace(document, mentions=(), people=named, orgs=(), places=()), ())
     text = f"{document.title}\n{document.body}"
     raw = [_person_if_titled(m, text) for m in raw_mentions]
     names = retype(document, list(resolve_document([m for m in raw if m.label != "date"])))
@@ -64,7 +67,7 @@ def enrich_document(document: Document, raw_mentions: Iterable[Mention]) -> Enri
     enriched = replace(
         document,
         mentions=mentions,
-        people=_values(mentions, "person"),
+        people=tuple(dict.fromkeys((*_values(mentions, "person"), *named))),
         orgs=_values(mentions, "org"),
         places=_values(mentions, "place"),
     )

@@ -34,6 +34,13 @@ from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
 from indexer.dedup import refresh_signatures, update_stories
 from indexer.enrich import Enriched, Enricher
 from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
+from indexer.formats.expand import STREAMED, Expander
+from indexer.formats.kinds import FORMAT_SUFFIXES, TEXT, kind_of, suffix_of
+from indexer.formats.limits import Limits
+from indexer.formats.mail import header_people
+from indexer.formats.ocr import Ocr
+from indexer.formats.parts import Part, part_id
+from indexer.formats.reader import needs_ocr, read_part
 from indexer.language import backfill_languages, detect_language
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
@@ -59,6 +66,7 @@ logger = logging.getLogger(__name__)
 # bump when a stage changes what it produces, so unchanged sources are processed again
 PIPELINE_VERSION = "2"
 BATCH_SIZE = 500
+BATCH_BYTES = 64 * 1024 * 1024  # bytes of sources held at once while a batch is looked up
 MAX_LINE_BYTES = 5 * 1024 * 1024
 MAX_TITLE_CHARS = 300
 
@@ -132,6 +140,7 @@ class _Item:
     raw: RawDocument | None = None
     record: dict[str, Any] | None = None
     content_hash: str = ""
+    part: Part | None = None  # found in a PDF, office file, message, mailbox or archive
 
 
 def content_hash(data: bytes) -> str:
@@ -309,6 +318,19 @@ class _IndexFeed:
                 self._writer.cancel()
 
 
+def _take(items: Iterator[_Item], count: int, max_bytes: int) -> list[_Item]:
+    """The next `count` items, fewer once they hold `max_bytes` of source bytes (an archive
+    of large PDFs must not sit in memory whole while its batch is looked up)."""
+    batch: list[_Item] = []
+    held = 0
+    for item in itertools.islice(items, count):
+        batch.append(item)
+        held += len(item.raw.content) if item.raw is not None else 0
+        if held >= max_bytes:
+            break
+    return batch
+
+
 def _record_date(value: object) -> tuple[dt.date | None, str]:
     """An export's `date` field and its precision: a full date, or "2024-03" / "2024"."""
     if not isinstance(value, str):
@@ -341,6 +363,8 @@ class Pipeline:
         self.store = store
         self.enricher = enricher
         self.files = files or FileFetcher(settings.max_file_bytes)
+        self.limits = Limits.from_settings(settings)
+        self.ocr = Ocr(timeout_s=self.limits.ocr_timeout_s)
         self._http = http
         self._backend: Backend | None = None
 
@@ -397,6 +421,9 @@ class Pipeline:
                 if source.kind == "url":
                     raw = self.http.fetch(source.uri)
                     doc_id = make_doc_id(raw.final_url or source.uri)
+                elif suffix_of(source.uri) in FORMAT_SUFFIXES:
+                    yield from self._part_items(source, tally)
+                    continue
                 else:
                     raw = self.files.fetch(source.uri)
                     doc_id = make_doc_id("file:" + source.uri)
@@ -410,6 +437,29 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001 - one bad source must not stop the run
                 logger.warning("failed to read %s", source.uri, exc_info=True)
                 tally.errors.append(Problem(source.uri, f"cannot read: {described_error(exc)}"))
+
+    def _part_items(self, source: Source, tally: _Tally) -> Iterator[_Item]:
+        """The documents in a PDF, office file, image, message, mailbox or archive; each one
+        that cannot be read is reported with its reason and the rest go on."""
+        kind = kind_of(source.uri)
+        data = None if kind in STREAMED else self.files.fetch(source.uri).content
+        for part in Expander(self.limits).file(source.uri, kind, data):
+            if part.problem:
+                tally.skipped.append(Problem(part.source, part.problem))
+                continue
+            if part.kind == TEXT and is_binary(part.content):
+                tally.skipped.append(Problem(part.source, "binary content, not text"))
+                continue
+            # a scan read without OCR is read again once OCR is there (or a new engine is)
+            engine = self.ocr.version.encode() if needs_ocr(part.kind) else b""
+            raw = RawDocument(part.source, "", part.content, "", dt.datetime.now(dt.UTC))
+            yield _Item(
+                part.doc_id,
+                part.source,
+                raw=raw,
+                content_hash=content_hash(part.content + engine),
+                part=part,
+            )
 
     def _jsonl_items(self, source: Source, tally: _Tally) -> Iterator[_Item]:
         try:
@@ -455,6 +505,39 @@ class Pipeline:
     def _document(self, item: _Item, tally: _Tally) -> Document:
         if item.record is not None:
             return self._record_document(item, tally)
+        if item.part is not None and item.part.kind != TEXT:
+            return self._part_document(item, item.part, tally)
+        document = self._text_document(item, tally)
+        if item.part is not None and item.part.parent:  # a text file attached to a message
+            document = replace(document, parent_id=part_id(item.part.parent))
+        return document
+
+    def _part_document(self, item: _Item, part: Part, tally: _Tally) -> Document:
+        """A document from a format reader (indexer/formats), through the same stages after."""
+        with tally.timed("formats"):
+            reading = read_part(part, self.limits, self.ocr)
+        assert reading is not None
+        document = self._make(
+            item,
+            reading.clean,
+            DecodedText(text="", encoding="", method=""),
+            tally,
+            url="",
+            content_type=reading.content_type,
+        )
+        return replace(
+            document,
+            extract_method=reading.method,
+            pages=reading.pages,
+            page_starts=reading.page_starts,
+            parent_id=part_id(part.parent) if part.parent else "",
+            attachments=part.attachments,
+            correspondents=reading.correspondents,
+            people=header_people(reading.correspondents),
+            notes=reading.notes,
+        )
+
+    def _text_document(self, item: _Item, tally: _Tally) -> Document:
         assert item.raw is not None
         raw = item.raw
         is_html = (
@@ -708,7 +791,7 @@ class Pipeline:
         """Cleaned documents for every item whose bytes changed, looked up in batches."""
         while True:
             with tally.timed("read"):
-                batch = list(itertools.islice(items, batch_size))
+                batch = _take(items, batch_size, BATCH_BYTES)
             if not batch:
                 return
             known = self.store.hashes([item.doc_id for item in batch])

@@ -19,12 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.formats.kinds import FORMAT_SUFFIXES, suffix_of
 from search.safetext import valid_text
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".rst", ".csv", ""})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+# PDF, Word, OpenDocument, e-mail, archives and images: indexer/formats
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | FORMAT_SUFFIXES
 
 
 NOT_UTF8_NAME = "file or folder name is not valid UTF-8; rename it to ingest it"
@@ -51,6 +53,8 @@ def _file_source(path: Path) -> Source:
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
         return Source(str(path), "jsonl")
+    if suffix_of(path.name) in FORMAT_SUFFIXES:
+        return Source(str(path), "file")
     if suffix not in SUPPORTED_SUFFIXES:
         return Source(str(path), "file", problem=f"unsupported file type {suffix!r}")
     return Source(str(path), "file")

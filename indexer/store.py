@@ -18,10 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search.documents import ENTITY_LABELS, Document, Mention, parse_iso_at
+from search.documents import (
+    ENTITY_LABELS,
+    Attachment,
+    Correspondent,
+    Document,
+    Mention,
+    parse_iso_at,
+)
 from search.errors import StoreError
 
-STORE_VERSION = 3  # 3: documents.language, language_source; relabelled and hidden names
+# 3: documents.language, language_source; relabelled and hidden names
+# 4: pages, page_starts, parent_id, attachments, correspondents, notes (PDF, office, e-mail)
+STORE_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -47,7 +56,13 @@ CREATE TABLE IF NOT EXISTS documents (
     indexed INTEGER NOT NULL DEFAULT 0,
     mentions TEXT NOT NULL DEFAULT '[]',
     language TEXT NOT NULL DEFAULT '',
-    language_source TEXT NOT NULL DEFAULT ''
+    language_source TEXT NOT NULL DEFAULT '',
+    pages INTEGER NOT NULL DEFAULT 0,
+    page_starts TEXT NOT NULL DEFAULT '[]',
+    parent_id TEXT NOT NULL DEFAULT '',
+    attachments TEXT NOT NULL DEFAULT '[]',
+    correspondents TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS documents_unindexed ON documents(indexed) WHERE indexed = 0;
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -115,6 +130,14 @@ _MIGRATIONS = {
     "language_source": (
         "ALTER TABLE documents ADD COLUMN language_source TEXT NOT NULL DEFAULT ''"
     ),
+    "pages": "ALTER TABLE documents ADD COLUMN pages INTEGER NOT NULL DEFAULT 0",
+    "page_starts": "ALTER TABLE documents ADD COLUMN page_starts TEXT NOT NULL DEFAULT '[]'",
+    "parent_id": "ALTER TABLE documents ADD COLUMN parent_id TEXT NOT NULL DEFAULT ''",
+    "attachments": "ALTER TABLE documents ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]'",
+    "correspondents": (
+        "ALTER TABLE documents ADD COLUMN correspondents TEXT NOT NULL DEFAULT '[]'"
+    ),
+    "notes": "ALTER TABLE documents ADD COLUMN notes TEXT NOT NULL DEFAULT '[]'",
 }
 
 _COLUMNS = (
@@ -139,6 +162,12 @@ _COLUMNS = (
     "mentions",
     "language",
     "language_source",
+    "pages",
+    "page_starts",
+    "parent_id",
+    "attachments",
+    "correspondents",
+    "notes",
 )
 
 
@@ -204,6 +233,12 @@ def _row_values(doc: Document, now: str) -> tuple[Any, ...]:
         json.dumps([m.to_dict() for m in doc.mentions], ensure_ascii=False),
         doc.language,
         doc.language_source,
+        doc.pages,
+        json.dumps(list(doc.page_starts)),
+        doc.parent_id,
+        json.dumps([a.to_dict() for a in doc.attachments], ensure_ascii=False),
+        json.dumps([c.to_dict() for c in doc.correspondents], ensure_ascii=False),
+        json.dumps(list(doc.notes), ensure_ascii=False),
     )
 
 
@@ -231,6 +266,12 @@ def _document(row: sqlite3.Row) -> Document:
         mentions=tuple(Mention.from_dict(m) for m in json.loads(row["mentions"])),
         language=row["language"],
         language_source=row["language_source"],
+        pages=row["pages"],
+        page_starts=tuple(json.loads(row["page_starts"])),
+        parent_id=row["parent_id"],
+        attachments=tuple(Attachment.from_dict(a) for a in json.loads(row["attachments"])),
+        correspondents=tuple(Correspondent.from_dict(c) for c in json.loads(row["correspondents"])),
+        notes=tuple(json.loads(row["notes"])),
     )
 
 

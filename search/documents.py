@@ -7,8 +7,11 @@ back.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
+import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +97,60 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class Correspondent:
+    """Someone an e-mail's headers name: the role, the display name (the person facet shows
+    it) and the address, which is kept apart and never taken for a name."""
+
+    role: str  # "from" | "to" | "cc" | "bcc"
+    name: str
+    address: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"role": self.role, "name": self.name, "address": self.address}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Correspondent:
+        return cls(
+            str(data.get("role", "")), str(data.get("name", "")), str(data.get("address", ""))
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a message: the document made of it, or why there is none."""
+
+    name: str
+    doc_id: str = ""  # "" when it was not ingested (see problem)
+    problem: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "id": self.doc_id, "problem": self.problem}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Attachment:
+        return cls(str(data.get("name", "")), str(data.get("id", "")), str(data.get("problem", "")))
+
+
+# what a reader calls each content type (the document page says "PDF, 12 pages")
+CONTENT_TYPE_LABELS = {
+    "text/html": "Web page",
+    "text/plain": "Text",
+    "application/jsonl": "JSON Lines record",
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
+    "application/vnd.oasis.opendocument.text": "OpenDocument text",
+    "message/rfc822": "E-mail",
+    "image/png": "Image (PNG)",
+    "image/jpeg": "Image (JPEG)",
+    "image/tiff": "Image (TIFF)",
+}
+
+
+def content_type_label(content_type: str) -> str:
+    return CONTENT_TYPE_LABELS.get(content_type, content_type)
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """One stored, enriched document."""
 
@@ -119,6 +176,16 @@ class Document:
     mentions: tuple[Mention, ...] = ()
     language: str = ""  # ISO 639-1, "" for a document stored before languages were detected
     language_source: str = ""  # how it was decided: "text", "declared", "assumed"
+    pages: int = 0  # pages of a PDF, a scan or an office document (0: not paged)
+    page_starts: tuple[int, ...] = ()  # body offset where each page read begins (PDF, TIFF)
+    parent_id: str = ""  # the message this document is attached to
+    attachments: tuple[Attachment, ...] = ()  # a message's attached files
+    correspondents: tuple[Correspondent, ...] = ()  # an e-mail's from, to, cc
+    notes: tuple[str, ...] = ()  # what was not read, and why (pages over the limit, no OCR)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (1-based) the body offset falls on, or None for a document without pages."""
+        return page_at(self.page_starts, offset)
 
     @property
     def entities_analysed(self) -> bool:
@@ -164,6 +231,7 @@ class Document:
                 "extra": dict(self.extra),
                 "mentions": [m.to_dict() for m in self.mentions],
                 "language_source": self.language_source,
+                **self._format_meta(),
             },
         }
         if self.language:
@@ -175,6 +243,23 @@ class Document:
             # a month or a year is searched and counted as the interval it is
             fields["day"] = self.published_iso
         return fields
+
+    def _format_meta(self) -> dict[str, Any]:
+        """The file-format fields, kept only when set so web pages' meta stays as it was."""
+        meta: dict[str, Any] = {}
+        if self.pages:
+            meta["pages"] = self.pages
+        if self.page_starts:
+            meta["page_starts"] = list(self.page_starts)
+        if self.parent_id:
+            meta["parent_id"] = self.parent_id
+        if self.attachments:
+            meta["attachments"] = [a.to_dict() for a in self.attachments]
+        if self.correspondents:
+            meta["correspondents"] = [c.to_dict() for c in self.correspondents]
+        if self.notes:
+            meta["notes"] = list(self.notes)
+        return meta
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form served by /api/documents/<id>."""
@@ -200,7 +285,50 @@ class Document:
             "entities": self.entities_status,
             "text": self.body,
             "mentions": [m.to_dict() for m in self.mentions],
+            "pages": self.pages or None,
+            "page_starts": list(self.page_starts),
+            "parent_id": self.parent_id or None,
+            "attachments": [a.to_dict() for a in self.attachments],
+            "correspondents": [c.to_dict() for c in self.correspondents],
+            "notes": list(self.notes),
         }
+
+
+def page_at(page_starts: tuple[int, ...] | list[int], offset: int) -> int | None:
+    """The 1-based page whose text holds body offset `offset`, given where each page begins."""
+    if not page_starts or offset < 0:
+        return None
+    return max(1, bisect.bisect_right(page_starts, offset))
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def snippet_page(body: str, snippet: str, page_starts: Any) -> int | None:
+    """The page a hit's first highlighted word is on: the snippet (escaped HTML with <mark>)
+    is found in the body by its first passage's opening words, then the mark within it. None
+    for a document without pages."""
+    if not page_starts or not isinstance(page_starts, list | tuple):
+        return None
+    passage = snippet.split(" … ")[0]
+    before, mark, _ = passage.partition("<mark")
+    words = _words(passage)[:8]
+    if not words:
+        return None
+    found = re.search(r"\s+".join(re.escape(w) for w in words), body)
+    if not found:
+        return None
+    offset = found.start()
+    if mark:  # the highlighted word, looked for from where the passage starts
+        lead = _words(before)
+        marked = _words(passage)[len(lead) : len(lead) + 3]
+        at = re.compile(r"\s+".join(re.escape(w) for w in marked)).search(body, offset)
+        offset = at.start() if at else offset
+    return page_at(tuple(int(n) for n in page_starts), offset)
+
+
+def _words(fragment: str) -> list[str]:
+    return html.unescape(_TAG.sub("", fragment)).replace("…", " ").split()
 
 
 def split_values(stored: str | None) -> tuple[str, ...]:
@@ -225,6 +353,14 @@ def meta_fields(meta: Mapping[str, Any]) -> dict[str, Any]:
         "extra": meta.get("extra") or {},
         "mentions": tuple(Mention.from_dict(m) for m in meta.get("mentions") or ()),
         "language_source": meta.get("language_source", ""),
+        "pages": int(meta.get("pages") or 0),
+        "page_starts": tuple(int(n) for n in meta.get("page_starts") or ()),
+        "parent_id": meta.get("parent_id", ""),
+        "attachments": tuple(Attachment.from_dict(a) for a in meta.get("attachments") or ()),
+        "correspondents": tuple(
+            Correspondent.from_dict(c) for c in meta.get("correspondents") or ()
+        ),
+        "notes": tuple(str(n) for n in meta.get("notes") or ()),
     }
 
 

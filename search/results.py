@@ -29,6 +29,7 @@ class Hit:
     version_ids: tuple[str, ...] = ()
     date_precision: str = "day"  # "month" or "year" when the page gives no more
     language: str = ""  # ISO 639-1 ("" for documents indexed before languages were detected)
+    page: int | None = None  # the page of a PDF or scan the snippet comes from
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class Hit:
             "versions": self.versions,
             "version_ids": list(self.version_ids or (self.doc_id,)),
             "language": self.language or None,
+            "page": self.page,
         }
 
 

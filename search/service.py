@@ -30,7 +30,13 @@ from search.budget import (
     time_limit,
 )
 from search.compare import Comparison, compare_documents
-from search.documents import Document, document_from_stored, parse_iso_at, split_values
+from search.documents import (
+    Document,
+    document_from_stored,
+    parse_iso_at,
+    snippet_page,
+    split_values,
+)
 from search.errors import DocumentNotFound, EntityNotFound, IndexUnavailable, QueryError
 from search.facets import (
     FacetCounts,
@@ -637,6 +643,7 @@ class SearchService:
                     story_id=stories.table.story(hit["doc_id"]),
                     versions=len(matching),
                     version_ids=tuple(matching),
+                    page=snippet_page(body, snippet, (hit.get("meta") or {}).get("page_starts")),
                 )
             )
         return tuple(hits)

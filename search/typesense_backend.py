@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.analysis import NewsAnalyzer
-from search.documents import Document, meta_fields, parse_iso_at, split_values
+from search.documents import Document, meta_fields, parse_iso_at, snippet_page, split_values
 from search.errors import (
     ConfigError,
     IndexMissing,
@@ -1024,6 +1024,12 @@ class TypesenseBackend:
             )
         ordinal = int(record.get("date_desc") or 0)
         score = found.get("text_match")
+        snippet = make_snippet(
+            record.get("body", ""),
+            frozenset(matched) if request.q else frozenset(),
+            self.snippet_chars,
+        )
+        meta = json.loads(record.get("meta") or "{}")
         return Hit(
             doc_id=record["doc_id"],
             title=record.get("title") or "(untitled)",
@@ -1033,11 +1039,8 @@ class TypesenseBackend:
             date_precision=found_day[1]
             if (found_day := parse_iso_at(record.get("day")))
             else "day",
-            snippet=make_snippet(
-                record.get("body", ""),
-                frozenset(matched) if request.q else frozenset(),
-                self.snippet_chars,
-            ),
+            snippet=snippet,
+            page=snippet_page(record.get("body", ""), snippet, meta.get("page_starts")),
             score=float(score)
             if score is not None and request.q and request.effective_sort == "relevance"
             else None,

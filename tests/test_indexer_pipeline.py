@@ -99,7 +99,8 @@ def test_broken_files_are_skipped_with_reasons_and_the_batch_goes_on(
     assert reasons["blank.html"] == "empty file"
     assert "binary" in reasons["random.txt"] or "undecodable" in reasons["random.txt"]
     assert "binary" in reasons["nul.txt"]
-    assert reasons["image.png"] == "unsupported file type '.png'"
+    # images are read by OCR now: one that does not decode says so
+    assert reasons["image.png"] == "broken PNG image: Pillow cannot decode it"
     if not readable_as_root:
         assert reasons["locked.txt"] == "permission denied"
     assert search_ids(settings, "okafor")

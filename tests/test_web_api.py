@@ -11,7 +11,7 @@ from webfixtures import CORPUS, NEWEST_FIRST, VARIANTS, XSS_TITLE, build_app, so
 
 HIT_KEYS = {
     *("id", "title", "url", "source", "date", "snippet", "score", "people", "orgs", "places"),
-    *("story_id", "versions", "version_ids", "language"),
+    *("story_id", "versions", "version_ids", "language", "page"),
 }
 FACET_VALUE_KEYS = {"value", "count", "selected", "toggle_url"}
 

@@ -93,6 +93,18 @@ def marked_paragraphs(doc: Document, link_for: LinkFor) -> list[Markup]:
     return paragraphs
 
 
+def page_anchors(doc: Document) -> list[int | None]:
+    """For each paragraph of marked_paragraphs, the page that begins with it (its anchor
+    "page-N", which a search hit's "page N" links to), or None."""
+    anchors: list[int | None] = []
+    last = 0
+    for start, _ in paragraph_spans(doc.body):
+        page = doc.page_at(start)
+        anchors.append(page if page and page > last else None)
+        last = max(last, page or 0)
+    return anchors
+
+
 def entity_link_for(doc: Document, entity_url: LinkFor, date_url: Callable[[str], str]) -> LinkFor:
     """Links for a document's mentions: an entity page when the document is filed under that
     name (so the page exists), the search by date mentioned for dates."""

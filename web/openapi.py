@@ -148,6 +148,12 @@ def _schemas() -> dict[str, Any]:
                     "description": "ISO 639-1 code detected from the text; null for documents "
                     "indexed before languages were detected",
                 },
+                "page": {
+                    "type": ["integer", "null"],
+                    "minimum": 1,
+                    "description": "the page of a PDF or scan the snippet's first match is on "
+                    "(null for documents without pages)",
+                },
             }
         ),
         "Query": _object(
@@ -252,6 +258,45 @@ def _schemas() -> dict[str, Any]:
                 "story_id": {"type": "string"},
                 "versions": {"type": "array", "items": _ref("StoryLink")},
                 "related": {"type": "array", "items": _ref("StoryLink")},
+                "pages": {
+                    "type": ["integer", "null"],
+                    "description": "pages of a PDF, scan or office document (null: not paged)",
+                },
+                "page_starts": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 0},
+                    "description": "offset in `text` where each page read begins",
+                },
+                "parent_id": {
+                    "type": ["string", "null"],
+                    "description": "the message this document is attached to",
+                },
+                "attachments": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "name": {"type": "string"},
+                            "id": {"type": "string", "description": "empty when not ingested"},
+                            "problem": {"type": "string", "description": "why not ingested"},
+                        }
+                    ),
+                },
+                "correspondents": {
+                    "type": "array",
+                    "description": "an e-mail's From, To, Cc and Bcc: a person's name (empty "
+                    "when the header gives only an address) and the address, kept apart",
+                    "items": _object(
+                        {
+                            "role": {"type": "string", "enum": ["from", "to", "cc", "bcc"]},
+                            "name": {"type": "string"},
+                            "address": {"type": "string"},
+                        }
+                    ),
+                },
+                "notes": {
+                    **_strings(),
+                    "description": "what was not read and why (pages over the limit, no OCR)",
+                },
             }
         ),
         "Histogram": _object(

@@ -18,8 +18,8 @@ from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
 from search.compare import Comparison, Mark, Sentence, parse_compare
-from search.documents import iso_at
-from search.errors import EntityNotFound, QueryError
+from search.documents import Document, content_type_label, iso_at
+from search.errors import DocumentNotFound, EntityNotFound, QueryError
 from search.highlight import query_words
 from search.query import ENTITY_FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
 from search.reasons import plain_reason
@@ -93,6 +93,8 @@ def document(doc_id: str) -> str:
         "document.html",
         doc=doc,
         paragraphs=mentions.marked_paragraphs(doc, link_for),
+        page_anchors=mentions.page_anchors(doc),
+        parent=_stored(service, doc.parent_id),
         legend=mentions.mention_labels_used(doc),
         dates=mentions.mentioned_dates(doc),
         versions=versions,
@@ -115,6 +117,16 @@ def results_request(back: str) -> SearchRequest | None:
     try:
         return get_service().parse(MultiDict(parse_qsl(back)))
     except QueryError:
+        return None
+
+
+def _stored(service: object, doc_id: str) -> Document | None:
+    """The document with this id, or None (a message's attachment outlives a deleted message)."""
+    if not doc_id:
+        return None
+    try:
+        return service.get(doc_id)  # type: ignore[attr-defined]
+    except DocumentNotFound:
         return None
 
 
@@ -350,6 +362,7 @@ bp.add_app_template_global(HISTOGRAMS, "histogram_params")
 bp.add_app_template_global(QUERY_FIELDS, "query_fields")
 bp.add_app_template_global(CHANGE_FLAGS, "change_labels")
 bp.add_app_template_global(compare_url)
+bp.add_app_template_filter(content_type_label, "type_label")
 
 
 @bp.app_template_global("all_versions_url")
