@@ -105,8 +105,11 @@ def assert_inert(html: bytes, where: str) -> BeautifulSoup:
     page = soup(html)
     for script in page.find_all("script"):
         assert script.get("src") == "/static/app.js" and not script.get_text(strip=True), where
-    for name in ("img", "iframe", "object", "embed", "svg", "math", "base", "meta[http-equiv]"):
+    for name in ("img", "iframe", "object", "embed", "math", "base", "meta[http-equiv]"):
         assert not page.select(name), (where, name)
+    for svg in page.select("svg"):  # only our own icons: a class, one path, nothing else
+        assert "icon" in svg.get("class", []) and svg.get("aria-hidden") == "true", where
+        assert [c.name for c in svg.find_all(True)] == ["path"], (where, str(svg)[:200])
     for tag in page.find_all(True):
         handlers = [a for a in tag.attrs if a.lower().startswith("on")]
         assert not handlers, (where, tag.name, handlers)
