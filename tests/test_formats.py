@@ -216,3 +216,48 @@ def test_without_tesseract_scans_are_skipped_with_the_reason_and_the_rest_goes_o
         assert "apt-get install" in reason
     assert report.added == 7 and not report.errors  # pdf, docx, odt, eml + annex, 2 in mbox
     assert _search(settings, ff.PDF_WORD)[0].source == str(files["pdf"])
+
+
+def test_tar_gz_and_a_zip_attached_to_a_message_are_opened_and_check_stays_clean(
+    tmp_path: Path, settings: Settings
+) -> None:
+    import io
+    import tarfile
+    import zipfile
+
+    from indexer.cli import main
+
+    files = ff.write_all(tmp_path / "made")
+    archive = tmp_path / "in" / "bundle.tar.gz"
+    archive.parent.mkdir()
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(files["docx"], "minutes/minutes.docx")
+        tar.add(files["odt"], "../../outside/survey.odt")
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as inner:
+        inner.write(files["pdf"], "reports/report.pdf")
+    mail = ff.message(
+        subject="Reports bundle",
+        body="The zipped reports are attached.",
+        date=ff.EML_DATE,
+        attachments=[("reports.zip", zipped.getvalue(), "application/zip")],
+    )
+    (tmp_path / "in" / "bundle.eml").write_bytes(mail.as_bytes())
+
+    report = ingest(settings, [tmp_path / "in"])
+    reasons = {p.source: p.reason for p in report.skipped}
+    assert reasons == {
+        f"{archive}!/../../outside/survey.odt": (
+            "member path climbs out of the archive (path traversal): not read"
+        )
+    }
+    (docx,) = found_documents(settings, ff.DOCX_WORD)
+    assert (docx.source, docx.title) == (f"{archive}!/minutes/minutes.docx", ff.DOCX_TITLE)
+    (pdf,) = found_documents(settings, ff.PDF_WORD)
+    message_source = str(tmp_path / "in" / "bundle.eml")
+    assert pdf.source == f"{message_source}!/1/reports.zip!/reports/report.pdf"
+    message = stored(settings)[message_source]
+    assert pdf.parent_id == message.doc_id
+    assert [a.doc_id for a in message.attachments] == [pdf.doc_id]
+
+    assert main(["--home", str(settings.home), "check"]) == 0
