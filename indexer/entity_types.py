@@ -162,7 +162,70 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
         mention = _by_head(_place_if_known(mention, text))
         out.append(_unshouted(source, mention))
     out = _not_products(document, _not_places(document, _not_people(document, out)))
+    out = _teams_not_places(document, _not_storms(document, _camel_case_not_places(out)))
     return _not_common_words(document, _not_title_only(document, out))
+
+
+# "Hurricane Sandy", "Tropical Storm Irene", "Typhoon Haiyan": a storm's given name
+_STORM_RE = re.compile(
+    r"\b(?:[Hh]urricane|[Tt]ropical [Ss]torm|[Ss]uperstorm|[Ww]inter [Ss]torm|[Ss]torm|"
+    r"[Tt]yphoon|[Cc]yclone)s?[ \t]+([A-Z][a-z]+)\b"
+)
+
+
+def _not_storms(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """A storm's name is no person, organisation or place (named storms are no facet): once a
+    document writes "Hurricane Sandy", "Sandy" alone in it is the storm too."""
+    text = f"{document.title}\n{document.body}"
+    storms = {m.group(1) for m in _STORM_RE.finditer(text)}
+    if not storms:
+        return mentions
+
+    def is_storm(value: str) -> bool:
+        match = _STORM_RE.fullmatch(value)
+        return value in storms or (match is not None and match.group(1) in storms)
+
+    return [m for m in mentions if m.label not in NAME_LABELS or not is_storm(m.value)]
+
+
+# a capital after a small letter inside a word: "JetBlue", "iPhone", "PlayStation"; "McAllen",
+# "MacKenzie", "DeKalb", "LaSalle", "KwaZulu" are spelled so as places too
+_CAMEL_RE = re.compile(
+    r"(?<![\w'’-])(?!(?:Mc|Mac|Fitz|De|Di|La|Le|Du|Van|Kwa|O)[A-Z])\w*[a-z][A-Z]"
+)
+
+
+def _camel_case_not_places(mentions: list[Mention]) -> list[Mention]:
+    """A brand's spelling is no place's: a "place" with a capital inside a word is the
+    company ("JetBlue"), or a product when it begins in a small letter ("iPhone")."""
+    out = []
+    for m in mentions:
+        if m.label == "place" and _CAMEL_RE.search(m.value):
+            if m.value[:1].islower():
+                continue
+            m = replace(m, label="org")
+        out.append(m)
+    return out
+
+
+# a season's record straight after a team's name: "Saginaw (6-10-2)", "Denver (12-4)"
+_RECORD_AFTER = re.compile(r"[ \t]*\(\d{1,3}-\d{1,3}(?:-\d{1,3})?\)")
+
+
+def _teams_not_places(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """A place written with a season's win-loss record after it is the team named for it,
+    an organisation, in the whole document."""
+    teams = set()
+    for m in mentions:
+        if m.label == "place":
+            source = document.title if m.field == "title" else document.body
+            if _RECORD_AFTER.match(source, m.end):
+                teams.add(m.value)
+    if not teams:
+        return mentions
+    return [
+        replace(m, label="org") if m.label == "place" and m.value in teams else m for m in mentions
+    ]
 
 
 def _place_if_known(mention: Mention, text: str) -> Mention:
