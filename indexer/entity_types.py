@@ -163,6 +163,7 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
         out.append(_unshouted(source, mention))
     out = _not_products(document, _not_places(document, _not_people(document, out)))
     out = _teams_not_places(document, _not_storms(document, _camel_case_not_places(out)))
+    out = _not_units(document, out)
     return _not_common_words(document, _not_title_only(document, out))
 
 
@@ -452,3 +453,20 @@ def _not_places(document: Document, mentions: list[Mention]) -> list[Mention]:
 def _ends_in(value: str, names: set[str]) -> bool:
     words = value.split()
     return any(" ".join(words[i:]) in names for i in range(1, len(words)))
+
+
+# a number, a clock time or a date just before: "0.47 MB", "(0100 GMT)", "02:20:33 (GMT)"
+_NUMBER_BEFORE = re.compile(r"\d[\d:.,/-]*[ \t]*(?:[ap]\.?m\.?)?[ \t]*\(?[ \t]*$", re.IGNORECASE)
+
+
+def _not_units(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """An all-capitals short "organisation" that always follows a number is a unit or a time
+    zone ("3 MB", "0100 GMT"), no organisation: an organisation is named, not measured in."""
+    uses: dict[str, list[bool]] = defaultdict(list)
+    for m in mentions:
+        if m.label == "org" and m.value.isalpha() and m.value.isupper() and len(m.value) <= 4:
+            source = document.title if m.field == "title" else document.body
+            before = source[max(0, m.start - 24) : m.start]
+            uses[m.value].append(_NUMBER_BEFORE.search(before) is not None)
+    units = {value for value, found in uses.items() if all(found)}
+    return [m for m in mentions if not (m.label == "org" and m.value in units)]

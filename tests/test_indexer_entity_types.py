@@ -256,3 +256,20 @@ def test_a_place_with_a_season_record_is_its_team() -> None:
     ]
     out = [(m.label, m.value) for m in retype(document, mentions)]
     assert out == [("org", "Kingsport"), ("org", "Kingsport"), ("place", "Elmira")]
+
+
+def test_an_acronym_that_always_follows_a_number_is_a_unit() -> None:
+    document = _titled(
+        "Talks run late",
+        "The talks ended at 2 a.m. local time (0100 GMT). The file is 3.5 MB, and the NFL said "
+        "32 NFL teams voted. The IMF met at 0900 GMT.",
+    )
+    mentions = [
+        _in(document, "org", "GMT"),
+        _in(document, "org", "MB"),
+        _in(document, "org", "NFL"),
+        _in(document, "org", "NFL", 1),
+        _in(document, "org", "IMF"),
+        _in(document, "org", "GMT", 1),
+    ]
+    assert [m.value for m in retype(document, mentions)] == ["NFL", "NFL", "IMF"]
