@@ -159,8 +159,9 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
         source = document.title if mention.field == "title" else document.body
         if mention.label == "place" and _begins_longer_name(source, mention):
             continue
-        mention = _by_head(_place_if_known(mention, text))
-        out.append(_unshouted(source, mention))
+        headed = _by_head(_place_if_known(mention, text))
+        if headed is not None:
+            out.append(_unshouted(source, headed))
     out = _not_products(document, _not_places(document, _not_people(document, out)))
     out = _teams_not_places(document, _not_storms(document, _camel_case_not_places(out)))
     out = _not_units(document, out)
@@ -245,11 +246,16 @@ def _place_if_known(mention: Mention, text: str) -> Mention:
     return mention
 
 
-def _by_head(mention: Mention) -> Mention:
+def _by_head(mention: Mention) -> Mention | None:
     """A "person" or "place" whose name ends in an organisation's word is the organisation
-    ("Manchester United", "Lib Dems"); a "person" ending in a venue's word is the place."""
+    ("Manchester United", "Lib Dems"); a "person" ending in a venue's word is the place. A
+    "person" that is such a word alone is a name cut short ("League" of "Premier League", read
+    as the title "Premier" and a name): None, no value."""
     if mention.label not in ("person", "place"):
         return mention
+    word = mention.value.casefold().strip(".")
+    if mention.label == "person" and (word in _ORG_HEADS or word in _VENUE_HEADS):
+        return None
     label = head_label(mention.value)
     if label is None or label == mention.label or (label == "place" and mention.label != "person"):
         return mention

@@ -273,3 +273,13 @@ def test_an_acronym_that_always_follows_a_number_is_a_unit() -> None:
         _in(document, "org", "GMT", 1),
     ]
     assert [m.value for m in retype(document, mentions)] == ["NFL", "NFL", "IMF"]
+
+
+def test_a_lone_word_that_ends_organisations_names_is_nobody() -> None:
+    document = _titled(
+        "Club chief leaves",
+        "He ran the Premier League for years. Premier Li Qiang met Ana League on Monday.",
+    )
+    mentions = [_in(document, "person", "League"), _in(document, "person", "Li Qiang")]
+    mentions.append(_in(document, "person", "Ana League"))
+    assert [m.value for m in retype(document, mentions)] == ["Li Qiang", "Ana League"]
