@@ -164,7 +164,7 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
             out.append(_unshouted(source, headed))
     out = _not_products(document, _not_places(document, _not_people(document, out)))
     out = _teams_not_places(document, _not_storms(document, _camel_case_not_places(out)))
-    out = _not_units(document, out)
+    out = _not_units(document, _not_adjectives(document, out))
     return _not_common_words(document, _not_title_only(document, out))
 
 
@@ -476,3 +476,21 @@ def _not_units(document: Document, mentions: list[Mention]) -> list[Mention]:
             uses[m.value].append(_NUMBER_BEFORE.search(before) is not None)
     units = {value for value, found in uses.items() if all(found)}
     return [m for m in mentions if not (m.label == "org" and m.value in units)]
+
+
+_ADJECTIVE_END = re.compile(r"[a-z](?:ic|ian|ish|ese)$")
+
+
+def _not_adjectives(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """A one-word "place" with an adjective's ending that the document only ever writes before
+    a noun it describes ("Olympic gold", "Olympic champion") is an adjective, no place; once
+    it stands alone ("across the Atlantic") it is one."""
+    uses: dict[str, list[bool]] = defaultdict(list)
+    for m in mentions:
+        if m.label == "place" and " " not in m.value and _ADJECTIVE_END.search(m.value):
+            source = document.title if m.field == "title" else document.body
+            after = _WORD_AFTER.match(source, m.end)
+            following = after.group(1) if after else ""
+            uses[m.value].append(following.islower() and following not in _FUNCTION_WORDS)
+    adjectives = {value for value, found in uses.items() if all(found)}
+    return [m for m in mentions if not (m.label == "place" and m.value in adjectives)]

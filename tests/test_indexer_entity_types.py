@@ -283,3 +283,19 @@ def test_a_lone_word_that_ends_organisations_names_is_nobody() -> None:
     mentions = [_in(document, "person", "League"), _in(document, "person", "Li Qiang")]
     mentions.append(_in(document, "person", "Ana League"))
     assert [m.value for m in retype(document, mentions)] == ["Li Qiang", "Ana League"]
+
+
+def test_an_adjective_before_its_noun_is_no_place() -> None:
+    document = _titled(
+        "Runner wins again",
+        "She won Olympic gold in Athens and is the Olympic champion. Ships crossed the "
+        "Atlantic in March, and Atlantic storms grew.",
+    )
+    mentions = [
+        _in(document, "place", "Olympic"),
+        _in(document, "place", "Athens"),
+        _in(document, "place", "Olympic", 1),
+        _in(document, "place", "Atlantic"),
+        _in(document, "place", "Atlantic", 1),
+    ]
+    assert [m.value for m in retype(document, mentions)] == ["Athens", "Atlantic", "Atlantic"]
