@@ -159,10 +159,75 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
         source = document.title if mention.field == "title" else document.body
         if mention.label == "place" and _begins_longer_name(source, mention):
             continue
-        mention = _by_head(_place_if_known(mention, text))
-        out.append(_unshouted(source, mention))
+        headed = _by_head(_place_if_known(mention, text))
+        if headed is not None:
+            out.append(_unshouted(source, headed))
     out = _not_products(document, _not_places(document, _not_people(document, out)))
+    out = _teams_not_places(document, _not_storms(document, _camel_case_not_places(out)))
+    out = _not_units(document, _not_adjectives(document, out))
     return _not_common_words(document, _not_title_only(document, out))
+
+
+# "Hurricane Sandy", "Tropical Storm Irene", "Typhoon Haiyan": a storm's given name
+_STORM_RE = re.compile(
+    r"\b(?:[Hh]urricane|[Tt]ropical [Ss]torm|[Ss]uperstorm|[Ww]inter [Ss]torm|[Ss]torm|"
+    r"[Tt]yphoon|[Cc]yclone)s?[ \t]+([A-Z][a-z]+)\b"
+)
+
+
+def _not_storms(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """A storm's name is no person, organisation or place (named storms are no facet): once a
+    document writes "Hurricane Sandy", "Sandy" alone in it is the storm too."""
+    text = f"{document.title}\n{document.body}"
+    storms = {m.group(1) for m in _STORM_RE.finditer(text)}
+    if not storms:
+        return mentions
+
+    def is_storm(value: str) -> bool:
+        match = _STORM_RE.fullmatch(value)
+        return value in storms or (match is not None and match.group(1) in storms)
+
+    return [m for m in mentions if m.label not in NAME_LABELS or not is_storm(m.value)]
+
+
+# a capital after a small letter inside a word: "JetBlue", "iPhone", "PlayStation"; "McAllen",
+# "MacKenzie", "DeKalb", "LaSalle", "KwaZulu" are spelled so as places too
+_CAMEL_RE = re.compile(
+    r"(?<![\w'’-])(?!(?:Mc|Mac|Fitz|De|Di|La|Le|Du|Van|Kwa|O)[A-Z])\w*[a-z][A-Z]"
+)
+
+
+def _camel_case_not_places(mentions: list[Mention]) -> list[Mention]:
+    """A brand's spelling is no place's: a "place" with a capital inside a word is the
+    company ("JetBlue"), or a product when it begins in a small letter ("iPhone")."""
+    out = []
+    for m in mentions:
+        if m.label == "place" and _CAMEL_RE.search(m.value):
+            if m.value[:1].islower():
+                continue
+            m = replace(m, label="org")
+        out.append(m)
+    return out
+
+
+# a season's record straight after a team's name: "Saginaw (6-10-2)", "Denver (12-4)"
+_RECORD_AFTER = re.compile(r"[ \t]*\(\d{1,3}-\d{1,3}(?:-\d{1,3})?\)")
+
+
+def _teams_not_places(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """A place written with a season's win-loss record after it is the team named for it,
+    an organisation, in the whole document."""
+    teams = set()
+    for m in mentions:
+        if m.label == "place":
+            source = document.title if m.field == "title" else document.body
+            if _RECORD_AFTER.match(source, m.end):
+                teams.add(m.value)
+    if not teams:
+        return mentions
+    return [
+        replace(m, label="org") if m.label == "place" and m.value in teams else m for m in mentions
+    ]
 
 
 def _place_if_known(mention: Mention, text: str) -> Mention:
@@ -181,11 +246,16 @@ def _place_if_known(mention: Mention, text: str) -> Mention:
     return mention
 
 
-def _by_head(mention: Mention) -> Mention:
+def _by_head(mention: Mention) -> Mention | None:
     """A "person" or "place" whose name ends in an organisation's word is the organisation
-    ("Manchester United", "Lib Dems"); a "person" ending in a venue's word is the place."""
+    ("Manchester United", "Lib Dems"); a "person" ending in a venue's word is the place. A
+    "person" that is such a word alone is a name cut short ("League" of "Premier League", read
+    as the title "Premier" and a name): None, no value."""
     if mention.label not in ("person", "place"):
         return mention
+    word = mention.value.casefold().strip(".")
+    if mention.label == "person" and (word in _ORG_HEADS or word in _VENUE_HEADS):
+        return None
     label = head_label(mention.value)
     if label is None or label == mention.label or (label == "place" and mention.label != "person"):
         return mention
@@ -389,3 +459,38 @@ def _not_places(document: Document, mentions: list[Mention]) -> list[Mention]:
 def _ends_in(value: str, names: set[str]) -> bool:
     words = value.split()
     return any(" ".join(words[i:]) in names for i in range(1, len(words)))
+
+
+# a number, a clock time or a date just before: "0.47 MB", "(0100 GMT)", "02:20:33 (GMT)"
+_NUMBER_BEFORE = re.compile(r"\d[\d:.,/-]*[ \t]*(?:[ap]\.?m\.?)?[ \t]*\(?[ \t]*$", re.IGNORECASE)
+
+
+def _not_units(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """An all-capitals short "organisation" that always follows a number is a unit or a time
+    zone ("3 MB", "0100 GMT"), no organisation: an organisation is named, not measured in."""
+    uses: dict[str, list[bool]] = defaultdict(list)
+    for m in mentions:
+        if m.label == "org" and m.value.isalpha() and m.value.isupper() and len(m.value) <= 4:
+            source = document.title if m.field == "title" else document.body
+            before = source[max(0, m.start - 24) : m.start]
+            uses[m.value].append(_NUMBER_BEFORE.search(before) is not None)
+    units = {value for value, found in uses.items() if all(found)}
+    return [m for m in mentions if not (m.label == "org" and m.value in units)]
+
+
+_ADJECTIVE_END = re.compile(r"[a-z](?:ic|ian|ish|ese)$")
+
+
+def _not_adjectives(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """A one-word "place" with an adjective's ending that the document only ever writes before
+    a noun it describes ("Olympic gold", "Olympic champion") is an adjective, no place; once
+    it stands alone ("across the Atlantic") it is one."""
+    uses: dict[str, list[bool]] = defaultdict(list)
+    for m in mentions:
+        if m.label == "place" and " " not in m.value and _ADJECTIVE_END.search(m.value):
+            source = document.title if m.field == "title" else document.body
+            after = _WORD_AFTER.match(source, m.end)
+            following = after.group(1) if after else ""
+            uses[m.value].append(following.islower() and following not in _FUNCTION_WORDS)
+    adjectives = {value for value, found in uses.items() if all(found)}
+    return [m for m in mentions if not (m.label == "place" and m.value in adjectives)]

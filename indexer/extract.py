@@ -40,6 +40,7 @@ NAME_PARTICLES = frozenset(
 
 _EDGE_PUNCT = "\"'“”‘’«»‹›„()[]{}<>,;:!?*•·|/\\-–—_~=+#&"
 _POSSESSIVE_RE = re.compile(r"\s*['’]s$")
+_ENDS_POSSESSIVE = re.compile(r"['’]s?$")
 _URL_RE = re.compile(r"(?:https?://|www\.|@\w|\w\.(?:com|org|net)\b)", re.IGNORECASE)
 
 
@@ -500,7 +501,9 @@ def _trim_words(text: str, start: int, end: int, label: str) -> tuple[int, int]:
     while len(words) > 1 and not _keeps_edge(text[slice(*words[0])], label, leading=True):
         words.pop(0)
     while words and not _keeps_edge(text[slice(*words[-1])], label, leading=False):
-        words.pop()
+        dropped = text[slice(*words.pop())]
+        if dropped.isalpha() and words and _ENDS_POSSESSIVE.search(text[slice(*words[-1])]):
+            return start, start  # "Morales' party": whose party, not its name
     if not words or not _keeps_edge(text[slice(*words[0])], label, leading=True):
         return start, start
     return words[0][0], words[-1][1]
@@ -521,4 +524,7 @@ def _keeps_edge(word: str, label: str, *, leading: bool) -> bool:
     if not has_alpha:
         # "Channel 4", "Formula 1", "Area 51" end in a number; a score or a date does not
         return not leading and word.isdigit() and len(word) <= 2
+    if word.isalpha() and word.islower() and word not in NAME_PARTICLES:
+        # a common word next to a name is not part of it: "the Ennahda party", "royal PR"
+        return False
     return not (leading and word.lower().strip(".") in WEEKDAYS | MONTHS)

@@ -192,3 +192,110 @@ def test_place_use_counts_things_but_not_places_that_modify_a_noun() -> None:
     show = "She told BBC One's Breakfast with Frost."
     assert place_use(show, 19, 28, frozenset({16}))
     assert not place_use(show, 19, 28)  # no organisation owns it
+
+
+def _titled(title: str, body: str) -> Document:
+    return Document(doc_id="d", source="d", title=title, body=body, content_hash="d")
+
+
+def _in(document: Document, label: str, text: str, nth: int = 0) -> Mention:
+    mention = _mention(document.body, label, text, nth)
+    return Mention(label, text, mention.start, mention.end, "body", text)
+
+
+def test_a_named_storm_is_no_name_even_written_alone() -> None:
+    document = _titled(
+        "Coast braces for storm",
+        "Hurricane Delia reached the coast of Florida on Friday. Delia brought floods to "
+        "Tampa, and Tropical Storm Omar followed. Omar weakened over Georgia.",
+    )
+    mentions = [
+        _in(document, "org", "Hurricane Delia"),
+        _in(document, "place", "Florida"),
+        _in(document, "person", "Delia", 1),
+        _in(document, "place", "Tampa"),
+        _in(document, "place", "Omar", 1),
+        _in(document, "place", "Georgia"),
+    ]
+    assert [m.value for m in retype(document, mentions)] == ["Florida", "Tampa", "Georgia"]
+    # without a storm in the text, the name stays
+    calm = _titled("Singer tours", "Delia sang in Tampa on Friday, and fans cheered Delia.")
+    kept = retype(calm, [_in(calm, "person", "Delia"), _in(calm, "place", "Tampa")])
+    assert [m.value for m in kept] == ["Delia", "Tampa"]
+
+
+def test_a_brand_spelling_is_no_place() -> None:
+    document = _titled(
+        "Airline adds routes",
+        "SkyHarbor added flights from McAllen and DeKalb, and passengers can book on an iPad "
+        "or in Boston.",
+    )
+    mentions = [
+        _in(document, "place", name)
+        for name in ("SkyHarbor", "McAllen", "DeKalb", "iPad", "Boston")
+    ]
+    out = [(m.label, m.value) for m in retype(document, mentions)]
+    assert out == [
+        ("org", "SkyHarbor"),
+        ("place", "McAllen"),
+        ("place", "DeKalb"),
+        ("place", "Boston"),
+    ]
+
+
+def test_a_place_with_a_season_record_is_its_team() -> None:
+    document = _titled(
+        "Late goal settles derby",
+        "Kingsport scored twice in the third period. Kingsport (8-4-1) host Elmira on Friday, "
+        "and the bus leaves Elmira at noon.",
+    )
+    mentions = [
+        _in(document, "place", "Kingsport"),
+        _in(document, "place", "Kingsport", 1),
+        _in(document, "place", "Elmira"),
+    ]
+    out = [(m.label, m.value) for m in retype(document, mentions)]
+    assert out == [("org", "Kingsport"), ("org", "Kingsport"), ("place", "Elmira")]
+
+
+def test_an_acronym_that_always_follows_a_number_is_a_unit() -> None:
+    document = _titled(
+        "Talks run late",
+        "The talks ended at 2 a.m. local time (0100 GMT). The file is 3.5 MB, and the NFL said "
+        "32 NFL teams voted. The IMF met at 0900 GMT.",
+    )
+    mentions = [
+        _in(document, "org", "GMT"),
+        _in(document, "org", "MB"),
+        _in(document, "org", "NFL"),
+        _in(document, "org", "NFL", 1),
+        _in(document, "org", "IMF"),
+        _in(document, "org", "GMT", 1),
+    ]
+    assert [m.value for m in retype(document, mentions)] == ["NFL", "NFL", "IMF"]
+
+
+def test_a_lone_word_that_ends_organisations_names_is_nobody() -> None:
+    document = _titled(
+        "Club chief leaves",
+        "He ran the Premier League for years. Premier Li Qiang met Ana League on Monday.",
+    )
+    mentions = [_in(document, "person", "League"), _in(document, "person", "Li Qiang")]
+    mentions.append(_in(document, "person", "Ana League"))
+    assert [m.value for m in retype(document, mentions)] == ["Li Qiang", "Ana League"]
+
+
+def test_an_adjective_before_its_noun_is_no_place() -> None:
+    document = _titled(
+        "Runner wins again",
+        "She won Olympic gold in Athens and is the Olympic champion. Ships crossed the "
+        "Atlantic in March, and Atlantic storms grew.",
+    )
+    mentions = [
+        _in(document, "place", "Olympic"),
+        _in(document, "place", "Athens"),
+        _in(document, "place", "Olympic", 1),
+        _in(document, "place", "Atlantic"),
+        _in(document, "place", "Atlantic", 1),
+    ]
+    assert [m.value for m in retype(document, mentions)] == ["Athens", "Atlantic", "Atlantic"]
