@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from indexer.aliases import load_name_table, mark_weak_names, refresh_aliases
-from indexer.clean import (
+from indexer.dedup import refresh_signatures, update_stories
+from indexer.enrich import Enriched, Enricher
+from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
+from indexer.language.dates import choose_published, parse_date_value, plausible_published
+from indexer.language.detect import backfill_languages, detect_language
+from indexer.page.clean import (
     CleanText,
     check_text_length,
     clean_html,
@@ -29,12 +34,7 @@ from indexer.clean import (
     normalise_text,
     unwrap_lines,
 )
-from indexer.dates import choose_published, parse_date_value, plausible_published
-from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
-from indexer.dedup import refresh_signatures, update_stories
-from indexer.enrich import Enriched, Enricher
-from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
-from indexer.language import backfill_languages, detect_language
+from indexer.page.decode import DecodedText, charset_from_content_type, decode_bytes
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
 from search.backend import Backend, open_backend

@@ -281,7 +281,7 @@ def language_name(code: str) -> str:
 
 @bp.app_template_filter("language_source")
 def language_source(source: str) -> str:
-    """How a document's language was decided (indexer.language), in words."""
+    """How a document's language was decided (indexer.language.detect), in words."""
     declared = re.search(r"page declared (\S+?)\)?$", source)
     if source.startswith("text"):
         said = f"; the page declared {language_name(declared.group(1))}" if declared else ""

@@ -130,7 +130,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 def _crawl_stats(store: DocumentStore) -> dict[str, Any] | None:
     """Per-host crawl state, or None when this store was never used to crawl."""
-    from indexer.frontier import Frontier, has_crawl_tables
+    from indexer.crawl.frontier import Frontier, has_crawl_tables
 
     if not has_crawl_tables(store.db):
         return None

@@ -209,7 +209,7 @@ def crawl(
     stored, the report is printed, and the exit status is 130 (SIGINT) or 143 (SIGTERM);
     `docsift crawl --resume` continues. Exit 3 when some pages failed.
     """
-    from indexer.crawl import Crawler, CrawlOptions, CrawlProgress
+    from indexer.crawl.crawler import Crawler, CrawlOptions, CrawlProgress
 
     settings = settings_of(ctx)
     all_seeds = _crawl_seeds(seeds, seeds_file)

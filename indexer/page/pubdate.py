@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, PageElement, Tag
 
-from indexer.dates import (
+from indexer.language.dates import (
     Stamp,
     TextDate,
     date_from_url,

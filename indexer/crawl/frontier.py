@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.urls import host_key
+from indexer.net.urls import host_key
 
 STATUSES = ("queued", "fetching", "fetched", "failed", "skipped", "previous")
 

@@ -15,8 +15,8 @@ import feedparser
 import lxml.etree
 import lxml.html
 
-from indexer.markup import cap_attributes
-from indexer.urls import canonicalize
+from indexer.net.urls import canonicalize
+from indexer.page.markup import cap_attributes
 from search.errors import SkipDocument
 
 # sitemaps.org: "no more than 50,000 URLs"; the rest of a longer one is not read.
