@@ -22,7 +22,7 @@ from search.query import ENTITY_FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIEL
 from search.results import Facet, FacetValue
 from search.stories import CHANGE_FLAGS
 from web import feed, mentions, urls
-from web.app import get_service
+from web.context import get_service
 
 bp = Blueprint("views", __name__)
 
