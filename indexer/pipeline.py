@@ -498,12 +498,12 @@ class Pipeline:
         """An export line's text and fields as cleaned text, like a page's."""
         record = item.record or {}
         text = record.get("text") if record.get("text") is not None else record.get("body")
-        title = record.get("title") if isinstance(record.get("title"), str) else ""
+        title: str = record["title"] if isinstance(record.get("title"), str) else ""
         if not isinstance(text, str) or not text.strip():
             if not title.strip():
                 raise SkipDocument("no text, body or title field", item.source)
             text = ""  # a headline-only item (wire flashes, briefs) is still a document
-        url = record.get("url") if isinstance(record.get("url"), str) else ""
+        url: str = record["url"] if isinstance(record.get("url"), str) else ""
         published, precision = _record_date(record.get("date"))
         if looks_like_html(text[:1024]):
             clean = clean_html(text, url=url)
@@ -817,9 +817,9 @@ class Pipeline:
             # the records the change touches, then record the table they now reflect
             backend.apply_names(names, read_name_table(self.settings.index_dir))
             write_names(self.settings.index_dir, names)
-            written = [d.doc_id for d in pending]
-            self.store.mark_indexed(written)
-            return written
+            names_written = [d.doc_id for d in pending]
+            self.store.mark_indexed(names_written)
+            return names_written
         ix = ensure_index(self.settings.index_dir)
         written: list[str] = []
         if self.store.unindexed_count():

@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 
 from babel import Locale
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from search.compare import Comparison, Mark, Sentence, parse_compare
 from search.documents import iso_at
@@ -188,7 +190,7 @@ def facet_page(facet: str) -> str:
 
 
 @bp.get("/favicon.ico")
-def favicon() -> Response:
+def favicon() -> WerkzeugResponse:
     return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
@@ -346,13 +348,23 @@ for _helper in (
 ):
     bp.add_app_template_global(_helper)
 bp.add_app_template_global(histogram_slots)
-bp.add_app_template_global(FACET_LABELS, "facet_labels")
-bp.add_app_template_global(FILTER_LABELS, "filter_labels")
-bp.add_app_template_global(ENTITY_NOUNS, "entity_nouns")
-bp.add_app_template_global(mentions.MENTION_NAMES, "mention_names")
-bp.add_app_template_global(HISTOGRAMS, "histogram_params")
-bp.add_app_template_global(QUERY_FIELDS, "query_fields")
-bp.add_app_template_global(CHANGE_FLAGS, "change_labels")
+
+
+@bp.record_once
+def _template_tables(state: BlueprintSetupState) -> None:
+    """The tables the templates read: globals like the helpers above, but not functions,
+    which add_app_template_global is for."""
+    state.app.jinja_env.globals.update(
+        facet_labels=FACET_LABELS,
+        filter_labels=FILTER_LABELS,
+        entity_nouns=ENTITY_NOUNS,
+        mention_names=mentions.MENTION_NAMES,
+        histogram_params=HISTOGRAMS,
+        query_fields=QUERY_FIELDS,
+        change_labels=CHANGE_FLAGS,
+    )
+
+
 bp.add_app_template_global(compare_url)
 
 

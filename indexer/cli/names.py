@@ -185,8 +185,8 @@ def aliases_relabel(ctx: click.Context, name: str, target: str) -> None:
         names = load_name_table(store)
         _publish_names(settings, names)
         count = store.documents_with(found)
-    shown = {names.resolve(lab, value.removeprefix(WEAK)) for lab, value in found} - {None}
-    labels = sorted({lab for lab, _ in shown}) or [target]
+    resolved = [names.resolve(lab, value.removeprefix(WEAK)) for lab, value in found]
+    labels = sorted({shown[0] for shown in resolved if shown is not None}) or [target]
     where = " and ".join(LABEL_NOUNS[lab] for lab in labels)
     click.echo(f"{name!r} is now shown as {where} ({count} documents)")
 

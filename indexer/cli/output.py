@@ -152,10 +152,10 @@ def print_comparison(comparison: Comparison) -> None:
             click.echo(f"      A has: {other}: “{printable(quote.counterpart.text)}”")
     if comparison.numbers:
         click.echo("\nNumbers:")
-    for change in comparison.numbers:
+    for number in comparison.numbers:
         click.echo(
-            f"  A{change.a_sentence + 1} / B{change.b_sentence + 1}: "
-            f"{', '.join(change.only_a) or '-'} -> {', '.join(change.only_b) or '-'}"
+            f"  A{number.a_sentence + 1} / B{number.b_sentence + 1}: "
+            f"{', '.join(number.only_a) or '-'} -> {', '.join(number.only_b) or '-'}"
         )
     counts = comparison.counts()
     click.echo(

@@ -101,7 +101,11 @@ def ingest(
                 from tqdm import tqdm
 
                 with tqdm(unit=" docs", desc="ingest", file=sys.stderr) as bar:
-                    report = pipeline.run(targets, progress=lambda _s: bar.update())
+
+                    def tick(_source: str) -> None:
+                        bar.update()
+
+                    report = pipeline.run(targets, progress=tick)
             else:
                 report = pipeline.run(targets)
         finally:

@@ -94,7 +94,9 @@ class CrawlOptions:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CrawlOptions:
         known = {f for f in cls.__dataclass_fields__}
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+        values: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known
+        }
         return cls(**values)
 
 

@@ -297,7 +297,7 @@ def text_of(
                     if node.previous_sibling.name == "a":
                         parts.append(" ")
                 stack.append((iter(node.contents), opens_block))
-        elif type(node) is wanted if isinstance(wanted, type) else type(node) in wanted:
+        elif type(node) is wanted if isinstance(wanted, type) else type(node) in (wanted or ()):
             parts.append(str(node))
     return sep.join(parts)
 
