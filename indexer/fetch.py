@@ -12,7 +12,6 @@ import os
 import stat
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol
 
 from indexer.net.fetcher import TEXT_CONTENT_TYPES, CrawlFetcher, too_large
 from indexer.net.guard import Refused, Resolver, system_resolver
@@ -30,10 +29,6 @@ class RawDocument:
     content: bytes
     content_type: str
     fetched_at: dt.datetime
-
-
-class Fetcher(Protocol):
-    def fetch(self, uri: str) -> RawDocument: ...
 
 
 # O_NONBLOCK: opening a pipe that took a file's place must not wait for a writer forever.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from indexer.aliases import load_name_table, mark_weak_names, refresh_aliases
+from indexer.aliases import mark_weak_names, refresh_aliases
 from indexer.dedup import refresh_signatures, update_stories
 from indexer.enrich import Enriched, Enricher
 from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
@@ -792,10 +792,6 @@ class Pipeline:
             else:
                 tally.updated -= 1
         return kept
-
-    def update_index(self) -> int:
-        """Write every document the index does not hold yet; returns how many."""
-        return len(self._update_index(load_name_table(self.store)))
 
     def server_backend(self) -> Backend | None:
         """The configured server backend (Typesense), or None for the embedded Whoosh index,
