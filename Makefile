@@ -8,7 +8,7 @@ PORT ?= 8000
 AXE_VERSION := 4.14.1
 AXE := .cache/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test browser-deps ocr-deps bench lint format clean
+.PHONY: run test test-fast browser-deps ocr-deps bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ run: $(VENV)/.installed ocr-deps
 test: $(VENV)/.installed-test browser-deps ocr-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# the inner loop: every test but the ones marked slow (over 5 s); CI runs `make test`
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not slow"
 
 # What the `browser` tests need: Debian's Chromium (Playwright's own download cannot work
 # offline) and axe-core. Without them the tests skip, or fail when DOCSIFT_REQUIRE_BROWSER=1.
@@ -103,6 +107,7 @@ bench: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import record  # noqa: E402
 
-from indexer.crawl import Crawler, CrawlOptions  # noqa: E402
+from indexer.crawl.crawler import Crawler, CrawlOptions  # noqa: E402
 from indexer.pipeline import Pipeline  # noqa: E402
 from indexer.store import DocumentStore  # noqa: E402
 from search.settings import Settings  # noqa: E402

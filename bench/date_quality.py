@@ -1,4 +1,5 @@
-"""Quality bench for indexer.dates on the GUM Wikinews set (gold publication dates + TIME spans).
+"""Quality bench for indexer.language.dates on the GUM Wikinews set (gold publication dates
++ TIME spans).
 
 1. Publication date: choose_published(metadata=None, url=source_url, text=text) against the
    gold `date_created` (exact day), with and without the URL; coverage = docs given any date.
@@ -59,14 +60,14 @@ sys.path.insert(0, str(ROOT))
 from common import record  # noqa: E402
 from date_pages import generate  # noqa: E402
 
-from indexer.clean import clean_html  # noqa: E402
-from indexer.dates import (  # noqa: E402
+from indexer.language.dates import (  # noqa: E402
     choose_published,
     date_from_url,
     date_mentions,
     normalise_date,
 )
-from indexer.decode import decode_bytes  # noqa: E402
+from indexer.page.clean import clean_html  # noqa: E402
+from indexer.page.decode import decode_bytes  # noqa: E402
 from search.documents import Mention, iso_at  # noqa: E402
 from search.errors import SkipDocument  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Acceptance bench for indexer.decode: accuracy of decode_bytes on the chardet test corpus.
+"""Acceptance bench for indexer.page.decode: accuracy of decode_bytes on the chardet test corpus.
 
 A file counts as correct when decode_bytes (no HTTP charset, html sniffed) returns exactly the
 text that its true codec gives. Usage: python bench/decode_accuracy.py [DIR]
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from common import record  # noqa: E402
 
-from indexer.decode import decode_bytes  # noqa: E402
+from indexer.page.decode import decode_bytes  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,11 +49,11 @@ import lxml.html  # noqa: E402
 import trafilatura  # noqa: E402
 from common import record  # noqa: E402
 
-from indexer import clean as clean_module  # noqa: E402
-from indexer import extractors  # noqa: E402
-from indexer.clean import clean_html  # noqa: E402
-from indexer.decode import decode_bytes  # noqa: E402
-from indexer.markup import EXTRACTOR_MAX_ELEMENTS  # noqa: E402
+from indexer.page import clean as clean_module  # noqa: E402
+from indexer.page import extractors  # noqa: E402
+from indexer.page.clean import clean_html  # noqa: E402
+from indexer.page.decode import decode_bytes  # noqa: E402
+from indexer.page.markup import EXTRACTOR_MAX_ELEMENTS  # noqa: E402
 from search.errors import SkipDocument  # noqa: E402
 
 DOCSIFT = "docsift"

@@ -160,7 +160,7 @@ def load_samples(shared: Path, reuters_every: int = 4) -> Iterator[Sample]:
 
 
 def _docsift() -> Callable[[Sample], str]:
-    from indexer.language import detect_language
+    from indexer.language.detect import detect_language
 
     def run(sample: Sample) -> str:
         title, _, body = sample.text.partition("\n")

@@ -26,7 +26,7 @@ class NumpyBlasOps(NumpyOps):
 
     name = "docsift_numpy_blas"
 
-    def gemm(  # type: ignore[override]
+    def gemm(
         self,
         x: numpy.ndarray,
         y: numpy.ndarray,

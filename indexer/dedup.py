@@ -208,11 +208,6 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     return sum(w * b[t] for t, w in a.items() if t in b)
 
 
-def tf_cosine(a: Mapping[str, int], b: Mapping[str, int]) -> float:
-    """Cosine of log-scaled term frequencies."""
-    return cosine(term_weights(a), term_weights(b))
-
-
 @dataclass(frozen=True, slots=True)
 class _Facts:
     """What verifying a rewrite needs about one document, loaded only for candidates."""

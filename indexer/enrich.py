@@ -14,10 +14,10 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from indexer.dates import date_mentions
 from indexer.entity_types import retype
 from indexer.extract import EntityExtractor
 from indexer.formats.mail import header_people
+from indexer.language.dates import date_mentions
 from indexer.names import (
     canonical_name,
     find_acronym_pairs,

@@ -2,7 +2,7 @@
 
 spaCy finds the spans (indexer.ner runs it); this module masks page furniture (photo credits,
 bylines, author bios, "READ MORE") before NER, trims each span to the name itself and drops
-junk. Canonical names and date values are filled in later (indexer.names, indexer.dates).
+junk. Canonical names and date values are filled in later (indexer.names, indexer.language.dates).
 """
 
 from __future__ import annotations

@@ -12,10 +12,9 @@ import os
 import stat
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol
 
-from indexer.crawl_fetch import TEXT_CONTENT_TYPES, CrawlFetcher, too_large
-from indexer.netguard import Refused, Resolver, system_resolver
+from indexer.net.fetcher import TEXT_CONTENT_TYPES, CrawlFetcher, too_large
+from indexer.net.guard import Refused, Resolver, system_resolver
 from search.errors import FetchError, SkipDocument
 
 __all__ = ["TEXT_CONTENT_TYPES", "FileFetcher", "HttpFetcher", "RawDocument", "too_large"]
@@ -30,10 +29,6 @@ class RawDocument:
     content: bytes
     content_type: str
     fetched_at: dt.datetime
-
-
-class Fetcher(Protocol):
-    def fetch(self, uri: str) -> RawDocument: ...
 
 
 # O_NONBLOCK: opening a pipe that took a file's place must not wait for a writer forever.
@@ -90,7 +85,7 @@ class FileFetcher:
 
 
 class HttpFetcher:
-    """One GET per URL through the crawler's guarded fetcher (indexer/crawl_fetch.py): every
+    """One GET per URL through the crawler's guarded fetcher (indexer/net/fetcher.py): every
     address and every redirect hop checked by netguard, one deadline for the whole request,
     an honest User-Agent and the size cap. robots.txt is not asked: a URL given to `docsift
     ingest` is one a person chose to fetch."""

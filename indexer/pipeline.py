@@ -19,8 +19,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from indexer.aliases import load_name_table, mark_weak_names, refresh_aliases
-from indexer.clean import (
+from indexer.aliases import mark_weak_names, refresh_aliases
+from indexer.dedup import refresh_signatures, update_stories
+from indexer.enrich import Enriched, Enricher
+from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
+from indexer.language.dates import choose_published, parse_date_value, plausible_published
+from indexer.language.detect import backfill_languages, detect_language
+from indexer.page.clean import (
     CleanText,
     check_text_length,
     clean_html,
@@ -29,11 +34,6 @@ from indexer.clean import (
     normalise_text,
     unwrap_lines,
 )
-from indexer.dates import choose_published, parse_date_value, plausible_published
-from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
-from indexer.dedup import refresh_signatures, update_stories
-from indexer.enrich import Enriched, Enricher
-from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
 from indexer.formats.expand import STREAMED, Expander
 from indexer.formats.kinds import FORMAT_SUFFIXES, TEXT, kind_of, suffix_of
 from indexer.formats.limits import Limits
@@ -41,7 +41,7 @@ from indexer.formats.mail import header_people
 from indexer.formats.ocr import Ocr
 from indexer.formats.parts import Part, part_id
 from indexer.formats.reader import needs_ocr, read_part
-from indexer.language import backfill_languages, detect_language
+from indexer.page.decode import DecodedText, charset_from_content_type, decode_bytes
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
 from search.backend import Backend, open_backend
@@ -581,12 +581,12 @@ class Pipeline:
         """An export line's text and fields as cleaned text, like a page's."""
         record = item.record or {}
         text = record.get("text") if record.get("text") is not None else record.get("body")
-        title = record.get("title") if isinstance(record.get("title"), str) else ""
+        title: str = record["title"] if isinstance(record.get("title"), str) else ""
         if not isinstance(text, str) or not text.strip():
             if not title.strip():
                 raise SkipDocument("no text, body or title field", item.source)
             text = ""  # a headline-only item (wire flashes, briefs) is still a document
-        url = record.get("url") if isinstance(record.get("url"), str) else ""
+        url: str = record["url"] if isinstance(record.get("url"), str) else ""
         published, precision = _record_date(record.get("date"))
         if looks_like_html(text[:1024]):
             clean = clean_html(text, url=url)
@@ -876,10 +876,6 @@ class Pipeline:
                 tally.updated -= 1
         return kept
 
-    def update_index(self) -> int:
-        """Write every document the index does not hold yet; returns how many."""
-        return len(self._update_index(load_name_table(self.store)))
-
     def server_backend(self) -> Backend | None:
         """The configured server backend (Typesense), or None for the embedded Whoosh index,
         which this module writes directly (incremental commits overlapping NER)."""
@@ -900,9 +896,9 @@ class Pipeline:
             # the records the change touches, then record the table they now reflect
             backend.apply_names(names, read_name_table(self.settings.index_dir))
             write_names(self.settings.index_dir, names)
-            written = [d.doc_id for d in pending]
-            self.store.mark_indexed(written)
-            return written
+            names_written = [d.doc_id for d in pending]
+            self.store.mark_indexed(names_written)
+            return names_written
         ix = ensure_index(self.settings.index_dir)
         written: list[str] = []
         if self.store.unindexed_count():

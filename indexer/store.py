@@ -622,6 +622,7 @@ class DocumentStore:
                     ).rowcount
                     > 0
                 )
+            args: tuple[str, ...]
             if label == "*":
                 sql, args = "DELETE FROM name_hidden WHERE name = ?", (name,)
             else:

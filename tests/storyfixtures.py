@@ -81,6 +81,22 @@ def write_corpus(root: Path) -> Path:
     return root
 
 
+RELATED_TITLE = "Island festival adds ferry sailings"
+
+
+def write_related_story(root: Path) -> Path:
+    """Another story about the Gull Island ferry, not a rewrite of it: related, not a version."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "festival.txt").write_text(
+        f"{RELATED_TITLE}\n\nThe Gull Island festival will run extra ferry sailings from the "
+        "harbour steps on Friday and Saturday evenings, the organisers said, with season "
+        "tickets valid on every crossing. Stalls, music and a lantern parade fill the island "
+        "green, and the last ferry back leaves at eleven at night.\n",
+        encoding="utf-8",
+    )
+    return root
+
+
 def ingest(settings: Settings, *targets: Path) -> None:
     with DocumentStore(settings.db_path) as store:
         report = Pipeline(settings, store).run([str(t) for t in targets])

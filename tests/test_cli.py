@@ -194,3 +194,15 @@ def test_serve_refusal_through_the_console_script(home: Path) -> None:
     )
     assert result.returncode == 2
     assert "not a loopback address" in result.stderr and not result.stdout
+
+
+def test_python_dash_m_knows_every_command() -> None:
+    """`python -m indexer.cli` is the same CLI as `docsift`, cluster commands included."""
+    done = subprocess.run(
+        [sys.executable, "-m", "indexer.cli", "cluster", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == ExitStatus.OK, done.stderr
+    assert all(word in done.stdout for word in ("start", "status", "stop"))

@@ -76,6 +76,7 @@ def test_serve_answers_search_documents_and_errors_over_http(served: str) -> Non
     assert status == 200 and health["documents"] == 35
 
 
+@pytest.mark.slow
 def test_serve_before_ingest_answers_503_not_a_crash(home: Path) -> None:
     proc, url = start_server(home)
     try:

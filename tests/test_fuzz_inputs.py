@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from indexer.clean import clean_html
 from indexer.cli import main as cli_main
-from indexer.decode import decode_bytes
 from indexer.enrich import Enricher
+from indexer.page.clean import clean_html
+from indexer.page.decode import decode_bytes
 from indexer.pipeline import Pipeline
 from indexer.store import DocumentStore
 from search.errors import QueryError, SkipDocument
@@ -321,6 +321,7 @@ def pages(draw: st.DrawFn) -> str:
 @FUZZ
 @given(page=pages())
 # trafilatura's recall mode once read a <script> inside a <blockquote> as the article
+@pytest.mark.slow
 @example(
     page="<html><head><title></title></head><body><blockquote><script>scriptmarkzq </script>"
     "</blockquote><time><p></p></time></body></html>"
@@ -355,6 +356,7 @@ BOILERPLATE = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     words=st.lists(WORD, min_size=1, max_size=40),
@@ -658,6 +660,7 @@ def enricher() -> Enricher:
     return Enricher(processes=1)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 @settings(
     max_examples=30,

@@ -26,10 +26,10 @@ from typing import Any
 
 import pytest
 
-from indexer.clean import clean_html
-from indexer.crawl import Crawler, CrawlOptions
-from indexer.discover import page_links
+from indexer.crawl.crawler import Crawler, CrawlOptions
+from indexer.crawl.discover import page_links
 from indexer.fetch import FileFetcher, RawDocument
+from indexer.page.clean import clean_html
 from indexer.pipeline import IngestReport, Pipeline
 from indexer.store import DocumentStore
 from search.query import parse_request

@@ -1,4 +1,4 @@
-"""indexer.clean: main content kept, boilerplate dropped, metadata read, garbage survived."""
+"""indexer.page.clean: main content kept, boilerplate dropped, metadata read, garbage survived."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.clean import (
+from indexer.page.clean import (
     CleanText,
     clean_html,
     clean_plain,
@@ -20,7 +20,7 @@ from indexer.clean import (
     normalise_text,
     unwrap_lines,
 )
-from indexer.decode import decode_bytes
+from indexer.page.decode import decode_bytes
 from search.errors import SkipDocument
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

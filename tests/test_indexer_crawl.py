@@ -30,8 +30,8 @@ from click.testing import CliRunner
 from conftest import _is_loopback
 
 from indexer.cli import cli
-from indexer.crawl import Crawler, CrawlOptions, CrawlReport
-from indexer.frontier import Frontier
+from indexer.crawl.crawler import Crawler, CrawlOptions, CrawlReport
+from indexer.crawl.frontier import Frontier
 from indexer.pipeline import Pipeline
 from indexer.store import DocumentStore
 from search.documents import Document, make_doc_id
@@ -574,6 +574,7 @@ def _fetched_pages(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_killed_crawl_resumes_and_fetches_every_page_exactly_once(
     tmp_path: Path, sig: signal.Signals

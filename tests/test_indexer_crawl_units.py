@@ -10,11 +10,17 @@ import gzip
 
 import pytest
 
-from indexer.crawl_fetch import parse_retry_after
-from indexer.discover import gunzip_capped, page_links, parse_feed, parse_listing, parse_sitemap
-from indexer.netguard import Refused, address_problem, check_url_allowed, is_public_address
-from indexer.robots import RobotsCache, parse_robots
-from indexer.urls import canonicalize, host_key
+from indexer.crawl.discover import (
+    gunzip_capped,
+    page_links,
+    parse_feed,
+    parse_listing,
+    parse_sitemap,
+)
+from indexer.crawl.robots import RobotsCache, parse_robots
+from indexer.net.fetcher import parse_retry_after
+from indexer.net.guard import Refused, address_problem, check_url_allowed, is_public_address
+from indexer.net.urls import canonicalize, host_key
 from search.errors import SkipDocument
 
 # -- canonical URLs ---------------------------------------------------------------------------

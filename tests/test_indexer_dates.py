@@ -1,5 +1,5 @@
-"""indexer.dates: publication dates and the dates a text mentions (deterministic: the one clock
-read, for "tomorrow", takes `today` in these tests)."""
+"""indexer.language.dates: publication dates and the dates a text mentions (deterministic:
+the one clock read, for "tomorrow", takes `today` in these tests)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.dates import (
+from indexer.language.dates import (
     DateValue,
     Stamp,
     choose_published,

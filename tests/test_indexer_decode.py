@@ -1,4 +1,4 @@
-"""indexer.decode: committed byte fixtures in, exact text and the winning step out."""
+"""indexer.page.decode: committed byte fixtures in, exact text and the winning step out."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.decode import DecodedText, charset_from_content_type, decode_bytes
+from indexer.page.decode import DecodedText, charset_from_content_type, decode_bytes
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = Path(__file__).resolve().parents[2] / "shared"

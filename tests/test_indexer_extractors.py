@@ -1,5 +1,5 @@
-"""indexer.extractors and indexer.markup: several extractors combined, never an empty article,
-block boundaries as word boundaries, and hostile-input caps that drop only the broken part.
+"""indexer.page.extractors and indexer.page.markup: several extractors combined, never an empty
+article, block boundaries as word boundaries, and hostile-input caps that drop only the broken part.
 
 Every page here is written by the test; the figures on real pages are bench/extraction_quality.py's.
 """
@@ -14,9 +14,9 @@ import pytest
 import trafilatura
 from bs4 import BeautifulSoup
 
-from indexer.clean import clean_html
-from indexer.extractors import METHODS, agreement, fallback_text, shingle_counts
-from indexer.markup import MAX_ATTRIBUTES, cap_attributes
+from indexer.page.clean import clean_html
+from indexer.page.extractors import METHODS, agreement, fallback_text, shingle_counts
+from indexer.page.markup import MAX_ATTRIBUTES, cap_attributes
 from indexer.pipeline import Pipeline
 from indexer.store import DocumentStore
 from search.query import parse_request

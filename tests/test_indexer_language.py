@@ -13,7 +13,7 @@ from conftest import shared_path
 from webfixtures import get_page
 
 from indexer.cli import cli, main
-from indexer.language import detect_language
+from indexer.language.detect import detect_language
 from indexer.store import DocumentStore
 from search.service import SearchService
 from search.settings import Settings

@@ -74,6 +74,7 @@ def _jsonl(path: Path, records: list[dict[str, str]]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_later_ingest_reuses_the_analysis_stored_by_an_earlier_one(tmp_path: Path) -> None:
     wire = (
         "Finance minister Olaf Scholz told reporters in Frankfurt that the Bundesbank would "

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from indexer.clean import CleanText, clean_html
+from indexer.page.clean import CleanText, clean_html
 
 BODY = "".join(
     f"<p>Paragraph {i}: the council voted to repair the harbour wall and to keep the ferry "

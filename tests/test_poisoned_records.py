@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from livefixtures import DOCSIFT, Site, article, docsift, report_of, send
 
+from indexer.crawl.frontier import Frontier, PendingBody
 from indexer.enrich import Enricher
-from indexer.frontier import Frontier, PendingBody
 from indexer.ner import FailedMentions, SpacyExtractor
 from indexer.pipeline import Pipeline
 from indexer.store import DocumentStore

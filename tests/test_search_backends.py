@@ -518,6 +518,7 @@ def _reuters_like(n: int) -> list[dict[str, str]]:
     ]
 
 
+@pytest.mark.slow
 def test_ingest_survives_killing_the_leader(cluster: LocalCluster, tmp_path: Path) -> None:
     settings = typesense_settings(cluster, tmp_path / "home")
     rows = _reuters_like(6000)
@@ -588,6 +589,7 @@ def _assert_node_has_every_document(
         assert [h.title for h in found.hits] == [f"Harbour report number {i}"]
 
 
+@pytest.mark.slow
 def test_cluster_cli_status_stop_start(cluster: LocalCluster, tmp_path: Path) -> None:
     settings = load_settings(environ={}, home=tmp_path / "home", typesense_api_key=cluster.api_key)
     runner = CliRunner()

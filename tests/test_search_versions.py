@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from storyfixtures import build_home
+from storyfixtures import RELATED_TITLE, build_home, ingest, write_related_story
 
 from search.errors import DocumentNotFound, QueryError
 from search.service import SearchService
@@ -83,12 +83,16 @@ def test_versions_of_a_document_with_reasons(service: SearchService) -> None:
         service.versions("no-such-id")
 
 
-def test_related_excludes_own_story_and_gives_reasons(service: SearchService) -> None:
+def test_related_excludes_own_story_and_gives_reasons(tmp_path: Path) -> None:
+    settings = build_home(tmp_path)
+    ingest(settings, write_related_story(tmp_path / "more"))
+    service = SearchService.from_settings(settings)
     ferry = next(h for h in _search(service, q="harbour").hits if h.versions == 3)
     related = service.related(ferry.doc_id, limit=5)
-    assert len(related) <= 5
-    own = set(ferry.version_ids)
-    assert not own & {link.doc_id for link in related}
+    titles = [link.title for link in related]
+    assert 0 < len(related) <= 5
+    assert RELATED_TITLE in titles, titles
+    assert not set(ferry.version_ids) & {link.doc_id for link in related}
     assert all(link.reason for link in related)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from storyfixtures import build_home
+from storyfixtures import RELATED_TITLE, build_home, ingest, write_related_story
 from webfixtures import get_page
 
 from search.service import SearchService
@@ -15,7 +15,9 @@ from web import create_app
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
-    settings = build_home(tmp_path_factory.mktemp("webversions"))
+    root = tmp_path_factory.mktemp("webversions")
+    settings = build_home(root)
+    ingest(settings, write_related_story(root / "more"))
     app = create_app(settings, SearchService.from_settings(settings))
     app.config["TESTING"] = True
     return app.test_client()
@@ -35,7 +37,7 @@ def test_hit_shows_versions_with_links(client: FlaskClient) -> None:
     show_all = page.select_one("a.show-versions")
     assert show_all is not None and "versions=all" in show_all["href"]
     everything = get_page(client, show_all["href"])
-    assert len(everything.select("li.hit")) == 9
+    assert len(everything.select("li.hit")) == 10
     assert not everything.select("a.show-versions")
 
 
@@ -51,7 +53,9 @@ def test_document_page_lists_other_versions_and_related(client: FlaskClient) -> 
         assert reason and not any(w in reason for w in ("shingles", "cosine", "rewrite:"))
         other = get_page(client, href)  # and the other version links back
         assert any(doc_id in a["href"] for a in other.select("#versions a"))
-    for item in page.select("#related li"):
+    related = page.select("#related li")
+    assert RELATED_TITLE in [item.select_one("a").get_text(strip=True) for item in related]
+    for item in related:
         assert item.select_one(".story-reason").get_text(strip=True)
 
 
@@ -61,12 +65,12 @@ def test_api_document_and_search_carry_story_fields(client: FlaskClient) -> None
     assert data["story_id"] <= doc_id
     assert len(data["versions"]) == 2
     assert set(data["versions"][0]) == {"id", "title", "date", "reason"}
-    assert isinstance(data["related"], list)
+    assert RELATED_TITLE in [link["title"] for link in data["related"]]
     search = client.get("/api/search?q=harbour").get_json()
-    assert search["total"] == 9 and search["stories"] == 6 and search["pages"] == 1
+    assert search["total"] == 10 and search["stories"] == 7 and search["pages"] == 1
     assert all({"story_id", "versions", "version_ids"} <= set(h) for h in search["hits"])
     assert search["query"]["versions"] == "collapse"
-    assert len(client.get("/api/search?q=harbour&versions=all").get_json()["hits"]) == 9
+    assert len(client.get("/api/search?q=harbour&versions=all").get_json()["hits"]) == 10
     assert client.get("/api/search?versions=bogus").status_code == 400
 
 

@@ -13,8 +13,8 @@ from search.compare import parse_compare
 from search.errors import QueryError
 from search.query import SearchRequest
 from search.service import SearchService
-from web.app import get_service
 from web.auth import token_required
+from web.context import get_service
 from web.openapi import openapi_document
 from web.views import entity_name, parse_facet_text
 

@@ -5,10 +5,11 @@ No module-level app, settings or index, so tests can build as many isolated apps
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response
 
 from search.service import SearchService
 from search.settings import Settings, load_settings
+from web import api, auth, errors, hosts, views
 
 # The pages never need inline code, so the policy forbids it: a stored title that slips past
 # escaping still cannot run script or pull in third-party assets.
@@ -39,9 +40,6 @@ def create_app(
     Raises:
         ConfigError: when settings are not given and the environment holds bad values.
     """
-    # imported here because the blueprints import get_service from this module
-    from web import api, auth, errors, hosts, views
-
     settings = settings or load_settings()
     app = Flask(__name__)
     # "/api//search" is a 404 in the API's JSON, not a redirect with an HTML body
@@ -58,12 +56,6 @@ def create_app(
     auth.init_app(app, settings.token)
     app.after_request(add_security_headers)
     return app
-
-
-def get_service() -> SearchService:
-    """The SearchService of the app handling the current request."""
-    service: SearchService = current_app.extensions["docsift"]
-    return service
 
 
 def add_security_headers(response: Response) -> Response:

@@ -18,9 +18,10 @@ import hashlib
 import hmac
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, redirect, request
+from flask import Blueprint, Flask, current_app, redirect, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 bp = Blueprint("auth", __name__)
 
@@ -65,7 +66,7 @@ def session_value(token: str) -> str:
 
 
 def challenge(error: str | None = None) -> WWWAuthenticate:
-    params = {"realm": REALM}
+    params: dict[str, str | None] = {"realm": REALM}
     if error:
         params["error"] = error
     return WWWAuthenticate("bearer", params)
@@ -123,7 +124,7 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.post("/login")
-def sign_in() -> Response:
+def sign_in() -> WerkzeugResponse:
     """Check the token typed into the 401 page's form and set the session cookie.
 
     Raises:

@@ -14,8 +14,10 @@ from urllib.parse import parse_qsl
 
 from babel import Locale
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from search.compare import Comparison, Mark, Sentence, parse_compare
 from search.documents import Document, content_type_label, iso_at
@@ -26,7 +28,7 @@ from search.reasons import plain_reason
 from search.stories import CHANGE_FLAGS
 from search.timeline import timeline
 from web import feed, mentions, urls
-from web.app import get_service
+from web.context import get_service
 
 bp = Blueprint("views", __name__)
 
@@ -220,7 +222,7 @@ def facet_page(facet: str) -> str:
 
 
 @bp.get("/favicon.ico")
-def favicon() -> Response:
+def favicon() -> WerkzeugResponse:
     return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
@@ -287,7 +289,7 @@ def language_name(code: str) -> str:
 
 @bp.app_template_filter("language_source")
 def language_source(source: str) -> str:
-    """How a document's language was decided (indexer.language), in words."""
+    """How a document's language was decided (indexer.language.detect), in words."""
     declared = re.search(r"page declared (\S+?)\)?$", source)
     if source.startswith("text"):
         said = f"; the page declared {language_name(declared.group(1))}" if declared else ""
@@ -354,13 +356,23 @@ for _helper in (
     bp.add_app_template_global(_helper)
 bp.add_app_template_global(timeline)
 bp.add_app_template_filter(plain_reason, "plain_reason")
-bp.add_app_template_global(FACET_LABELS, "facet_labels")
-bp.add_app_template_global(FILTER_LABELS, "filter_labels")
-bp.add_app_template_global(ENTITY_NOUNS, "entity_nouns")
-bp.add_app_template_global(mentions.MENTION_NAMES, "mention_names")
-bp.add_app_template_global(HISTOGRAMS, "histogram_params")
-bp.add_app_template_global(QUERY_FIELDS, "query_fields")
-bp.add_app_template_global(CHANGE_FLAGS, "change_labels")
+
+
+@bp.record_once
+def _template_tables(state: BlueprintSetupState) -> None:
+    """The tables the templates read: globals like the helpers above, but not functions,
+    which add_app_template_global is for."""
+    state.app.jinja_env.globals.update(
+        facet_labels=FACET_LABELS,
+        filter_labels=FILTER_LABELS,
+        entity_nouns=ENTITY_NOUNS,
+        mention_names=mentions.MENTION_NAMES,
+        histogram_params=HISTOGRAMS,
+        query_fields=QUERY_FIELDS,
+        change_labels=CHANGE_FLAGS,
+    )
+
+
 bp.add_app_template_global(compare_url)
 bp.add_app_template_filter(content_type_label, "type_label")
 

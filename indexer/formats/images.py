@@ -12,7 +12,7 @@ import warnings
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from indexer.clean import CleanText
+from indexer.page.clean import CleanText
 from indexer.formats.kinds import IMAGE_TYPES, image_type
 from indexer.formats.limits import Limits
 from indexer.formats.ocr import Ocr, OcrError

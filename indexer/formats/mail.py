@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from typing import BinaryIO
 
-from indexer.clean import CleanText, clean_html, normalise_text, unwrap_lines
+from indexer.page.clean import CleanText, clean_html, normalise_text, unwrap_lines
 from indexer.formats.kinds import CONTENT_TYPES, EML
 from indexer.formats.parts import Reading
 from indexer.names import canonical_name

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from indexer.clean import CleanText, normalise_text
+from indexer.page.clean import CleanText, normalise_text
 from indexer.formats.kinds import CONTENT_TYPES, DOCX, ODT
 from indexer.formats.limits import Limits, megabytes
 from indexer.formats.parts import Reading, choose_title, parse_iso_date, usable_author

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from indexer.clean import CleanText, normalise_text, unwrap_lines
+from indexer.page.clean import CleanText, normalise_text, unwrap_lines
 from search.documents import Attachment, Correspondent, make_doc_id
 
 

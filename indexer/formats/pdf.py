@@ -16,7 +16,7 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from indexer.clean import CleanText
+from indexer.page.clean import CleanText
 from indexer.formats.kinds import CONTENT_TYPES, PDF
 from indexer.formats.limits import Limits
 from indexer.formats.ocr import Ocr, OcrError

@@ -17,7 +17,7 @@ article. The rule, measured in bench/extraction_quality.py:
 
 The judges cost time only on the pages where the two disagree. Every
 extractor reads the same lxml tree, parsed once after the hostile-input caps, with block
-boundaries made word boundaries first (see indexer.markup).
+boundaries made word boundaries first (see indexer.page.markup).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from bs4 import BeautifulSoup, PageElement, Tag
 from readability import Document as ReadabilityDocument
 from trafilatura.settings import Document
 
-from indexer.markup import (
+from indexer.page.markup import (
     BLOCK_TAGS,
     EXTRACTOR_MAX_ELEMENTS,
     parse_tree,
@@ -297,7 +297,7 @@ def text_of(
                     if node.previous_sibling.name == "a":
                         parts.append(" ")
                 stack.append((iter(node.contents), opens_block))
-        elif type(node) is wanted if isinstance(wanted, type) else type(node) in wanted:
+        elif type(node) is wanted if isinstance(wanted, type) else type(node) in (wanted or ()):
             parts.append(str(node))
     return sep.join(parts)
 

@@ -1,9 +1,9 @@
 """Text → CleanText: the main content and metadata of a page, or the title/body of a plain file.
 
-HTML goes through indexer.extractors, which reads the main text with several extractors and keeps
-the one the others bear out (see bench/extraction_quality.py), never an empty text when any of
-them found one; title, author and date come from the page's own meta tags and JSON-LD first,
-because those are what the publisher declared.
+HTML goes through indexer.page.extractors, which reads the main text with several extractors
+and keeps the one the others bear out (see bench/extraction_quality.py), never an empty text
+when any of them found one; title, author and date come from the page's own meta tags and
+JSON-LD first, because those are what the publisher declared.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from indexer.extractors import extract_article
-from indexer.extractors import invisible as _invisible
-from indexer.extractors import text_of as _text_of
-from indexer.markup import (  # noqa: F401 (cap_attributes and the limits are part of the API)
+from indexer.page.extractors import extract_article
+from indexer.page.extractors import invisible as _invisible
+from indexer.page.extractors import text_of as _text_of
+from indexer.page.markup import (  # noqa: F401 (cap_attributes and the limits are part of the API)
     EXTRACTOR_MAX_ELEMENTS,
     MAX_ATTRIBUTES,
     MAX_ELEMENTS,
     cap_attributes,
     count_elements,
 )
-from indexer.pubdate import page_published
+from indexer.page.pubdate import page_published
 from search.errors import SkipDocument
 from search.safetext import valid_json, valid_text
 
@@ -63,7 +63,7 @@ class CleanText:
         links: absolute http(s) hrefs found in the page, in order, without fragments.
         language: the declared or detected language code, e.g. "en".
         extractor: which extractor's reading of an HTML page was kept (see
-            indexer.extractors.METHODS); "" for plain text.
+            indexer.page.extractors.METHODS); "" for plain text.
     """
 
     title: str

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, PageElement, Tag
 
-from indexer.dates import (
+from indexer.language.dates import (
     Stamp,
     TextDate,
     date_from_url,
@@ -139,7 +139,7 @@ class _Scan:
             if name == "meta":
                 scan._meta(tag)
             elif name == "link":
-                rel = tag.get("rel") or []
+                rel: Any = tag.get("rel") or []
                 if "canonical" in [str(r).lower() for r in rel] and tag.get("href"):
                     scan.links.append(str(tag.get("href")))
             elif name == "time" and isinstance(tag.get("datetime"), str):
@@ -219,12 +219,13 @@ def page_published(
     def ok(value: dt.date | None) -> bool:
         return value is not None and plausible_published(value, today)
 
-    strong, weak = [], []
+    strong: list[tuple[Stamp, str]] = []
+    weak: list[tuple[Stamp, str]] = []
     for stamp, source, declares in _metadata_stamps(page, order):
         if ok(stamp.value):
             (strong if declares else weak).append((stamp, source))
     urls = [url, *page.scan.links] if url else page.scan.links
-    url_dates = [d for u in urls if ok(d := date_from_url(u))]
+    url_dates = [d for u in urls if (d := date_from_url(u)) is not None and ok(d)]
     shown = [
         (d, s)
         for d, s in _shown_dates(page, lines, headline_line, order)
@@ -314,7 +315,9 @@ def _metadata_stamps(page: _Page, order: str) -> Iterator[tuple[Stamp, str, bool
             yield stamp, "json-ld", True
     times = [t for t in page.scan.times if not _is_furniture(t, page)]
     for time_tag in times:
-        if _declares_publication(time_tag) and (stamp := parse_stamp(time_tag["datetime"], order)):
+        if _declares_publication(time_tag) and (
+            stamp := parse_stamp(str(time_tag["datetime"]), order)
+        ):
             yield stamp, "time", True
     for key in DATE_METAS:
         if key in metas and (stamp := parse_stamp(metas[key], order)):
@@ -380,7 +383,7 @@ def _names(tag: Tag) -> str:
     attrs = tag.attrs
     if not attrs:
         return ""
-    classes = attrs.get("class") or []
+    classes: Any = attrs.get("class") or []
     names = [str(c) for c in classes] if isinstance(classes, list) else [str(classes)]
     return " ".join([*names, str(attrs.get("id") or ""), str(attrs.get("itemprop") or "")]).strip()
 

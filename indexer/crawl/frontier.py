@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.urls import host_key
+from indexer.net.urls import host_key
 
 STATUSES = ("queued", "fetching", "fetched", "failed", "skipped", "previous")
 
@@ -196,7 +196,7 @@ class Frontier:
         if row is None:
             return None
         links = tuple((str(u), str(k)) for u, k in json.loads(row[8]))
-        return FrontierRow(*tuple(row)[:8], links=links)
+        return FrontierRow(*tuple(row)[:8], links=links)  # type: ignore[misc]  # 8 columns
 
     def next_due(self) -> dict[str, float]:
         """host -> earliest next_attempt_at of its queued URLs."""

@@ -10,18 +10,19 @@ from __future__ import annotations
 import io
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import feedparser
 import lxml.etree
 import lxml.html
 
-from indexer.markup import cap_attributes
-from indexer.urls import canonicalize
+from indexer.net.urls import canonicalize
+from indexer.page.markup import cap_attributes
 from search.errors import SkipDocument
 
 # sitemaps.org: "no more than 50,000 URLs"; the rest of a longer one is not read.
 MAX_SITEMAP_URLS = 50_000
-_XML_PARSER_OPTIONS = {
+_XML_PARSER_OPTIONS: dict[str, Any] = {
     "resolve_entities": False,
     "no_network": True,
     "huge_tree": False,

@@ -31,8 +31,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from indexer.netguard import Refused, Resolver, check_url_allowed, system_resolver
-from indexer.urls import canonicalize
+from indexer.net.guard import Refused, Resolver, check_url_allowed, system_resolver
+from indexer.net.urls import canonicalize
 from search.errors import FetchError, SkipDocument
 
 TEXT_CONTENT_TYPES = (

@@ -22,15 +22,15 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from indexer.crawl_fetch import CrawlFetcher, Fetched, RetryLater
-from indexer.decode import charset_from_content_type, decode_bytes
-from indexer.discover import Listing, is_gzip, page_links, parse_listing, xml_root_kind
+from indexer.crawl.discover import Listing, is_gzip, page_links, parse_listing, xml_root_kind
+from indexer.crawl.frontier import Frontier, FrontierRow, PendingBody
+from indexer.crawl.robots import RobotsCache
 from indexer.fetch import RawDocument
-from indexer.frontier import Frontier, FrontierRow, PendingBody
-from indexer.netguard import Resolver, system_resolver
+from indexer.net.fetcher import CrawlFetcher, Fetched, RetryLater
+from indexer.net.guard import Resolver, system_resolver
+from indexer.net.urls import canonicalize, host_key, same_site
+from indexer.page.decode import charset_from_content_type, decode_bytes
 from indexer.pipeline import IngestReport, Pipeline, described_error
-from indexer.robots import RobotsCache
-from indexer.urls import canonicalize, host_key, same_site
 from search.diskfull import is_disk_full
 from search.errors import ConfigError, FetchError, SkipDocument
 from search.settings import Settings
@@ -94,7 +94,9 @@ class CrawlOptions:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CrawlOptions:
         known = {f for f in cls.__dataclass_fields__}
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+        values: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known
+        }
         return cls(**values)
 
 
