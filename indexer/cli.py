@@ -34,14 +34,8 @@ from search.cluster import LocalCluster
 from search.compare import Comparison
 from search.diskfull import disk_full, is_disk_full
 from search.errors import DiskFull, DocsiftError, IndexBusy, QueryError
-from search.index import (
-    IndexInspection,
-    LockOwner,
-    ensure_index,
-    inspect_index,
-    write_lock,
-    write_names,
-)
+from search.index import IndexInspection, ensure_index, inspect_index, write_names
+from search.locks import LockOwner, write_lock
 from search.names import ALL_LABELS, WEAK, NameTable, read_name_table
 from search.results import SearchResponse
 from search.safetext import printable, valid_text
