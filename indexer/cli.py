@@ -29,10 +29,9 @@ from indexer.aliases import load_name_table, refresh_aliases
 from indexer.pipeline import IngestReport, Pipeline
 from indexer.review import review_entities
 from indexer.store import DocumentStore
-from search.backend import open_backend
-from search.cluster import LocalCluster
 from search.compare import Comparison
 from search.diskfull import disk_full, is_disk_full
+from search.engines import open_backend
 from search.errors import DiskFull, DocsiftError, IndexBusy, QueryError
 from search.index import IndexInspection, ensure_index, inspect_index, write_names
 from search.locks import LockOwner, write_lock
@@ -42,6 +41,7 @@ from search.safetext import printable, valid_text
 from search.schema import SCHEMA_VERSION
 from search.service import SearchService
 from search.settings import Settings, load_settings
+from search.typesense.cluster import LocalCluster
 
 logger = logging.getLogger("docsift")
 MAX_LISTED_PROBLEMS = 20
@@ -1190,7 +1190,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         if store.degraded:
             store_stats["note"] = f"the store was {store.degraded}"
     index_stats = SearchService.from_settings(settings).stats()
-    data = {"home": str(settings.home), "store": store_stats, "index": index_stats}
+    data = {"home": str(settings.home), "store": store_stats, "index": index_stats.to_dict()}
     if crawl_stats is not None:
         data["crawl"] = crawl_stats
     if as_json:
@@ -1209,20 +1209,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
             f"           {store_stats['unindexed']} not yet indexed: run `docsift ingest` "
             "or `docsift reindex`"
         )
-    if index_stats.get("backend") == "typesense":
-        click.echo(
-            f"index:     {index_stats['documents']} documents in {index_stats['index']}, "
-            f"{index_stats['people']} people, "
-            f"{index_stats['orgs']} organisations, {index_stats['places']} places"
-        )
-    elif index_stats.get("ready"):
-        click.echo(
-            f"index:     {index_stats['documents']} documents, "
-            f"{index_stats['segments']} segments, {index_stats['people']} people, "
-            f"{index_stats['orgs']} organisations, {index_stats['places']} places"
-        )
-    else:
-        click.echo("index:     none yet: run `docsift ingest PATH`")
+    click.echo(f"index:     {index_stats.describe()}")
     if crawl_stats is not None:
         _print_crawl_stats(crawl_stats)
 

@@ -37,9 +37,10 @@ from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
 from indexer.language import backfill_languages, detect_language
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
-from search.backend import Backend, open_backend
+from search.backend import Backend
 from search.diskfull import is_disk_full
 from search.documents import Document, make_doc_id, parse_iso_at
+from search.engines import open_backend
 from search.errors import IngestError, SkipDocument
 from search.faults import fault_point
 from search.index import (

@@ -23,10 +23,10 @@ _MIN_SIZE = 2
 
 @functools.lru_cache(maxsize=200_000)
 def cached_stem(word: str) -> str:
-    return stem(word)
+    return str(stem(word))
 
 
-class NewsAnalyzer(Analyzer):
+class NewsAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped
     """Tokenize on words, lowercase, drop stop words and one-letter words, Porter-stem."""
 
     is_morph = True

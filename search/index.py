@@ -329,15 +329,17 @@ def inspect_index(link: Path) -> IndexInspection:
         return IndexInspection(generation=None, error=None, locks=tuple(locks), **empty)
     target = link.resolve()
     if not target.is_dir():
-        error = f"{link} points to {target.name}, which does not exist: run `docsift reindex`"
-        return IndexInspection(generation=target.name, error=error, locks=tuple(locks), **empty)
+        gone = f"{link} points to {target.name}, which does not exist: run `docsift reindex`"
+        return IndexInspection(generation=target.name, error=gone, locks=tuple(locks), **empty)
     locks.append(probe_lock(target / WHOOSH_LOCK))
     match = _GENERATION.match(target.name)
     number = int(match.group(1)) if match else 0
     leftovers = tuple(path.name for n, path in _generation_dirs(link) if n > number)
     sidecars = tuple((name, _sidecar_state(target / name)) for name in SIDECARS)
     error: str | None = None
-    documents, ids, duplicates = 0, frozenset(), ()
+    documents: int = 0
+    ids: frozenset[str] = frozenset()
+    duplicates: tuple[str, ...] = ()
     try:
         ix = open_index(link)
         try:

@@ -38,7 +38,7 @@ def test_every_bbc_file_ingests_and_the_latin1_pound_sign_decodes(settings: Sett
     service = SearchService.from_settings(settings)
     stats = service.stats()
     files = [p for p in Path(raw).rglob("*") if p.is_file()]
-    assert stats["documents"] == len(files)  # 2,225 articles + the set's README
+    assert stats.documents == len(files)  # 2,225 articles + the set's README
     lone = next(p for p in files if p.parts[-2:] == ("sport", "199.txt"))
     body = lone.read_bytes().decode("cp1252")
     hits = service.search(service.parse({"q": f'source:"{lone}"'})).hits

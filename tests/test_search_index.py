@@ -62,7 +62,7 @@ def test_update_replaces_documents_with_the_same_id(tmp_path: Path) -> None:
 def test_rebuild_swaps_atomically_and_open_searchers_keep_answering(tmp_path: Path) -> None:
     link = tmp_path / "index"
     write_documents(link, docs("old", 5))
-    service = SearchService(link)
+    service = SearchService.over_index(link)
     before = open_index(link).searcher()
     rebuild_index(link, docs("new", 7))
     # a searcher opened before the swap still reads the old generation
