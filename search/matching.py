@@ -402,3 +402,16 @@ def _live(searcher: Searcher, doc_count: int) -> np.ndarray:
             alive[np.fromiter(leaf.reader().all_doc_ids(), dtype=np.int64)] = True
             live[offset : offset + leaf.doc_count_all()] = alive
     return live
+
+
+def highlight_words(searcher: Searcher, query: Query) -> frozenset[str]:
+    """The body words a query searches for (wildcards expanded), for snippets."""
+    # not Query.existing_terms: its loop variable shadows its `fieldname` argument, so after
+    # the first leaf it skips every leaf of another field
+    reader = searcher.reader()
+    words = set()
+    for leaf in query.leaves():
+        for name, text in leaf.expanded_terms(reader, phrases=True):
+            if name == "body":
+                words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return frozenset(words)

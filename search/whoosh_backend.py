@@ -35,13 +35,7 @@ from search.budget import (
     time_limit,
 )
 from search.cache import LruCache
-from search.documents import (
-    ENTITY_LABELS,
-    Document,
-    document_from_stored,
-    parse_iso_at,
-    split_values,
-)
+from search.documents import Document, document_from_stored, stored_names, stored_precision
 from search.errors import DocumentNotFound, IndexUnavailable
 from search.facet_arrays import FacetCounts, FacetIndex, build_facet_index, count_facets
 from search.facets import histogram_facet, value_facet
@@ -56,9 +50,8 @@ from search.index import (
 )
 from search.matching import (
     by_date,
-    field_postings,
     first_per_story,
-    live_docs,
+    highlight_words,
     query_mask,
     top_by_relevance,
 )
@@ -71,25 +64,13 @@ from search.searchers import SEARCHERS, SearcherPool, Snapshot
 from search.settings import Settings
 from search.snippets import make_snippet
 from search.stories import CHANGE_FLAGS, StoryTable
+from search.story_keys import StoryKeys, read_story_keys
 from search.tables import IndexTables
 
 RESULT_CACHE_SIZE = 256
 # FacetCounts keep every value's count (tens of thousands for a browse of a large corpus) and
 # the result mask, responses only the shown page and facet values: keep fewer of the former
 COUNTS_CACHE_SIZE = 16
-
-
-@dataclass(frozen=True)
-class StoryKeys:
-    """Per index generation: a collapse key per docnum (a story's smallest docnum; a document
-    without other versions is its own key) and each grouped document's docnum."""
-
-    keys: np.ndarray
-    docnums: Mapping[str, int]
-    table: StoryTable
-
-    def members(self, doc_id: str) -> list[tuple[str, int]]:
-        return [(m, self.docnums[m]) for m in self.table.versions(doc_id) if m in self.docnums]
 
 
 @dataclass(frozen=True)
@@ -203,29 +184,14 @@ class WhooshBackend:
         return self.tables.target or self.index_dir
 
     def _keys(self, searcher: Searcher) -> StoryKeys:
+        """The collapse keys of the searcher's generation under the current story table."""
         reader = searcher.reader()
         table = self.tables.stories()
         key = (self._where(), reader.generation(), self.tables.stories_key)
         with self._lock:
             if self._story_keys_key == key and self._story_keys is not None:
                 return self._story_keys
-        keys = np.arange(reader.doc_count_all(), dtype=np.int64)
-        docnums: dict[str, int] = {}
-        if table.members:
-            # one pass over the id terms: a look-up per member costs a term search in every
-            # segment (minutes at 200,000 stories)
-            live = live_docs(reader, len(keys))
-            number_of = {}
-            for text, ids in field_postings(reader, "doc_id"):
-                alive = ids[live[ids]]
-                if len(alive):
-                    number_of[text.decode("utf-8")] = int(alive[-1])
-            for members in table.members.values():
-                found = [(m, number_of[m]) for m in members if m in number_of]
-                if found:
-                    keys[[n for _, n in found]] = min(n for _, n in found)
-                    docnums.update(found)
-        story_keys = StoryKeys(keys, docnums, table)
+        story_keys = read_story_keys(reader, table)
         with self._lock:
             self._story_keys, self._story_keys_key = story_keys, key
         return story_keys
@@ -396,7 +362,7 @@ class WhooshBackend:
             ordinal = self.facet_index(searcher).published_ordinal
             ordered = first_per_story(by_date(mask, ordinal, newest=sort == "newest"), keys)
             ranked = [(int(docnum), None) for docnum in ordered[:need]]
-        words = _highlight_words(searcher, query) if request.q else frozenset()
+        words = highlight_words(searcher, query) if request.q else frozenset()
         analyzer = searcher.schema["body"].analyzer
         names = self.tables.names()
         hits = []
@@ -407,7 +373,7 @@ class WhooshBackend:
             snippet = make_snippet(body, words, self.settings.snippet_chars, analyzer)
             date_value = hit.get("date")
             matching = [m for m, n in stories.members(hit["doc_id"]) if mask[n]] or [hit["doc_id"]]
-            shown = names.shown({label: split_values(hit.get(label)) for label in ENTITY_LABELS})
+            shown = names.shown(stored_names(hit))
             hits.append(
                 Hit(
                     doc_id=hit["doc_id"],
@@ -415,7 +381,7 @@ class WhooshBackend:
                     url=hit.get("url", ""),
                     source=hit.get("source", ""),
                     date=date_value.date() if isinstance(date_value, dt.datetime) else None,
-                    date_precision=_precision(hit.get("day")),
+                    date_precision=stored_precision(hit.get("day")),
                     snippet=snippet,
                     score=score if sort == "relevance" and request.q else None,
                     people=tuple(shown["person"]),
@@ -459,15 +425,7 @@ class WhooshBackend:
         return counts
 
     def _changes_mask(self, searcher: Searcher, flags: tuple[str, ...], size: int) -> np.ndarray:
-        """Documents flagged with any of `flags` in the story table, as a docnum mask."""
-        stories = self._keys(searcher)
-        mask = np.zeros(size, dtype=bool)
-        for flag in flags:
-            for doc_id in stories.table.flagged(flag):
-                docnum = stories.docnums.get(doc_id)
-                if docnum is not None and docnum < size:
-                    mask[docnum] = True
-        return mask
+        return self._keys(searcher).flagged(flags, size)
 
     # -- documents, related stories, stats ----------------------------------------------------
 
@@ -503,13 +461,13 @@ class WhooshBackend:
                     other = hit.fields()
                     yield Similar(
                         _link(other),
-                        names.shown_names(_raw(other)),
+                        names.shown_names(stored_names(other)),
                         functools.partial(shared_terms, other),
                     )
 
             return related_links(
                 doc_id,
-                names.shown_names(_raw(fields)),
+                names.shown_names(stored_names(fields)),
                 candidates(),
                 self.tables.stories(),
                 limit,
@@ -559,24 +517,6 @@ def _counts_key(request: SearchRequest, state: IndexState) -> Hashable:
     return replace(request, sort="relevance", page=1, per_page=0, versions="collapse"), state
 
 
-def _highlight_words(searcher: Searcher, query: Query) -> frozenset[str]:
-    """The body words a query searches for (wildcards expanded), for snippets."""
-    # not Query.existing_terms: its loop variable shadows its `fieldname` argument, so after
-    # the first leaf it skips every leaf of another field
-    reader = searcher.reader()
-    words = set()
-    for leaf in query.leaves():
-        for name, text in leaf.expanded_terms(reader, phrases=True):
-            if name == "body":
-                words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-    return frozenset(words)
-
-
-def _raw(fields: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    """A stored document's raw entity values per label."""
-    return {label: split_values(fields.get(label)) for label in ENTITY_LABELS}
-
-
 def _link(fields: Mapping[str, Any], reason: str = "") -> StoryLink:
     date_value = fields.get("date")
     return StoryLink(
@@ -584,11 +524,5 @@ def _link(fields: Mapping[str, Any], reason: str = "") -> StoryLink:
         title=fields.get("title") or "(untitled)",
         date=date_value.date() if isinstance(date_value, dt.datetime) else None,
         reason=reason,
-        date_precision=_precision(fields.get("day")),
+        date_precision=stored_precision(fields.get("day")),
     )
-
-
-def _precision(stored_day: str | None) -> str:
-    """A stored publication date's precision: the index keeps it as ISO at its precision."""
-    found = parse_iso_at(stored_day)
-    return found[1] if found else "day"
