@@ -35,11 +35,13 @@ from http_latency import title_queries
 
 from indexer.aliases import load_name_table, mark_weak_names
 from indexer.store import DocumentStore
-from search.cluster import LocalCluster, server_unavailable_reason
+from search.cache import LruCache
 from search.index import rebuild_index
-from search.service import LruCache, SearchService
+from search.service import SearchService
 from search.settings import load_settings
-from search.typesense_backend import TypesenseBackend
+from search.typesense import TypesenseBackend
+from search.typesense.cluster import LocalCluster, server_unavailable_reason
+from search.whoosh_backend import WhooshBackend
 
 WARMUP = 5
 
@@ -60,8 +62,9 @@ def copy_store(home: Path, into: Path) -> Path:
 
 def uncached(service: SearchService) -> SearchService:
     """Every query computed: the result and count caches hold nothing."""
-    service.result_cache = LruCache(0)
-    service.counts_cache = LruCache(0)
+    if isinstance(service.backend, WhooshBackend):
+        service.backend.result_cache = LruCache(0)
+        service.backend.counts_cache = LruCache(0)
     return service
 
 

@@ -100,11 +100,12 @@ def main() -> int:
     import numpy as np
     from whoosh.sorting import FieldFacet
 
-    from search.facets import build_facet_index, count_facets
+    from search.facet_arrays import build_facet_index, count_facets
     from search.names import WEAK, NameTable
     from search.schema import FACET_FIELDS, MENTIONED_FIELD
     from search.service import SearchService
     from search.settings import Settings
+    from search.whoosh_backend import WhooshBackend
 
     service = SearchService.from_settings(Settings(home=args.home))
     service.search(service.parse({}))  # open the index and build the arrays once
@@ -113,17 +114,19 @@ def main() -> int:
     grouped: list[float] = []
     plain: list[float] = []
     mismatches = 0
-    with service._searcher() as searcher:  # noqa: SLF001 - a benchmark may look inside
+    backend = service.backend
+    assert isinstance(backend, WhooshBackend)  # the arrays are Whoosh's
+    with backend.searcher() as searcher:
         n_docs = searcher.doc_count()
         # the same arrays without the name table, to check the counts against groupedby's
         raw_index = build_facet_index(searcher.reader(), FACET_FIELDS, MENTIONED_FIELD, NameTable())
         for _ in range(args.rounds):
             for n, q in enumerate(QUERIES):
                 request = service.parse({"q": q})
-                query = service._parse_query(searcher, q)  # noqa: SLF001
+                query = backend.parse_query(searcher, q)
 
                 started = time.perf_counter()
-                service._match(searcher, request)  # noqa: SLF001
+                backend.match(searcher, request)
                 ours.append((time.perf_counter() - started) * 1000)
 
                 started = time.perf_counter()

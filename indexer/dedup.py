@@ -40,7 +40,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from indexer.aliases import mark_weak_names
 from indexer.store import DocumentStore, SignatureRow, StoryEdge
 from search.analysis import porter2_stem
-from search.compare import FLAGS_VERSION, change_flags, shown_mentions
+from search.compare import FLAGS_VERSION, change_flags
 from search.documents import Document, parse_iso_at
 from search.names import NameTable
 from search.stories import StoryTable, VersionChanges
@@ -528,7 +528,7 @@ def compare_versions(
             doc = store.get(doc_id)
             if doc is None:
                 return None
-            mentions = shown_mentions(mark_weak_names(doc).mentions, names)
+            mentions = names.shown_mentions(mark_weak_names(doc).mentions)
             loaded[doc_id] = replace(doc, mentions=mentions)
         return loaded[doc_id]
 

@@ -44,9 +44,10 @@ from indexer.formats.reader import needs_ocr, read_part
 from indexer.page.decode import DecodedText, charset_from_content_type, decode_bytes
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore
-from search.backend import Backend, open_backend
+from search.backend import Backend
 from search.diskfull import is_disk_full
 from search.documents import Document, make_doc_id, parse_iso_at
+from search.engines import open_backend
 from search.errors import IngestError, SkipDocument
 from search.faults import fault_point
 from search.index import (

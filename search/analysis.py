@@ -24,17 +24,17 @@ _MIN_SIZE = 2
 
 @functools.lru_cache(maxsize=200_000)
 def cached_stem(word: str) -> str:
-    return stem(word)
+    return str(stem(word))
 
 
 @functools.lru_cache(maxsize=50_000)
 def porter2_stem(word: str) -> str:
     """Porter2 (Snowball English): unlike the original Porter used for the index, it stems
     "focus" and "focuses" alike, which matters when comparing two short headlines."""
-    return _porter2(word)
+    return str(_porter2(word))
 
 
-class NewsAnalyzer(Analyzer):
+class NewsAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped
     """Tokenize on words, lowercase, drop stop words and one-letter words, Porter-stem."""
 
     is_morph = True

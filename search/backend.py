@@ -1,35 +1,62 @@
-"""The backend seam: what the one SearchService and the indexer need from a search engine.
+"""The backend seam: everything the one SearchService and the indexer need from an engine.
 
-Whoosh (embedded, one process) is the default and the reference; Typesense (a replicated
-server cluster) is chosen by configuration (`backend = "typesense"`). The web app, the JSON API
-and the CLI talk to SearchService only, so they never know which engine answers. Everything a
-backend receives and returns is docsift's own value objects (Document, SearchRequest,
-SearchResponse, NameTable), never an engine's types.
+Whoosh (embedded, one process; search/whoosh_backend.py) is the default and the reference;
+Typesense (a replicated server cluster; search/typesense/) is chosen by configuration
+(`backend = "typesense"`, search/engines.py). The web app, the JSON API and the CLI talk to
+SearchService only, so they never know which engine answers. Everything a backend receives
+and returns is docsift's own value objects (Document, SearchRequest, SearchResponse,
+NameTable, StoryLink, IndexStats), never an engine's types.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol, runtime_checkable
 
 from search.documents import Document
-from search.errors import ConfigError
-from search.index import (
-    delete_documents,
-    index_exists,
-    rebuild_index,
-    write_documents,
-    write_names,
-    write_stories,
-)
 from search.names import NameTable
 from search.query import SearchRequest
-from search.results import SearchResponse
-from search.settings import BACKENDS, Settings
+from search.results import SearchResponse, StoryLink
 from search.stories import StoryTable
 
-if TYPE_CHECKING:
-    from search.service import SearchService
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What an index holds, for `docsift stats`, /healthz and the about page; a figure an
+    engine does not keep is None (segments and the generation are Whoosh's, nodes a
+    cluster's, cache counters those of an engine with a result cache)."""
+
+    documents: int
+    ready: bool
+    index: str
+    backend: str
+    reason: str | None = None
+    people: int | None = None
+    orgs: int | None = None
+    places: int | None = None
+    languages: int | None = None
+    earliest: str | None = None
+    latest: str | None = None
+    generation: int | None = None
+    segments: int | None = None
+    nodes: int | None = None
+    cache_hits: int | None = None
+    cache_misses: int | None = None
+    cache_entries: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        """One line: documents, where or in how many segments, and the names."""
+        if not self.ready:
+            return "none yet: run `docsift ingest PATH`"
+        where = f", {self.segments} segments" if self.segments is not None else f" in {self.index}"
+        return (
+            f"{self.documents} documents{where}, {self.people} people, "
+            f"{self.orgs} organisations, {self.places} places"
+        )
 
 
 @runtime_checkable
@@ -37,7 +64,8 @@ class Backend(Protocol):
     """A search engine behind docsift: writes (add or replace by doc_id, delete, an atomic
     rebuild that readers never see half-done), reads (one search with query, filters,
     disjunctive facets, date histograms, highlights, sort and paging; a document by id; the
-    document count) and the corpus-wide name table that decides how entity values show."""
+    document count; related stories) and the corpus-wide name and story tables that decide
+    how entity values show and which documents are versions of one story."""
 
     name: str
 
@@ -75,89 +103,33 @@ class Backend(Protocol):
         ...
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        """One page of results with facet counts and histograms."""
+        """One page of results with facet counts and histograms.
+
+        Raises:
+            QueryError: a query this engine cannot run.
+            IndexMissing: nothing has been indexed yet.
+            IndexUnavailable: the index cannot be read.
+        """
         ...
 
     def facet_counts(
-        self, request: SearchRequest, name: str, limit: int, *, disjunctive: bool = True
+        self, request: SearchRequest, name: str, limit: int | None, *, disjunctive: bool = True
     ) -> tuple[list[tuple[str, int]], int]:
-        """One facet's (value, count) pairs, most first, and how many values it has."""
+        """One facet's (value, count) pairs, most first, and how many values it has; `name`
+        may also be "changes" (the story table's change flags). Without its own filter when
+        `disjunctive` (as search shows it), with it otherwise. `limit` None: as many as the
+        engine keeps (Whoosh: all)."""
         ...
 
+    def related(self, doc_id: str, limit: int) -> tuple[StoryLink, ...]:
+        """Other stories like this document, one per story, each with its reason
+        (search/related.py).
 
-class WhooshBackend:
-    """The embedded default: writes through search/index.py, reads through SearchService's
-    numpy path (search/matching.py, search/facets.py), exactly as before the seam existed."""
+        Raises:
+            DocumentNotFound: no such id.
+        """
+        ...
 
-    name = "whoosh"
-
-    def __init__(self, settings: Settings, service: SearchService | None = None) -> None:
-        self.settings = settings
-        self._service = service
-
-    @property
-    def service(self) -> SearchService:
-        if self._service is None:
-            from search.service import SearchService
-
-            self._service = SearchService(self.settings.index_dir, self.settings)
-        return self._service
-
-    def ready(self) -> bool:
-        return index_exists(self.settings.index_dir)
-
-    def write(self, documents: Iterable[Document], names: NameTable) -> int:
-        count = write_documents(self.settings.index_dir, documents)
-        write_names(self.settings.index_dir, names)
-        return count
-
-    def delete(self, doc_ids: Iterable[str]) -> int:
-        return delete_documents(self.settings.index_dir, doc_ids)
-
-    def rebuild(self, documents: Iterable[Document], names: NameTable, stories: StoryTable) -> int:
-        return rebuild_index(self.settings.index_dir, documents, names=names, stories=stories)
-
-    def apply_names(self, names: NameTable, previous: NameTable | None = None) -> None:
-        write_names(self.settings.index_dir, names)  # read at query time: nothing to redo
-
-    def apply_stories(self, stories: StoryTable) -> None:
-        write_stories(self.settings.index_dir, stories)
-
-    def count(self) -> int:
-        return int(self.service.stats().get("documents", 0))
-
-    def get(self, doc_id: str) -> Document | None:
-        from search.service import document_in_index
-
-        return document_in_index(self.service, doc_id)
-
-    def search(self, request: SearchRequest) -> SearchResponse:
-        return self.service.search(request)
-
-    def facet_counts(
-        self, request: SearchRequest, name: str, limit: int, *, disjunctive: bool = True
-    ) -> tuple[list[tuple[str, int]], int]:
-        counted = self.service.facet_counts(request)
-        if disjunctive:
-            counts = list(counted.counts.get(name, []))
-        else:
-            # within the documents every filter selects, this facet's own included
-            with self.service._searcher() as searcher:
-                arrays = self.service._facet_index(searcher).fields[name]
-            counts = arrays.ranked(arrays.count(counted.result_mask))
-        return counts[:limit], len(counts)
-
-
-def open_backend(settings: Settings) -> Backend:
-    """The backend `settings.backend` names.
-
-    Raises:
-        ConfigError: an unknown backend, or Typesense without nodes or its client.
-    """
-    if settings.backend == "whoosh":
-        return WhooshBackend(settings)
-    if settings.backend == "typesense":
-        from search.typesense_backend import TypesenseBackend
-
-        return TypesenseBackend.from_settings(settings)
-    raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {settings.backend!r}")
+    def stats(self) -> IndexStats:
+        """What the index holds; never raises for a missing or unreadable index."""
+        ...

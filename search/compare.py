@@ -43,7 +43,6 @@ import numpy as np
 from search.analysis import cached_stem
 from search.documents import Document, Mention, iso_at
 from search.errors import QueryError
-from search.names import NameTable
 
 # sentences whose cosine reaches this are versions of one another (bench/compare_quality.py)
 ALIGN_THRESHOLD = 0.2
@@ -1004,21 +1003,6 @@ def compare_quotes(a: Sequence[Quote], b: Sequence[Quote]) -> tuple[QuoteChange,
 # -- names ----------------------------------------------------------------------------------
 
 
-def shown_mentions(mentions: Iterable[Mention], names: NameTable) -> tuple[Mention, ...]:
-    """Mentions as the name table shows them (merged spellings, winning label); hidden names
-    (lone weak words) are left out. The service does this for every document it returns; the
-    indexer calls it before comparing stored documents."""
-    shown = []
-    for mention in mentions:
-        if mention.label in LABELS:
-            resolved = names.resolve(mention.label, mention.value)
-            if resolved is None:
-                continue
-            mention = replace(mention, label=resolved[0], value=resolved[1])
-        shown.append(mention)
-    return tuple(shown)
-
-
 def _group_key(name: str) -> str:
     return _GROUP_OF.get(name.casefold(), name).casefold()
 
@@ -1184,7 +1168,7 @@ def compare_documents(
     """What b adds, drops or changes relative to a.
 
     Both documents' mentions must carry the names to compare (as SearchService.get returns
-    them, or through `shown_mentions`).
+    them, or through `NameTable.shown_mentions`).
     """
     va, vb = version_of(a), version_of(b)
     sim = similarity_matrix(va.sentences, vb.sentences, a.mentions, b.mentions)

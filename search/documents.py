@@ -383,3 +383,14 @@ def document_from_stored(fields: Mapping[str, Any]) -> Document:
         language=fields.get("language") or "",
         **meta_fields(meta),
     )
+
+
+def stored_precision(stored_day: str | None) -> str:
+    """A stored publication date's precision: the index keeps it as ISO at its precision."""
+    found = parse_iso_at(stored_day)
+    return found[1] if found else "day"
+
+
+def stored_names(fields: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """A stored document's raw entity values per label."""
+    return {label: split_values(fields.get(label)) for label in ENTITY_LABELS}

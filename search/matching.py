@@ -67,9 +67,13 @@ def query_mask(searcher: Searcher, query: Query, doc_count: int) -> np.ndarray:
     if isinstance(query, AndMaybe):
         return query_mask(searcher, query.a, doc_count)
     if isinstance(query, AndNot):
-        return query_mask(searcher, query.a, doc_count) & ~query_mask(searcher, query.b, doc_count)
+        without: np.ndarray = query_mask(searcher, query.a, doc_count) & ~query_mask(
+            searcher, query.b, doc_count
+        )
+        return without
     if isinstance(query, Not):
-        return ~query_mask(searcher, query.query, doc_count)
+        inverse: np.ndarray = ~query_mask(searcher, query.query, doc_count)
+        return inverse
     mask = np.zeros(doc_count, dtype=bool)
     mask[np.fromiter(searcher.docs_for_query(query), dtype=np.int64)] = True
     return mask
@@ -141,17 +145,19 @@ def segment_postings(
     cached = POSTING_CACHE.get(key)
     if cached is not False:
         return cached  # type: ignore[return-value]
+    found: tuple[np.ndarray, np.ndarray] | None = None
     try:
         info = terms.term_info(field, tbytes)
     except TermNotFound:
-        found = None
+        pass
     else:
         format_ = reader.schema[field].format  # type: ignore[attr-defined]
         matcher = terms._codec.postings_reader(terms._postfile, info, format_)  # noqa: SLF001
         ids, tf = _postings(matcher, weights=True)
-        found = (ids, tf)  # type: ignore[assignment]
-    POSTING_CACHE.put(key, found)  # type: ignore[arg-type]
-    return found  # type: ignore[return-value]
+        assert tf is not None  # asked with weights
+        found = (ids, tf)
+    POSTING_CACHE.put(key, found)
+    return found
 
 
 def _leaves(searcher: Searcher) -> Sequence[tuple[Searcher, int]]:
@@ -297,7 +303,8 @@ def _field_lengths(reader: object, field: str) -> np.ndarray:
             raw = column._dbfile.get(column._basepos, min(column._count, count))  # noqa: SLF001
             codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)
         cache[field] = _BYTE_LENGTHS[codes]
-    return cache[field]
+    lengths: np.ndarray = cache[field]
+    return lengths
 
 
 def by_date(mask: np.ndarray, ordinal: np.ndarray, *, newest: bool) -> np.ndarray:
@@ -395,3 +402,16 @@ def _live(searcher: Searcher, doc_count: int) -> np.ndarray:
             alive[np.fromiter(leaf.reader().all_doc_ids(), dtype=np.int64)] = True
             live[offset : offset + leaf.doc_count_all()] = alive
     return live
+
+
+def highlight_words(searcher: Searcher, query: Query) -> frozenset[str]:
+    """The body words a query searches for (wildcards expanded), for snippets."""
+    # not Query.existing_terms: its loop variable shadows its `fieldname` argument, so after
+    # the first leaf it skips every leaf of another field
+    reader = searcher.reader()
+    words = set()
+    for leaf in query.leaves():
+        for name, text in leaf.expanded_terms(reader, phrases=True):
+            if name == "body":
+                words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return frozenset(words)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from search.documents import ENTITY_LABELS
+from search.documents import ENTITY_LABELS, Document, Mention
 
 NAMES_FILE = "names.json"
 # prefix the indexer puts on a lone-word person value the text never gives a title to: shown
@@ -95,10 +95,41 @@ class NameTable:
                     shown[resolved[0]].setdefault(resolved[1], None)
         return {label: list(values) for label, values in shown.items()}
 
+    def shown_mentions(self, mentions: Iterable[Mention]) -> tuple[Mention, ...]:
+        """Mentions as they are shown (merged spellings, winning label); hidden names (lone
+        weak words) are left out."""
+        shown = []
+        for mention in mentions:
+            if mention.label in ENTITY_LABELS:
+                resolved = self.resolve(mention.label, mention.value)
+                if resolved is None:
+                    continue
+                mention = replace(mention, label=resolved[0], value=resolved[1])
+            shown.append(mention)
+        return tuple(shown)
+
+    def show(self, document: Document) -> Document:
+        """A stored document (raw entity values) with its names and mentions as they are
+        shown: what every reader of a document sees, and what the indexer compares."""
+        shown = self.shown(
+            {"person": document.people, "org": document.orgs, "place": document.places}
+        )
+        return replace(
+            document,
+            mentions=self.shown_mentions(document.mentions),
+            people=tuple(shown["person"]),
+            orgs=tuple(shown["org"]),
+            places=tuple(shown["place"]),
+        )
+
+    def shown_names(self, raw: Mapping[str, Iterable[str]]) -> list[str]:
+        """A document's shown people, then organisations, then places, from its raw values."""
+        return [name for values in self.shown(raw).values() for name in values]
+
     def variants(self, label: str, name: str) -> tuple[str, ...]:
         """Other spellings merged into `name` ("also written as"), also those merged under
         the label a user moved the name away from."""
-        found = set()
+        found: set[str] = set()
         for table_label, table in self.aliases.items():
             if table_label == label or self.relabels.get(name) == label:
                 found.update(v for v, c in table.items() if c == name and v != name)

@@ -35,7 +35,7 @@ class _Lengths:
         self._reader.close()
 
 
-class LengthCachingWriter(SegmentWriter):
+class LengthCachingWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
     """A SegmentWriter whose segment flush reads each field length once."""
 
     def _flush_segment(self) -> None:

@@ -39,7 +39,7 @@ def test_every_bbc_file_ingests_and_the_latin1_pound_sign_decodes(settings: Sett
     service = SearchService.from_settings(settings)
     stats = service.stats()
     files = [p for p in Path(raw).rglob("*") if p.is_file()]
-    assert stats["documents"] == len(files)  # 2,225 articles + the set's README
+    assert stats.documents == len(files)  # 2,225 articles + the set's README
     lone = next(p for p in files if p.parts[-2:] == ("sport", "199.txt"))
     # the file's one Latin-1 byte, 0xA3, is a pound sign: the sentence holding it must read
     # the same in the stored text (a wrong decoding turns it into another character or U+FFFD)

@@ -14,7 +14,7 @@ import pytest
 from test_crash_safety import assert_searchable, write_corpus
 
 from indexer.cli import ExitStatus, main
-from search.index import write_lock
+from search.locks import write_lock
 
 pytestmark = pytest.mark.slow
 

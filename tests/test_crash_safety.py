@@ -103,7 +103,7 @@ def assert_answers(capsys: pytest.CaptureFixture[str], home: Path) -> int:
 
 
 def assert_searchable(home: Path, tokens: dict[str, str], ids: set[str]) -> None:
-    service = SearchService(home / "index")
+    service = SearchService.over_index(home / "index")
     for doc_id in sorted(ids):
         response = service.search(service.parse({"q": tokens[doc_id]}))
         assert doc_id in {h.doc_id for h in response.hits}, f"{doc_id} was stored but is lost"

@@ -89,7 +89,7 @@ def test_the_issues_bomb_is_refused_before_it_runs(service) -> None:  # type: ig
 
 
 def test_a_wildcard_matching_too_many_words_is_refused(service) -> None:  # type: ignore[no-untyped-def]
-    service.limits = Limits(max_expanded_terms=5)
+    service.backend.limits = Limits(max_expanded_terms=5)
     with pytest.raises(QueryError, match="match more than 5 words"):
         service.search(service.parse({"q": "*a*"}))
     assert service.search(service.parse({"q": "harb*"})).total > 0
@@ -97,20 +97,20 @@ def test_a_wildcard_matching_too_many_words_is_refused(service) -> None:  # type
 
 def test_a_search_past_its_time_limit_is_stopped(tmp_path: Path) -> None:
     service = build_service(tmp_path)
-    service.settings = replace(service.settings, query_timeout_s=1e-9)
+    service.settings = service.backend.settings = replace(service.settings, query_timeout_s=1e-9)
     with pytest.raises(SearchTimeout, match="query_timeout_s"):
         service.search(service.parse({"q": "*ar* OR harbour"}))
 
 
 def test_expensive_searches_queue_and_ordinary_ones_do_not(tmp_path: Path) -> None:
     service = build_service(tmp_path)
-    service.settings = replace(service.settings, query_timeout_s=0.5)
+    service.settings = service.backend.settings = replace(service.settings, query_timeout_s=0.5)
     app = create_app(service.settings, service)
     client = app.test_client()
     holding, release = threading.Event(), threading.Event()
 
     def hold_the_lane() -> None:
-        with service._lane.enter(True, 1.0):  # noqa: SLF001 - one expensive search running
+        with service.backend._lane.enter(True, 1.0):  # noqa: SLF001 - one expensive search running
             holding.set()
             release.wait(10)
 

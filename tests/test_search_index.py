@@ -21,17 +21,15 @@ from search.documents import Document
 from search.errors import IndexBusy, IndexMissing, IndexSchemaMismatch
 from search.index import (
     WHOOSH_LOCK,
-    LockOwner,
     ensure_index,
     index_writer,
     inspect_index,
     open_index,
     open_writer,
-    probe_lock,
     rebuild_index,
     write_documents,
-    write_lock,
 )
+from search.locks import LockOwner, probe_lock, write_lock
 from search.query import parse_request
 from search.service import SearchService
 
@@ -64,7 +62,7 @@ def test_update_replaces_documents_with_the_same_id(tmp_path: Path) -> None:
 def test_rebuild_swaps_atomically_and_open_searchers_keep_answering(tmp_path: Path) -> None:
     link = tmp_path / "index"
     write_documents(link, docs("old", 5))
-    service = SearchService(link)
+    service = SearchService.over_index(link)
     before = open_index(link).searcher()
     rebuild_index(link, docs("new", 7))
     # a searcher opened before the swap still reads the old generation
@@ -156,7 +154,7 @@ def test_a_killed_writers_lock_is_cleared_with_a_message(
     assert proc.returncode == -signal.SIGKILL
     state = probe_lock(link.resolve() / WHOOSH_LOCK)
     assert state.state == "stale" and state.owner is not None and state.owner.pid == proc.pid
-    with caplog.at_level(logging.WARNING, logger="search.index"):
+    with caplog.at_level(logging.WARNING, logger="search.locks"):
         write_documents(link, docs("b", 2))
     assert (
         f"cleared a stale write lock on the index at {link} left by pid {proc.pid}" in caplog.text
@@ -190,7 +188,7 @@ def test_a_lock_held_by_a_leftover_process_of_a_dead_owner_is_broken(
     )
     try:
         assert probe_lock(path).state == "stale"
-        with caplog.at_level(logging.WARNING, logger="search.index"):
+        with caplog.at_level(logging.WARNING, logger="search.locks"):
             with write_lock(tmp_path / "index", "docsift reindex") as lock:
                 assert lock.cleared is not None and lock.cleared.pid == int(dead.stdout)
                 assert probe_lock(path).state == "held"
@@ -205,7 +203,7 @@ def test_a_forked_child_does_not_keep_the_lock_of_a_killed_parent(tmp_path: Path
     script = (
         "import os, signal, sys, time\n"
         "from pathlib import Path\n"
-        "from search.index import write_lock\n"
+        "from search.locks import write_lock\n"
         "lock = write_lock(Path(sys.argv[1]), 'docsift ingest')\n"
         "child = os.fork()\n"
         "if child == 0:\n"

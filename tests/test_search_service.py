@@ -11,12 +11,14 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from search.cache import LruCache
 from search.documents import Document, Mention
 from search.errors import DocumentNotFound, IndexMissing
 from search.index import open_index, rebuild_index, write_documents, write_names
 from search.names import NameTable
 from search.query import parse_request
-from search.service import LruCache, SearcherPool, SearchService
+from search.searchers import SearcherPool
+from search.service import SearchService
 
 PEOPLE = ["Helena Marsh", "Tomás Reyes", "Amara Okafor", "Ingrid Solberg", "Kenji Watanabe"]
 ORGS = ["Port Alder Council", "Northwind Freight", "Dockworkers Union", "Clearwater Trust"]
@@ -72,7 +74,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[SearchService, lis
     # three commits, so docnums span several segments
     for chunk in (documents[:40], documents[40:70], documents[70:]):
         write_documents(link, chunk)
-    return SearchService(link), documents
+    return SearchService.over_index(link), documents
 
 
 Range = tuple[dt.date | None, dt.date | None]
@@ -283,7 +285,7 @@ def test_snippets_escape_markup_and_mark_matches(tmp_path: Path) -> None:
             )
         ],
     )
-    service = SearchService(link)
+    service = SearchService.over_index(link)
     hit = service.search(parse_request({"q": "ferry"})).hits[0]
     assert "<script>" not in hit.snippet
     assert "&lt;script&gt;" in hit.snippet
@@ -308,8 +310,8 @@ def test_get_returns_the_document_or_raises(corpus: tuple[SearchService, list[Do
 
 
 def test_missing_index_raises_index_missing(tmp_path: Path) -> None:
-    service = SearchService(tmp_path / "index")
-    assert service.stats()["ready"] is False
+    service = SearchService.over_index(tmp_path / "index")
+    assert service.stats().ready is False
     with pytest.raises(IndexMissing):
         service.search(parse_request({}))
 
@@ -335,34 +337,34 @@ def small_index(tmp_path: Path) -> Path:
 
 
 def test_repeated_search_is_served_from_the_cache(small_index: Path) -> None:
-    service = SearchService(small_index)
+    service = SearchService.over_index(small_index)
     request = parse_request({"q": "ferry"})
     first = service.search(request)
-    before = service.result_cache.stats()
+    before = service.backend.result_cache.stats()
     again = service.search(parse_request({"q": "ferry"}))
-    after = service.result_cache.stats()
+    after = service.backend.result_cache.stats()
     assert (after.hits, after.misses) == (before.hits + 1, before.misses)
     assert again.hits == first.hits and again.facets == first.facets
     assert again.total == first.total == 1
-    assert service.stats()["cache_hits"] == after.hits
+    assert service.stats().cache_hits == after.hits
     # another page of the same search is another response, but its facet counts are reused
-    counts_before = service.counts_cache.stats().hits
+    counts_before = service.backend.counts_cache.stats().hits
     service.search(parse_request({"q": "ferry", "page": "2"}))
-    assert service.result_cache.stats().misses == after.misses + 1
-    assert service.counts_cache.stats().hits == counts_before + 1
+    assert service.backend.result_cache.stats().misses == after.misses + 1
+    assert service.backend.counts_cache.stats().hits == counts_before + 1
 
 
 def test_new_documents_change_the_next_result(small_index: Path) -> None:
-    service = SearchService(small_index)
+    service = SearchService.over_index(small_index)
     assert service.search(parse_request({"q": "ferry"})).total == 1
     write_documents(small_index, [_news("c", "Ferry crossings resume.")])
     assert {h.doc_id for h in service.search(parse_request({"q": "ferry"})).hits} == {"a", "c"}
-    assert service.facet_counts(parse_request({"q": "ferry"})).result_mask.sum() == 2
+    assert service.backend.counted(parse_request({"q": "ferry"})).result_mask.sum() == 2
 
 
 def test_an_updated_document_is_never_found_by_its_old_text(small_index: Path) -> None:
     # Whoosh's Searcher.refresh() would keep the old version of "a" alive here
-    service = SearchService(small_index)
+    service = SearchService.over_index(small_index)
     assert service.search(parse_request({"q": "ferry"})).total == 1
     assert service.search(parse_request({"q": "storm"})).total == 1
     write_documents(small_index, [_news("a", "Storm warnings for the coast.")])
@@ -372,18 +374,18 @@ def test_an_updated_document_is_never_found_by_its_old_text(small_index: Path) -
 
 
 def test_a_reindex_swapping_the_generation_changes_the_next_result(small_index: Path) -> None:
-    service = SearchService(small_index)
+    service = SearchService.over_index(small_index)
     assert service.search(parse_request({"q": "ferry"})).total == 1
     old_target = small_index.resolve()
     rebuild_index(small_index, [_news("d", "Ferry timetable"), _news("e", "Ferry fares")])
     assert small_index.resolve() != old_target
     response = service.search(parse_request({"q": "ferry"}))
     assert {h.doc_id for h in response.hits} == {"d", "e"}
-    assert service.stats()["documents"] == 2
+    assert service.stats().documents == 2
 
 
 def test_an_alias_merge_in_the_name_table_changes_the_next_result(small_index: Path) -> None:
-    service = SearchService(small_index)
+    service = SearchService.over_index(small_index)
 
     def people() -> dict[str, int]:
         facet = service.search(parse_request({})).facet("person")
@@ -398,9 +400,9 @@ def test_an_alias_merge_in_the_name_table_changes_the_next_result(small_index: P
 
 
 def test_cached_facet_counts_are_read_only(small_index: Path) -> None:
-    service = SearchService(small_index)
-    counted = service.facet_counts(parse_request({"q": "ferry"}))
-    assert service.facet_counts(parse_request({"q": "ferry"})) is counted
+    service = SearchService.over_index(small_index)
+    counted = service.backend.counted(parse_request({"q": "ferry"}))
+    assert service.backend.counted(parse_request({"q": "ferry"})) is counted
     with pytest.raises(ValueError):
         counted.result_mask[0] = True
 
@@ -439,9 +441,9 @@ def test_concurrent_searches_agree_with_serial_ones(
     corpus: tuple[SearchService, list[Document]],
 ) -> None:
     service, _ = corpus
-    fresh = SearchService(service.index_dir, searchers=2)
-    fresh.result_cache = LruCache(0)  # every request goes to a searcher
-    fresh.counts_cache = LruCache(0)
+    fresh = SearchService.over_index(service.backend.index_dir, searchers=2)
+    fresh.backend.result_cache = LruCache(0)  # every request goes to a searcher
+    fresh.backend.counts_cache = LruCache(0)
     requests = [parse_request({"q": q, "per_page": "20"}) for q in WORDS + ["", "strike ferry"]]
     expected = [[h.doc_id for h in fresh.search(r).hits] for r in requests]
     errors: list[BaseException] = []
@@ -483,7 +485,7 @@ def harbour(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
             Document(doc_id="storm", title="Storm warning", body="A storm reaches the coast."),
         ],
     )
-    return SearchService(link)
+    return SearchService.over_index(link)
 
 
 def _ids(service: SearchService, q: str) -> list[str]:

@@ -33,7 +33,9 @@ def client(tmp_path: Path) -> FlaskClient:
 def app_client(tmp_path: Path, facet_limit: int | None = None) -> FlaskClient:
     service = build_service(tmp_path)
     if facet_limit is not None:
-        service.settings = replace(service.settings, facet_limit=facet_limit)
+        service.settings = service.backend.settings = replace(
+            service.settings, facet_limit=facet_limit
+        )
     app = create_app(service.settings, service)
     app.config["TESTING"] = True
     return app.test_client()

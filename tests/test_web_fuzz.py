@@ -338,7 +338,7 @@ def test_every_api_route_on_the_app_is_described_and_the_document_is_valid(
 def test_documented_limits_are_the_deployments(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", max_page_size=7, max_query_chars=40)
     write_documents(settings.index_dir, CORPUS)
-    service = SearchService(settings.index_dir, settings)
+    service = SearchService.over_index(settings.index_dir, settings)
     client = create_app(settings, service).test_client()
 
     params = {

@@ -87,7 +87,7 @@ def hostile_app(tmp_path: Path) -> Flask:
     settings = Settings(home=tmp_path / "home")
     write_documents(settings.index_dir, HOSTILE + CORPUS[:2])
     write_names(settings.index_dir, NameTable(aliases={"person": {ALIAS: PERSON}}))
-    app = create_app(settings, SearchService(settings.index_dir, settings))
+    app = create_app(settings, SearchService.over_index(settings.index_dir, settings))
     app.config["TESTING"] = True
     return app
 
@@ -355,7 +355,7 @@ def test_before_any_ingest_errors_carry_the_headers(tmp_path: Path) -> None:
 def token_app(tmp_path: Path, token: str = TOKEN) -> Flask:
     settings = Settings(home=tmp_path / "home", token=token)
     write_documents(settings.index_dir, CORPUS)
-    app = create_app(settings, SearchService(settings.index_dir, settings))
+    app = create_app(settings, SearchService.over_index(settings.index_dir, settings))
     app.config["TESTING"] = True
     return app
 

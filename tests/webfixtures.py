@@ -181,7 +181,7 @@ def build_service(tmp_path: Path, docs: tuple[Document, ...] = CORPUS) -> Search
     if docs:
         write_documents(settings.index_dir, docs)
         write_names(settings.index_dir, NAMES)
-    return SearchService(settings.index_dir, settings)
+    return SearchService.over_index(settings.index_dir, settings)
 
 
 def build_app(tmp_path: Path, docs: tuple[Document, ...] = CORPUS) -> Flask:

@@ -77,7 +77,7 @@ def facet_values(facet: str) -> Response:
 @bp.get("/healthz", **JSON_ONLY)
 def healthz() -> Response:
     stats = get_service().stats()
-    return jsonify({"status": "ok", "documents": stats["documents"], "ready": stats["ready"]})
+    return jsonify({"status": "ok", "documents": stats.documents, "ready": stats.ready})
 
 
 @bp.get("/api/openapi.json", **JSON_ONLY)

@@ -10,7 +10,7 @@ import click
 
 from indexer.cli.group import settings_of
 from indexer.cli.status import ExitStatus
-from search.cluster import LocalCluster
+from search.typesense.cluster import LocalCluster
 
 
 @click.group()

@@ -14,7 +14,7 @@ import click
 from indexer.cli.group import settings_of
 from search.diskfull import disk_full, is_disk_full
 from search.errors import DiskFull
-from search.index import LockOwner, write_lock
+from search.locks import LockOwner, write_lock
 from search.settings import Settings
 
 DEFAULT_WAIT_S = 300.0  # how long a writing command queues behind another one

@@ -14,7 +14,7 @@ from indexer.cli.output import (
     LABEL_NOUNS,
 )
 from indexer.store import DocumentStore
-from search.backend import open_backend
+from search.engines import open_backend
 from search.index import write_names
 from search.names import ALL_LABELS, WEAK, NameTable, read_name_table
 from search.safetext import printable

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from indexer.pipeline import IngestReport
+from search.backend import IndexStats
 from search.compare import Comparison
 from search.results import SearchResponse
 from search.safetext import printable
@@ -197,19 +198,6 @@ def print_stats(data: dict[str, Any]) -> None:
             f"           {store_stats['unindexed']} not yet indexed: run `docsift ingest` "
             "or `docsift reindex`"
         )
-    if index_stats.get("backend") == "typesense":
-        click.echo(
-            f"index:     {index_stats['documents']} documents in {index_stats['index']}, "
-            f"{index_stats['people']} people, "
-            f"{index_stats['orgs']} organisations, {index_stats['places']} places"
-        )
-    elif index_stats.get("ready"):
-        click.echo(
-            f"index:     {index_stats['documents']} documents, "
-            f"{index_stats['segments']} segments, {index_stats['people']} people, "
-            f"{index_stats['orgs']} organisations, {index_stats['places']} places"
-        )
-    else:
-        click.echo("index:     none yet: run `docsift ingest PATH`")
+    click.echo(f"index:     {IndexStats(**index_stats).describe()}")
     if "crawl" in data:
         print_crawl_stats(data["crawl"])

@@ -119,7 +119,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         if store.degraded:
             store_stats["note"] = f"the store was {store.degraded}"
     index_stats = SearchService.from_settings(settings).stats()
-    data = {"home": str(settings.home), "store": store_stats, "index": index_stats}
+    data = {"home": str(settings.home), "store": store_stats, "index": index_stats.to_dict()}
     if crawl_stats is not None:
         data["crawl"] = crawl_stats
     if as_json:

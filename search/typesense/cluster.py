@@ -273,7 +273,7 @@ class LocalCluster:
             health = self._get(node, "/health")
             healthy = bool(health and health.get("ok"))
             debug = self._get(node, "/debug")
-            role = ROLES.get(int(debug.get("state", 0)), "candidate") if debug else "starting"
+            role = ROLES.get(int(str(debug.get("state", 0))), "candidate") if debug else "starting"
         return NodeStatus(node.address, node.pid(), running, healthy, role)
 
     def status(self) -> list[NodeStatus]:
