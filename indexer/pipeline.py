@@ -23,6 +23,13 @@ from indexer.aliases import mark_weak_names, refresh_aliases
 from indexer.dedup import refresh_signatures, update_stories
 from indexer.enrich import Enriched, Enricher
 from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
+from indexer.formats.expand import STREAMED, Expander
+from indexer.formats.kinds import FORMAT_SUFFIXES, TEXT, kind_of, suffix_of
+from indexer.formats.limits import Limits
+from indexer.formats.mail import header_people
+from indexer.formats.ocr import Ocr
+from indexer.formats.parts import Part, part_id
+from indexer.formats.reader import needs_ocr, read_part
 from indexer.language.dates import choose_published, parse_date_value, plausible_published
 from indexer.language.detect import backfill_languages, detect_language
 from indexer.page.clean import (
@@ -34,13 +41,6 @@ from indexer.page.clean import (
     normalise_text,
     unwrap_lines,
 )
-from indexer.formats.expand import STREAMED, Expander
-from indexer.formats.kinds import FORMAT_SUFFIXES, TEXT, kind_of, suffix_of
-from indexer.formats.limits import Limits
-from indexer.formats.mail import header_people
-from indexer.formats.ocr import Ocr
-from indexer.formats.parts import Part, part_id
-from indexer.formats.reader import needs_ocr, read_part
 from indexer.page.decode import DecodedText, charset_from_content_type, decode_bytes
 from indexer.sources import HTML_SUFFIXES, Source, iter_sources
 from indexer.store import DocumentStore

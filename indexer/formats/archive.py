@@ -183,7 +183,7 @@ def _decompressed(raw: BinaryIO) -> IO[bytes]:
     head = raw.read(6)
     raw.seek(0)
     if head.startswith(b"\x1f\x8b"):
-        return gzip.GzipFile(fileobj=raw)
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]  # an IO[bytes] in use
     if head.startswith(b"BZh"):
         return bz2.BZ2File(raw)
     if head.startswith(b"\xfd7zXZ\x00"):

@@ -12,11 +12,11 @@ import warnings
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from indexer.page.clean import CleanText
 from indexer.formats.kinds import IMAGE_TYPES, image_type
 from indexer.formats.limits import Limits
 from indexer.formats.ocr import Ocr, OcrError
 from indexer.formats.parts import Reading, choose_title, join_pages, page_text
+from indexer.page.clean import CleanText
 from search.errors import SkipDocument
 
 

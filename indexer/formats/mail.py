@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from typing import BinaryIO
 
-from indexer.page.clean import CleanText, clean_html, normalise_text, unwrap_lines
 from indexer.formats.kinds import CONTENT_TYPES, EML
 from indexer.formats.parts import Reading
 from indexer.names import canonical_name
+from indexer.page.clean import CleanText, clean_html, normalise_text, unwrap_lines
 from search.documents import Correspondent
 
 ROLES = ("from", "to", "cc", "bcc")
@@ -186,9 +186,10 @@ def _attached(part: Message, index: int) -> Iterator[Attached]:
         return  # an alternative body or an inline picture (a logo, a signature)
     if disposition == "inline" and part.get("content-id") and kind.startswith("image/"):
         return
-    content = part.get_payload(decode=True)
-    if not isinstance(content, bytes) or not content:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes) or not payload:
         return
+    content = payload
     if not name:
         name = f"attachment-{index}{mimetypes.guess_extension(kind) or ''}"
     yield Attached(name, content)

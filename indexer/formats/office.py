@@ -20,10 +20,10 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from indexer.page.clean import CleanText, normalise_text
 from indexer.formats.kinds import CONTENT_TYPES, DOCX, ODT
 from indexer.formats.limits import Limits, megabytes
 from indexer.formats.parts import Reading, choose_title, parse_iso_date, usable_author
+from indexer.page.clean import CleanText, normalise_text
 from search.errors import SkipDocument
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)

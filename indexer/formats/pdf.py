@@ -16,7 +16,6 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from indexer.page.clean import CleanText
 from indexer.formats.kinds import CONTENT_TYPES, PDF
 from indexer.formats.limits import Limits
 from indexer.formats.ocr import Ocr, OcrError
@@ -28,6 +27,7 @@ from indexer.formats.parts import (
     parse_pdf_date,
     usable_author,
 )
+from indexer.page.clean import CleanText
 from search.errors import SkipDocument
 
 # a page with fewer letters than this in its text layer, and an image on it, is a scan

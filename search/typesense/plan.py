@@ -3,8 +3,8 @@ its own out), date ranges, histogram buckets read back from facet counts."""
 
 from __future__ import annotations
 
-import json
 import datetime as dt
+import json
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
