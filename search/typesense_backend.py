@@ -157,7 +157,7 @@ _ANALYZER = NewsAnalyzer()
 
 
 def analysed(text: str) -> str:
-    """The words Whoosh indexes for a title or body (stems, stop words out), space-joined."""
+    """The words Whoosh indexes for a title or body (stems, every word kept), space-joined."""
     return " ".join(token.text for token in _ANALYZER(text))
 
 
