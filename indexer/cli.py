@@ -965,8 +965,18 @@ def _terminal_snippet(snippet: str) -> str:
 def _print_response(response: SearchResponse) -> None:
     request = response.request
     first = (request.page - 1) * request.per_page + 1
+    if response.corrected_from is not None:
+        click.echo(
+            f"No results for {printable(response.corrected_from)!r}; showing results for "
+            f"{printable(request.q)!r} (--exact searches the words as typed)"
+        )
+    elif response.suggestion:
+        click.echo(f"Did you mean: {printable(response.suggestion)}")
+    if response.also_searching:
+        also = ", ".join(printable(v) for v in response.also_searching)
+        click.echo(f"Also searching {also} (--exact: only the spelling typed)")
     click.echo(
-        f"{response.total} results ({response.took_ms:.0f} ms)"
+        f"{response.count_label} ({response.took_ms:.0f} ms)"
         + (f", showing {first}-{first + len(response.hits) - 1}" if response.hits else "")
     )
     for n, hit in enumerate(response.hits, start=first):
@@ -1001,6 +1011,11 @@ def _print_response(response: SearchResponse) -> None:
 )
 @click.option("--page", default=1, show_default=True, type=int)
 @click.option("--per-page", default=None, type=int)
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="The words as typed: no other spellings of names, no spelling correction.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the API returns.")
 @click.pass_context
 def search(
@@ -1017,6 +1032,7 @@ def search(
     sort: str,
     page: int,
     per_page: int | None,
+    exact: bool,
     as_json: bool,
 ) -> None:
     """Search the index (Whoosh query syntax: "phrases", AND/OR/NOT, field:term, wild*)."""
@@ -1040,6 +1056,8 @@ def search(
             params[key] = value
     if per_page is not None:
         params["per_page"] = str(per_page)
+    if exact:
+        params["exact"] = "1"
     response = service.search(service.parse(params))
     if as_json:
         click.echo(json.dumps(response.to_dict(), indent=2, ensure_ascii=False))

@@ -96,6 +96,8 @@ class SearchRequest:
     # later versions of stories flagged by comparison with the earliest (search.stories):
     # any of these (OR), like the values of one facet
     changes: tuple[str, ...] = ()
+    # the query's words as typed only: no other spelling of a name (search.variants)
+    exact: bool = False
     # the deployment's default page size: per_page goes into URLs only when it differs
     default_per_page: int = field(default=10, compare=False)
 
@@ -188,6 +190,8 @@ class SearchRequest:
             params.append(("per_page", str(self.per_page)))
         if self.versions != "collapse":
             params.append(("versions", self.versions))
+        if self.exact:
+            params.append(("exact", "1"))
         if self.page != 1:
             params.append(("page", str(self.page)))
         return params
@@ -206,6 +210,7 @@ class SearchRequest:
             "mentioned_to": self.mentioned_to.isoformat() if self.mentioned_to else None,
             "sort": self.effective_sort,
             "versions": self.versions,
+            "exact": self.exact,
         }
 
     @property
@@ -361,8 +366,12 @@ def parse_request(
         raise QueryError(
             f"versions must be one of {', '.join(VERSIONS)}, got {versions!r}", "versions", versions
         )
+    exact_raw = (_getone(params, "exact") or "").lower()
+    if exact_raw not in ("", "0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise QueryError(f"exact must be 1 or 0, got {exact_raw[:20]!r}", "exact", exact_raw[:20])
     return SearchRequest(
         q=q,
+        exact=exact_raw in ("1", "true", "yes", "on"),
         filters=_ordered(filters),
         date_from=ranges["from"],
         date_to=ranges["to"],

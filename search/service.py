@@ -60,7 +60,10 @@ from search.query import (
 from search.results import EntityResponse, Facet, FacetValue, Hit, SearchResponse, StoryLink
 from search.schema import FACET_FIELDS, MENTIONED_FIELD, SEARCH_FIELDS
 from search.settings import Settings
+from search.spelling import attested, suggest
 from search.stories import CHANGE_FLAGS, STORIES_FILE, StoryTable, read_story_table
+from search.variants import VariantCache, VariantIndex
+from search.variants import expand as expand_names
 
 if TYPE_CHECKING:
     from search.typesense_backend import TypesenseBackend
@@ -327,6 +330,7 @@ class SearchService:
         self._story_keys: StoryKeys | None = None
         self._story_keys_key: tuple[object, ...] | None = None
         self._pool = SearcherPool(searchers)
+        self._variant_cache = VariantCache()
         # wildcards and very long queries: at most this many at once, the rest queue
         self._lane = ExpensiveLane(self.settings.expensive_searches)
         self.limits = Limits()
@@ -454,7 +458,11 @@ class SearchService:
 
     # -- queries ------------------------------------------------------------------------
 
-    def _parse_query(self, searcher: Searcher, q: str) -> Query:
+    def _variants(self, searcher: Searcher) -> VariantIndex:
+        key = (self._ix_target, searcher.reader().generation(), self._names.key)
+        return self._variant_cache.get(key, searcher, self._name_table())
+
+    def _parse_query(self, searcher: Searcher, q: str, exact: bool = False) -> Query:
         """The query for `q`, within this deployment's work limits, with its wildcards
         expanded into the terms they match (search.budget).
 
@@ -466,7 +474,8 @@ class SearchService:
             return Every()
         query = to_whoosh(q, searcher.schema, SEARCH_FIELDS)
         check_work(query, self.limits, q)
-        return expand(searcher, query, self.limits, q)
+        query = expand(searcher, query, self.limits, q)
+        return query if exact else expand_names(query, self._variants(searcher))[0]
 
     @contextmanager
     def _budget(self, q: str) -> Iterator[None]:
@@ -509,7 +518,9 @@ class SearchService:
         with self._budget(request.q), self._pool.lend(ix, state.snapshot) as (searcher, reads):
             query, counted = self._counted(searcher, request, replace(state, commit=reads[1]))
             if query is None:
-                query = self._parse_query(searcher, request.q)
+                query = self._parse_query(searcher, request.q, request.exact)
+            also = self._also_searching(searcher, request)
+            suggestion = self._suggestion(searcher, request)
             total = int(counted.result_mask.sum())
             stories = self._keys(searcher)
             story_count = int(np.unique(stories.keys[counted.result_mask]).size)
@@ -533,10 +544,33 @@ class SearchService:
             facets=facets,
             took_ms=took_ms,
             stories=story_count,
+            also_searching=also,
+            suggestion=suggestion[0] if suggestion else None,
         )
+        if not total and suggestion and suggestion[1]:
+            # nothing found: show what the correction finds at once, and say so
+            found = self.search(replace(request, q=suggestion[0], page=1))
+            response = replace(found, suggestion=suggestion[0], corrected_from=request.q)
         if reads == state.snapshot:
             self.result_cache.put(key, response)
         return response
+
+    def _also_searching(self, searcher: Searcher, request: SearchRequest) -> tuple[str, ...]:
+        """Other spellings of the query's names searched too (none for `exact`)."""
+        if request.exact or not request.q:
+            return ()
+        query = to_whoosh(request.q, searcher.schema, SEARCH_FIELDS)
+        return expand_names(query, self._variants(searcher))[1]
+
+    def _suggestion(self, searcher: Searcher, request: SearchRequest) -> tuple[str, bool] | None:
+        """The query with unknown or rare words corrected, unless `exact` (search.spelling)."""
+        if request.exact or not request.q:
+            return None
+
+        def frequency(stem: str) -> int:
+            return max(searcher.doc_frequency(f, stem) for f in SEARCH_FIELDS)
+
+        return suggest(request.q, frequency, lambda word, stem: attested(searcher, word, stem))
 
     def facet_counts(self, request: SearchRequest) -> FacetCounts:
         """Matching and every facet count for a request, without fetching a page of hits.
@@ -568,7 +602,7 @@ class SearchService:
     def _match(self, searcher: Searcher, request: SearchRequest) -> tuple[Query, FacetCounts]:
         """The parsed query and the facet counts/result mask for a request."""
         facet_index = self._facet_index(searcher)
-        query = self._parse_query(searcher, request.q)
+        query = self._parse_query(searcher, request.q, request.exact)
         base = facet_index.live.copy()
         if request.changes:
             base &= self._changes_mask(searcher, request.changes, len(base))
@@ -740,6 +774,7 @@ class SearchService:
             name=name,
             also_written_as=self.variants(label, name),
             total=response.total,
+            stories=response.stories,
             documents=response.hits,
             co_mentions=co_mentions,
             timeline=published,

@@ -97,3 +97,19 @@ def test_to_be_or_not_to_be_is_a_phrase_of_its_own(bbc: tuple[SearchService, lis
         if _has_sequence(_words(r["title"] + " . " + r["body"]), "to be or not to be".split())
     }
     assert found == expected
+
+
+def test_a_typo_suggests_and_shows_the_correction(bbc: tuple[SearchService, list[dict]]) -> None:
+    service, _ = bbc
+    response = service.search(service.parse({"q": "elction"}))
+    election = service.search(service.parse({"q": "election"}))
+    assert response.suggestion == "election" and response.corrected_from == "elction"
+    assert response.request.q == "election"
+    assert response.total == election.total > 100
+    assert [h.doc_id for h in response.hits] == [h.doc_id for h in election.hits]
+    as_typed = service.search(service.parse({"q": "elction", "exact": "1"}))
+    assert as_typed.total == 0 and as_typed.suggestion is None
+    # a rare misspelling with results: suggested, not replaced
+    rare = service.search(service.parse({"q": "goverment"}))
+    assert rare.suggestion == "government" and rare.corrected_from is None
+    assert rare.request.q == "goverment"
