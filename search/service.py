@@ -62,7 +62,7 @@ from search.schema import FACET_FIELDS, MENTIONED_FIELD, SEARCH_FIELDS
 from search.settings import Settings
 from search.spelling import attested, suggest
 from search.stories import CHANGE_FLAGS, STORIES_FILE, StoryTable, read_story_table
-from search.variants import VariantCache, VariantIndex
+from search.variants import VariantCache, VariantIndex, rank_name_matches
 from search.variants import expand as expand_names
 
 if TYPE_CHECKING:
@@ -568,7 +568,8 @@ class SearchService:
             return None
 
         def frequency(stem: str) -> int:
-            return max(searcher.doc_frequency(f, stem) for f in SEARCH_FIELDS)
+            # the body only: one look-up per candidate (a headline's words are in its body)
+            return searcher.doc_frequency("body", stem)
 
         return suggest(request.q, frequency, lambda word, stem: attested(searcher, word, stem))
 
@@ -704,12 +705,7 @@ class SearchService:
         if needle:
             # a search for "zelensky" also finds "Volodymyr Zelenskiy" through its variants
             names = self._name_table()
-            counts = [
-                (v, c)
-                for v, c in counts
-                if needle in v.casefold()
-                or any(needle in alt.casefold() for alt in names.variants(name, v))
-            ]
+            counts = rank_name_matches(counts, needle, lambda v: names.variants(name, v))
         return Facet(
             name=name,
             values=tuple(

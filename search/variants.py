@@ -10,9 +10,10 @@ are returned, so the user sees "also searching …" and can ask for the exact sp
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from whoosh.query import Or, Phrase, Query, Term
@@ -23,6 +24,7 @@ from search.query import ENTITY_FACETS
 from search.schema import SEARCH_FIELDS
 
 _ANALYZER = NewsAnalyzer()
+_WORD = re.compile(r"\w[\w'’.-]*")
 
 
 def _key(text: str) -> tuple[str, ...]:
@@ -156,3 +158,23 @@ class VariantCache:
             while len(self._items) > 2:
                 self._items.popitem(last=False)
         return built
+
+
+def rank_name_matches(
+    counts: Sequence[tuple[str, int]], needle: str, variants: Callable[[str], Iterable[str]]
+) -> list[tuple[str, int]]:
+    """The names (with counts, most first) that contain `needle` (casefolded), in any of
+    their spellings: those with a word that starts with it first ("rutt": Mark Rutte before
+    David Prutton), then the rest; most documents first within each."""
+    starts, inside = [], []
+    for value, count in counts:
+        spellings = [value, *variants(value)]
+        folded = [s.casefold() for s in spellings]
+        if any(w.startswith(needle) for s in folded for w in _WORD.findall(s)) or any(
+            s.startswith(needle) for s in folded
+        ):
+            starts.append((value, count))
+        elif any(needle in s for s in folded):
+            inside.append((value, count))
+    by_count = lambda pair: -pair[1]  # noqa: E731 - stable: ties keep the facet's order
+    return sorted(starts, key=by_count) + sorted(inside, key=by_count)

@@ -46,3 +46,13 @@ def test_suggest_keeps_phrases_fields_and_operators() -> None:
     # a capitalised word may be a name the index lacks: suggested, never searched instead
     assert suggest("Rutte", frequency) == ("Putte", False)
     assert suggest("economy", frequency) is None
+
+
+def test_name_suggestions_put_a_word_that_starts_with_the_text_first() -> None:
+    from search.variants import rank_name_matches
+
+    counts = [("David Prutton", 9), ("Mark Rutte", 4), ("Ruttenberg", 2), ("Gertrude", 30)]
+    ranked = rank_name_matches(counts, "rutt", lambda v: ())
+    assert ranked == [("Mark Rutte", 4), ("Ruttenberg", 2), ("David Prutton", 9)]
+    merged = rank_name_matches([("Volodymyr Zelenskiy", 3)], "zelensky", lambda v: ("Zelensky",))
+    assert merged == [("Volodymyr Zelenskiy", 3)]
