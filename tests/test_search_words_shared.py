@@ -113,3 +113,25 @@ def test_a_typo_suggests_and_shows_the_correction(bbc: tuple[SearchService, list
     rare = service.search(service.parse({"q": "goverment"}))
     assert rare.suggestion == "government" and rare.corrected_from is None
     assert rare.request.q == "goverment"
+
+
+def test_did_you_mean_is_one_click_in_html_and_in_json(
+    bbc: tuple[SearchService, list[dict]],
+) -> None:
+    service, _ = bbc
+    from web import create_app
+
+    client = create_app(service.settings, service).test_client()
+    page = client.get("/search?q=goverment").get_data(as_text=True)
+    assert "Did you mean" in page and re.search(
+        r'class="suggestion" href="[^"]*\?q=government"', page
+    )
+    corrected = client.get("/search?q=elction").get_data(as_text=True)
+    assert "No results for “elction”; showing results for" in corrected
+    assert "q=elction&amp;exact=1" in corrected  # the words as typed, one click away
+    data = client.get("/api/search?q=elction").get_json()
+    assert (data["suggestion"], data["corrected_from"], data["query"]["q"]) == (
+        "election",
+        "elction",
+        "election",
+    )
