@@ -9,13 +9,18 @@ Baseline, computed in the same run: a fresh Whoosh index with a plain schema (ti
 StandardAnalyzer, BM25F defaults) and the same query text parsed with OR grouping.
 
 Prints nDCG@10 (linear graded gains 1..4 from qrels.tsv), recall@100 and MRR for both, side by
-side, and records them for bench/REPORT.md.
+side, and records them for bench/REPORT.md. The queries fall into two folds by a stable hash of
+their id (`fold`): ranking changes are tuned on "tune" only, and nDCG@10 is also printed per
+fold, so "held-out" shows what a change does on queries it was not fitted to.
+
+    python bench/ranking.py --reuse DIR   (a home made by --keep DIR: skip the ingest)
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import math
 import shutil
@@ -51,6 +56,15 @@ class Scores:
     mrr: float
     empty: int  # queries with no result at all
     seconds: float
+    folds: dict[str, float]  # fold -> nDCG@10 over that fold's queries
+
+
+FOLDS = ("tune", "held-out")
+
+
+def fold(query_id: str) -> str:
+    """The fold of a query: a stable hash of its id, so the split never changes."""
+    return FOLDS[hashlib.sha256(query_id.encode("utf-8")).digest()[0] % 2]
 
 
 def load(folder: Path) -> Collection:
@@ -79,6 +93,7 @@ def ndcg_at(ranked: Sequence[str], gains: dict[str, int], k: int = 10) -> float:
 def evaluate(collection: Collection, rank: Callable[[str], list[str]]) -> Scores:
     started = time.perf_counter()
     ndcg, recall, mrr, empty = [], [], [], 0
+    per_fold: dict[str, list[float]] = {name: [] for name in FOLDS}
     for qid, text in collection.queries:
         gains = collection.qrels.get(qid, {})
         if not gains:
@@ -86,6 +101,7 @@ def evaluate(collection: Collection, rank: Callable[[str], list[str]]) -> Scores
         ranked = rank(text)[:DEPTH]
         empty += not ranked
         ndcg.append(ndcg_at(ranked, gains))
+        per_fold[fold(qid)].append(ndcg[-1])
         recall.append(len(set(ranked) & gains.keys()) / len(gains))
         first = next((i for i, d in enumerate(ranked) if d in gains), None)
         mrr.append(1 / (first + 1) if first is not None else 0.0)
@@ -96,6 +112,7 @@ def evaluate(collection: Collection, rank: Callable[[str], list[str]]) -> Scores
         mrr=sum(mrr) / n,
         empty=empty,
         seconds=time.perf_counter() - started,
+        folds={name: sum(v) / len(v) if v else 0.0 for name, v in per_fold.items()},
     )
 
 
@@ -181,6 +198,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("folder", nargs="?", default=str(DEFAULT_DIR))
     parser.add_argument("--keep", help="ingest into this home (emptied first) and keep it")
+    parser.add_argument("--reuse", help="a home made by --keep: search it without ingesting")
     args = parser.parse_args()
     folder = Path(args.folder)
     if not (folder / "corpus.jsonl").exists():
@@ -193,16 +211,15 @@ def main() -> int:
         flush=True,
     )
     workdir = Path(tempfile.mkdtemp(prefix="docsift-ranking-"))
-    home = Path(args.keep) if args.keep else workdir / "home"
+    home = Path(args.reuse or args.keep or workdir / "home")
     if args.keep:
         shutil.rmtree(home, ignore_errors=True)
     try:
-        settings = ingest(collection, home)
+        settings = Settings(home=home) if args.reuse else ingest(collection, home)
         docsift = evaluate(collection, docsift_ranker(settings))
         baseline = evaluate(collection, baseline_ranker(collection))
     finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
     rows = [("nDCG@10", "ndcg10"), ("R@100", "recall100"), ("MRR", "mrr")]
     lines = [
         "| metric | docsift default | plain Whoosh BM25F (OR) | difference |",
@@ -211,6 +228,9 @@ def main() -> int:
     for label, attr in rows:
         ours, theirs = getattr(docsift, attr), getattr(baseline, attr)
         lines.append(f"| {label} | {ours:.3f} | {theirs:.3f} | {ours - theirs:+.3f} |")
+    for name in FOLDS:
+        ours, theirs = docsift.folds[name], baseline.folds[name]
+        lines.append(f"| nDCG@10, {name} fold | {ours:.3f} | {theirs:.3f} | {ours - theirs:+.3f} |")
     lines.append(
         f"| queries with no results | {docsift.empty} | {baseline.empty} | "
         f"{docsift.empty - baseline.empty:+d} |"
@@ -225,6 +245,9 @@ def main() -> int:
     for label, attr in rows:
         ours, theirs = getattr(docsift, attr), getattr(baseline, attr)
         print(f"{label:<24} {ours:8.3f} {theirs:9.3f} {ours - theirs:+7.3f}")
+    for name in FOLDS:
+        ours, theirs = docsift.folds[name], baseline.folds[name]
+        print(f"{'nDCG@10 ' + name + ' fold':<24} {ours:8.3f} {theirs:9.3f} {ours - theirs:+7.3f}")
     print(f"{'queries with no results':<24} {docsift.empty:8d} {baseline.empty:9d}")
     print(f"{'seconds for all queries':<24} {docsift.seconds:8.1f} {baseline.seconds:9.1f}")
     print(summary_line)
@@ -234,6 +257,8 @@ def main() -> int:
         **{f"docsift_{attr}": round(getattr(docsift, attr), 4) for _, attr in rows},
         **{f"baseline_{attr}": round(getattr(baseline, attr), 4) for _, attr in rows},
         "ndcg10_difference": round(docsift.ndcg10 - baseline.ndcg10, 4),
+        **{f"docsift_ndcg10_{n}": round(docsift.folds[n], 4) for n in FOLDS},
+        **{f"baseline_ndcg10_{n}": round(baseline.folds[n], 4) for n in FOLDS},
         "docsift_empty": docsift.empty,
         "baseline_empty": baseline.empty,
     }

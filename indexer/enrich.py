@@ -62,7 +62,8 @@ def enrich_document(document: Document, raw_mentions: Iterable[Mention]) -> Enri
     names = retype(document, list(resolve_document([m for m in raw if m.label != "date"])))
     # "yesterday" needs the day of publication; a month or a year is not enough to resolve it
     published = document.published if document.published_precision == "day" else None
-    dates = date_mentions([m for m in raw if m.label == "date"], published)
+    texts = {"title": document.title, "body": document.body}
+    dates = date_mentions([m for m in raw if m.label == "date"], published, texts)
     mentions = tuple(sorted((*names, *dates), key=lambda m: (m.field != "title", m.start)))
     enriched = replace(
         document,

@@ -1,9 +1,14 @@
-"""The text analyzer for title and body: Whoosh's StemmingAnalyzer in one pass.
+"""The text analyzer for title and body: Whoosh's StemmingAnalyzer in one pass, every word kept.
 
 Whoosh chains a tokenizer and three filters as Python generators, each touching every token,
 and memoises stems in its own pure-Python LRU; at ingest that chain was the largest cost after
 NER. This analyzer yields exactly the same tokens (text, positions, offsets, stopped flags) in
-a single loop with a C-level stem cache, so indexes, queries and highlights do not change.
+a single loop with a C-level stem cache.
+
+Unlike StemmingAnalyzer it keeps every word (schema v5): a stop list made `US`, `WHO`, `IT`
+and "The Who" unsearchable and phrases inexact, while BM25's IDF (search.ranking) already
+gives a word found in nearly every document almost no weight. Case is folded: `US` also finds
+the pronoun "us" (the index keeps no case), which IDF ranks like any common word.
 """
 
 from __future__ import annotations
@@ -13,13 +18,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh.analysis import STOP_WORDS, Analyzer, Token
+from whoosh.analysis import Analyzer, Token
 from whoosh.lang.porter import stem
 from whoosh.lang.porter2 import stem as _porter2
 
 # RegexTokenizer's default expression, as StemmingAnalyzer uses it
 _WORDS = re.compile(r"[\w\*]+(\.?[\w\*]+)*", re.UNICODE)
-_MIN_SIZE = 2
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -35,12 +39,12 @@ def porter2_stem(word: str) -> str:
 
 
 class NewsAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped
-    """Tokenize on words, lowercase, drop stop words and one-letter words, Porter-stem."""
+    """Tokenize on words, lowercase, Porter-stem; no word is dropped."""
 
     is_morph = True
 
     def __init__(self) -> None:
-        self.stoplist = STOP_WORDS
+        self.stoplist: frozenset[str] = frozenset()
 
     def has_morph(self) -> bool:
         return True
@@ -60,8 +64,7 @@ class NewsAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped
         **kwargs: Any,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        stops = self.stoplist
-        renumbered: int | None = None
+        token.stopped = False
         pieces = (
             ((m.group(0), m.start(), m.end()) for m in _WORDS.finditer(value))
             if tokenize
@@ -69,21 +72,9 @@ class NewsAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped
         )
         for index, (original, start, end) in enumerate(pieces):
             text = original.lower()
-            if len(text) < _MIN_SIZE or text in stops:
-                if removestops:
-                    continue
-                token.stopped = True
-                token.text = text
-                if positions:
-                    token.pos = start_pos + index
-            else:
-                token.stopped = False
-                token.text = text if no_morph else cached_stem(text)
-                if positions:
-                    # StopFilter(renumber=True): the first kept token keeps its position,
-                    # later ones count on from it as if the stop words were not there
-                    renumbered = start_pos + index if renumbered is None else renumbered + 1
-                    token.pos = renumbered
+            token.text = text if no_morph else cached_stem(text)
+            if positions:
+                token.pos = start_pos + index
             token.boost = 1.0
             if keeporiginal:
                 token.original = original

@@ -30,6 +30,7 @@ from search.errors import IndexMissing, IndexSchemaMismatch, IndexUnavailable
 from search.faults import fault_point
 from search.locks import LOCK_FILE, LockState, OwnedLock, probe_lock
 from search.names import NAMES_FILE, NameTable
+from search.ranking import weighting
 from search.schema import SCHEMA_VERSION, build_schema
 from search.segment_writer import LengthCachingWriter
 from search.stories import STORIES_FILE, StoryTable
@@ -245,7 +246,7 @@ def write_stories(link: Path, table: StoryTable) -> None:
 
 def open_searcher(ix: Index) -> Searcher:
     try:
-        return ix.searcher()
+        return ix.searcher(weighting=weighting())
     except OSError as exc:
         raise IndexUnavailable(f"cannot read the index: {exc}") from exc
 

@@ -15,17 +15,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from whoosh.analysis import STOP_WORDS
 from whoosh.fields import Schema
 from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.query import (
     And,
+    AndMaybe,
     Every,
     NullQuery,
+    Or,
     Phrase,
     Query,
     Term,
 )
 
+from search import ranking
+from search.analysis import cached_stem
 from search.errors import QueryError
 from search.safetext import valid_text
 from search.schema import SEARCH_FIELDS
@@ -54,10 +59,14 @@ QUERY_FIELDS = (
     "mentioned",
 )
 MAX_PAGE = 1000
-# a query of up to this many words (stop words aside; a phrase or field:term is one) needs them
-# all; a longer one, such as a question typed as a sentence, ranks documents by how well they
-# match it, so one missing word no longer hides the best answer
+# a query of up to this many words (function words aside; a phrase or field:term is one) needs
+# them all; a longer one, such as a question typed as a sentence, ranks documents by how well
+# they match it, so one missing word no longer hides the best answer
 ALL_WORDS_UP_TO = 3
+# words that do not count towards ALL_WORDS_UP_TO (they are still searched and, in a short
+# query, still required: "US economy" needs "us"): Whoosh's old stop list, which the index no
+# longer applies (schema v5)
+FUNCTION_WORDS = frozenset(STOP_WORDS) | frozenset(cached_stem(w) for w in STOP_WORDS)
 # Whoosh's coordination bonus: a small extra score for each further word a document matches
 # explicit operators: the query is taken as written (words side by side all required)
 OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
@@ -82,6 +91,8 @@ class SearchRequest:
     # later versions of stories flagged by comparison with the earliest (search.stories):
     # any of these (OR), like the values of one facet
     changes: tuple[str, ...] = ()
+    # the query's words as typed only: no other spelling of a name (search.variants)
+    exact: bool = False
     # the deployment's default page size: per_page goes into URLs only when it differs
     default_per_page: int = field(default=10, compare=False)
 
@@ -174,6 +185,8 @@ class SearchRequest:
             params.append(("per_page", str(self.per_page)))
         if self.versions != "collapse":
             params.append(("versions", self.versions))
+        if self.exact:
+            params.append(("exact", "1"))
         if self.page != 1:
             params.append(("page", str(self.page)))
         return params
@@ -192,6 +205,7 @@ class SearchRequest:
             "mentioned_to": self.mentioned_to.isoformat() if self.mentioned_to else None,
             "sort": self.effective_sort,
             "versions": self.versions,
+            "exact": self.exact,
         }
 
     @property
@@ -347,8 +361,12 @@ def parse_request(
         raise QueryError(
             f"versions must be one of {', '.join(VERSIONS)}, got {versions!r}", "versions", versions
         )
+    exact_raw = (_getone(params, "exact") or "").lower()
+    if exact_raw not in ("", "0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise QueryError(f"exact must be 1 or 0, got {exact_raw[:20]!r}", "exact", exact_raw[:20])
     return SearchRequest(
         q=q,
+        exact=exact_raw in ("1", "true", "yes", "on"),
         filters=_ordered(filters),
         date_from=ranges["from"],
         date_to=ranges["to"],
@@ -387,9 +405,11 @@ def parse_changes(values: Sequence[str]) -> tuple[str, ...]:
 def to_whoosh(q: str, schema: Schema, fields: Sequence[str] = SEARCH_FIELDS) -> Query:
     """The Whoosh query for the text of a request, searched in `fields`.
 
-    Words side by side must all match when there are at most ALL_WORDS_UP_TO of them (stop words
-    do not count) or when the query uses AND, OR or NOT. A longer query without operators, such
-    as a question, matches documents that have any of its words, best matches first.
+    Words side by side must all match when there are at most ALL_WORDS_UP_TO of them or when
+    the query uses AND, OR or NOT. A longer query without operators, such as a question,
+    matches documents that have any of its words, best matches first. Function words typed in
+    lower case neither count nor are required (they add to the score); a query of only
+    function words needs them all.
 
     Raises:
         QueryError: Whoosh cannot parse the text.
@@ -397,13 +417,18 @@ def to_whoosh(q: str, schema: Schema, fields: Sequence[str] = SEARCH_FIELDS) -> 
     if not q:
         return Every()
     try:
-        query = MultifieldParser(list(fields), schema).parse(q)
-        if _clauses(query) <= ALL_WORDS_UP_TO or OPERATORS.search(re.sub(r'"[^"]*"', "", q)):
+        boosts = ranking.field_boosts(fields)
+        query = MultifieldParser(list(fields), schema, fieldboosts=boosts).parse(q)
+        if OPERATORS.search(re.sub(r'"[^"]*"', "", q)):
             return _checked(query, schema, q)
+        capitals = _capitals(q)
+        if _clauses(query, capitals) <= ALL_WORDS_UP_TO:
+            return _checked(_function_words_optional(query, capitals), schema, q)
         # plain OR, no coordination bonus: the bonus scores every match in Python (it counts
         # matched terms per document), while plain OR lets Whoosh skip whole posting blocks
         # that cannot reach the top; on Cranfield it was worth 0.001 nDCG@10
-        return _checked(MultifieldParser(list(fields), schema, group=OrGroup).parse(q), schema, q)
+        parsed = MultifieldParser(list(fields), schema, fieldboosts=boosts, group=OrGroup).parse(q)
+        return _checked(_function_words_optional(parsed, capitals), schema, q)
     except QueryError:
         raise
     except Exception as exc:  # Whoosh raises assorted types on odd syntax
@@ -431,8 +456,47 @@ def _checked(query: Query, schema: Schema, q: str) -> Query:
     return query
 
 
-def _clauses(query: Query) -> int:
-    """How many parts an all-words query requires: words, phrases, field:term, groups."""
+def _capitals(q: str) -> frozenset[str]:
+    """Words typed in capitals outside phrases ("US", "WHO", "IT"), lowercased: a name, never
+    a function word."""
+    words = re.findall(r"\w+", re.sub(r'"[^"]*"', "", q))
+    upper = [w.lower() for w in words if len(w) > 1 and w.isupper()]
+    return frozenset(upper) | frozenset(cached_stem(w) for w in upper)
+
+
+def _clauses(query: Query, capitals: frozenset[str] = frozenset()) -> int:
+    """How many parts an all-words query requires: words, phrases, field:term, groups;
+    a function word alone ("the", "us") is not counted."""
     if query is NullQuery:
         return 0
-    return len(query.subqueries) if isinstance(query, And) else 1
+    parts = query.subqueries if isinstance(query, And) else [query]
+    return sum(not _function_word(part, capitals) for part in parts)
+
+
+def _function_words_optional(query: Query, capitals: frozenset[str]) -> Query:
+    """Function words typed in lower case ("the", "a", "for") only add their (small) score:
+    "a timetable for the harbour" needs timetable and harbour, and a question typed as a
+    sentence needs one of its content words, not "what". A query of nothing but function
+    words ("the who", "to be or not to be") needs them all, and a word typed in capitals
+    ("US economy") is never one."""
+    if not isinstance(query, And | Or):
+        return query
+    content = [p for p in query.subqueries if not _function_word(p, capitals)]
+    function = [p for p in query.subqueries if _function_word(p, capitals)]
+    if not content or not function:
+        return query
+    required = content[0] if len(content) == 1 else type(query)(content)
+    return AndMaybe(required, Or(function))
+
+
+def _function_word(part: Query, capitals: frozenset[str]) -> bool:
+    """A plain word from FUNCTION_WORDS searched in the text fields (not a phrase, not a
+    field:term, not typed in capitals): MultifieldParser makes Or(title:w, body:w) of it."""
+    leaves = part.subqueries if isinstance(part, Or) else [part]
+    return all(
+        isinstance(leaf, Term)
+        and leaf.fieldname in SEARCH_FIELDS
+        and leaf.text in FUNCTION_WORDS
+        and leaf.text not in capitals
+        for leaf in leaves
+    )

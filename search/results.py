@@ -112,6 +112,12 @@ class SearchResponse:
     facets: tuple[Facet, ...]
     took_ms: float
     stories: int | None = None  # distinct stories among the matches (None: not counted)
+    # other spellings of names in the query that were searched too (search.variants)
+    also_searching: tuple[str, ...] = ()
+    # "Did you mean": the query with unknown or rare words corrected (search.spelling)
+    suggestion: str | None = None
+    # the query as typed, when it found nothing and these are the suggestion's results
+    corrected_from: str | None = None
 
     @property
     def shown_total(self) -> int:
@@ -119,6 +125,12 @@ class SearchResponse:
         if self.request.collapsed and self.stories is not None:
             return self.stories
         return self.total
+
+    @property
+    def count_label(self) -> str:
+        """The one count shown everywhere: "N stories (M documents)" when versions of a story
+        are collapsed into one hit and that makes a difference, else "M documents"."""
+        return count_label(self.total, self.stories if self.request.collapsed else None)
 
     @property
     def pages(self) -> int:
@@ -137,6 +149,9 @@ class SearchResponse:
             "per_page": self.request.per_page,
             "pages": self.pages,
             "took_ms": round(self.took_ms, 2),
+            "also_searching": list(self.also_searching),
+            "suggestion": self.suggestion,
+            "corrected_from": self.corrected_from,
             "hits": [h.to_dict() for h in self.hits],
             "facets": {f.name: [v.to_dict(base) for v in f.values] for f in self.facets},
             "histograms": {f.name: f.granularity for f in self.facets if f.kind == "histogram"},
@@ -155,6 +170,11 @@ class EntityResponse:
     co_mentions: tuple[Facet, ...]
     timeline: Facet
     mentioned_dates: Facet
+    stories: int | None = None  # the stories `documents` belong to (versions collapsed)
+
+    @property
+    def count_label(self) -> str:
+        return count_label(self.total, self.stories)
 
     def to_dict(self, base: str = "/api/search") -> dict[str, Any]:
         return {
@@ -162,6 +182,7 @@ class EntityResponse:
             "name": self.name,
             "also_written_as": list(self.also_written_as),
             "total": self.total,
+            "stories": self.total if self.stories is None else self.stories,
             "documents": [h.to_dict() for h in self.documents],
             "co_mentions": {f.name: [v.to_dict(base) for v in f.values] for f in self.co_mentions},
             "timeline": {
@@ -173,3 +194,11 @@ class EntityResponse:
                 "buckets": [v.to_dict(base) for v in self.mentioned_dates.values],
             },
         }
+
+
+def count_label(documents: int, stories: int | None) -> str:
+    """ "N stories (M documents)" when stories group documents, else "M documents"."""
+    docs = f"{documents:,} document" + ("" if documents == 1 else "s")
+    if stories is None or stories == documents:
+        return docs
+    return f"{stories:,} " + ("story" if stories == 1 else "stories") + f" ({docs})"

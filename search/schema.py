@@ -6,7 +6,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from search.analysis import NewsAnalyzer
 
-SCHEMA_VERSION = 4  # 4: the language field (facet)
+SCHEMA_VERSION = 5  # 4: the language field (facet); 5: no stop words, one-letter words kept
 SEARCH_FIELDS = ("title", "body")
 # facet name -> Whoosh field
 FACET_FIELDS = {"person": "person", "org": "org", "place": "place", "language": "language"}

@@ -26,6 +26,7 @@ from search.searchers import SEARCHERS
 from search.settings import Settings
 from search.stories import CHANGE_FLAGS
 from search.tables import IndexTables
+from search.variants import rank_name_matches
 
 
 class SearchService:
@@ -101,12 +102,7 @@ class SearchService:
         if needle:
             # a search for "zelensky" also finds "Volodymyr Zelenskiy" through its variants
             names = self.tables.names()
-            counts = [
-                (v, c)
-                for v, c in counts
-                if needle in v.casefold()
-                or any(needle in alt.casefold() for alt in names.variants(name, v))
-            ]
+            counts = rank_name_matches(counts, needle, lambda v: names.variants(name, v))
         return Facet(
             name=name,
             values=tuple(
@@ -161,6 +157,7 @@ class SearchService:
             name=name,
             also_written_as=self.variants(label, name),
             total=response.total,
+            stories=response.stories,
             documents=response.hits,
             co_mentions=co_mentions,
             timeline=published,

@@ -69,9 +69,12 @@ from search.schema import FACET_FIELDS, MENTIONED_FIELD, SEARCH_FIELDS
 from search.searchers import SEARCHERS, SearcherPool, Snapshot
 from search.settings import Settings
 from search.snippets import make_snippet
+from search.spelling import attested, suggest
 from search.stories import CHANGE_FLAGS, StoryTable
 from search.story_keys import StoryKeys, read_story_keys
 from search.tables import IndexTables
+from search.variants import VariantCache, VariantIndex
+from search.variants import expand as expand_names
 
 RESULT_CACHE_SIZE = 256
 # FacetCounts keep every value's count (tens of thousands for a browse of a large corpus) and
@@ -121,6 +124,7 @@ class WhooshBackend:
         self._story_keys: StoryKeys | None = None
         self._story_keys_key: tuple[object, ...] | None = None
         self._pool = SearcherPool(searchers)
+        self._variant_cache = VariantCache()
         # wildcards and very long queries: at most this many at once, the rest queue
         self._lane = ExpensiveLane(settings.expensive_searches)
         self.limits = Limits()
@@ -215,7 +219,11 @@ class WhooshBackend:
 
     # -- queries ----------------------------------------------------------------------------
 
-    def parse_query(self, searcher: Searcher, q: str) -> Query:
+    def _variants(self, searcher: Searcher) -> VariantIndex:
+        key = (self._where(), searcher.reader().generation(), self.tables.names_key)
+        return self._variant_cache.get(key, searcher, self.tables.names())
+
+    def parse_query(self, searcher: Searcher, q: str, exact: bool = False) -> Query:
         """The query for `q`, within this deployment's work limits, with its wildcards
         expanded into the terms they match (search.budget).
 
@@ -227,7 +235,8 @@ class WhooshBackend:
             return Every()
         query = to_whoosh(q, searcher.schema, SEARCH_FIELDS)
         check_work(query, self.limits, q)
-        return expand(searcher, query, self.limits, q)
+        query = expand(searcher, query, self.limits, q)
+        return query if exact else expand_names(query, self._variants(searcher))[0]
 
     @contextmanager
     def _budget(self, q: str) -> Iterator[None]:
@@ -265,7 +274,13 @@ class WhooshBackend:
             return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
         with self._budget(request.q), self._pool.lend(ix, state.snapshot) as (searcher, reads):
             parsed, counted = self._counted(searcher, request, replace(state, commit=reads[1]))
-            query = parsed if parsed is not None else self.parse_query(searcher, request.q)
+            query = (
+                parsed
+                if parsed is not None
+                else self.parse_query(searcher, request.q, request.exact)
+            )
+            also = self._also_searching(searcher, request)
+            suggestion = self._suggestion(searcher, request)
             total = int(counted.result_mask.sum())
             stories = self._keys(searcher)
             story_count = int(np.unique(stories.keys[counted.result_mask]).size)
@@ -292,10 +307,34 @@ class WhooshBackend:
             facets=facets,
             took_ms=took_ms,
             stories=story_count,
+            also_searching=also,
+            suggestion=suggestion[0] if suggestion else None,
         )
+        if not total and suggestion and suggestion[1]:
+            # nothing found: show what the correction finds at once, and say so
+            found = self.search(replace(request, q=suggestion[0], page=1))
+            response = replace(found, suggestion=suggestion[0], corrected_from=request.q)
         if reads == state.snapshot:
             self.result_cache.put(key, response)
         return response
+
+    def _also_searching(self, searcher: Searcher, request: SearchRequest) -> tuple[str, ...]:
+        """Other spellings of the query's names searched too (none for `exact`)."""
+        if request.exact or not request.q:
+            return ()
+        query = to_whoosh(request.q, searcher.schema, SEARCH_FIELDS)
+        return expand_names(query, self._variants(searcher))[1]
+
+    def _suggestion(self, searcher: Searcher, request: SearchRequest) -> tuple[str, bool] | None:
+        """The query with unknown or rare words corrected, unless `exact` (search.spelling)."""
+        if request.exact or not request.q:
+            return None
+
+        def frequency(stem: str) -> int:
+            # the body only: one look-up per candidate (a headline's words are in its body)
+            return int(searcher.doc_frequency("body", stem))
+
+        return suggest(request.q, frequency, lambda word, stem: attested(searcher, word, stem))
 
     def counted(self, request: SearchRequest) -> FacetCounts:
         """Matching and every facet count for a request, without fetching a page of hits.
@@ -327,7 +366,7 @@ class WhooshBackend:
     def match(self, searcher: Searcher, request: SearchRequest) -> tuple[Query, FacetCounts]:
         """The parsed query and the facet counts/result mask for a request (uncached)."""
         facet_index = self.facet_index(searcher)
-        query = self.parse_query(searcher, request.q)
+        query = self.parse_query(searcher, request.q, request.exact)
         base = facet_index.live.copy()
         if request.changes:
             base &= self._changes_mask(searcher, request.changes, len(base))

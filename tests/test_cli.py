@@ -32,7 +32,7 @@ def test_ingest_search_stats_reindex_round_trip(
     assert code == 0 and data["total"] >= 4
     assert all("<mark" in hit["snippet"] for hit in data["hits"])
     code, out, _ = docsift(capsys, "--home", str(home), "search", "strike", "--sort", "oldest")
-    assert code == 0 and "results" in out and "1. " in out
+    assert code == 0 and "documents" in out and "1. " in out
     code, out, _ = docsift(capsys, "--home", str(home), "stats", "--json")
     assert json.loads(out)["store"]["documents"] == 35
     code, out, _ = docsift(capsys, "--home", str(home), "reindex")

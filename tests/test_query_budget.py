@@ -55,7 +55,9 @@ def test_expanded_wildcards_match_and_rank_as_whoosh_does(
     searcher: Searcher,  # noqa: F811 - the fixture
     q: str,
 ) -> None:
-    query = to_whoosh(q, searcher.schema, SEARCH_FIELDS)
+    # the body alone: with title and body, to_whoosh boosts title words (search.ranking), a
+    # boost Whoosh drops from a wildcard's own terms but keeps on the expanded ones
+    query = to_whoosh(q, searcher.schema, ("body",))
     expanded = expand(searcher, query, Limits(), q)
     assert not any(type(leaf).__name__ in ("Wildcard", "Prefix") for leaf in expanded.leaves())
     mask = query_mask(searcher, expanded, searcher.doc_count_all())

@@ -51,6 +51,9 @@ def test_search_json_has_every_documented_key_with_its_type(client: FlaskClient)
         "per_page",
         "pages",
         "took_ms",
+        "also_searching",
+        "suggestion",
+        "corrected_from",
         "hits",
         "facets",
         "histograms",
@@ -64,6 +67,7 @@ def test_search_json_has_every_documented_key_with_its_type(client: FlaskClient)
         "mentioned_to": None,
         "sort": "relevance",
         "versions": "collapse",
+        "exact": False,
     }
     assert isinstance(data["total"], int) and data["total"] == 2
     assert (data["page"], data["per_page"], data["pages"]) == (1, 10, 1)
@@ -331,6 +335,7 @@ def test_entity_endpoint_returns_the_entity_response(client: FlaskClient) -> Non
         "name",
         "also_written_as",
         "total",
+        "stories",
         "documents",
         "co_mentions",
         "timeline",

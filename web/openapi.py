@@ -174,6 +174,7 @@ def _schemas() -> dict[str, Any]:
                 **{name: _nullable(day) for bounds in HISTOGRAMS.values() for name in bounds},
                 "sort": {"type": "string", "enum": list(SORTS)},
                 "versions": {"type": "string", "enum": list(VERSIONS)},
+                "exact": {"type": "boolean"},
             }
         ),
         "SearchResponse": _object(
@@ -185,6 +186,19 @@ def _schemas() -> dict[str, Any]:
                 "per_page": {"type": "integer", "minimum": 1},
                 "pages": {"type": "integer", "minimum": 1},
                 "took_ms": {"type": "number", "minimum": 0},
+                "also_searching": {
+                    **_strings(),
+                    "description": "other spellings of names in q searched too (none if exact)",
+                },
+                "suggestion": {
+                    **_nullable({"type": "string"}),
+                    "description": "q with unknown or rare words corrected (Did you mean)",
+                },
+                "corrected_from": {
+                    **_nullable({"type": "string"}),
+                    "description": "q as typed, when it found nothing and the hits are those "
+                    "of the suggestion (query.q)",
+                },
                 "hits": {"type": "array", "items": _ref("Hit")},
                 "facets": _object({name: facet_value_list for name in (*FACETS, *HISTOGRAMS)}),
                 "histograms": _object(
@@ -311,6 +325,7 @@ def _schemas() -> dict[str, Any]:
                 "name": {"type": "string"},
                 "also_written_as": _strings(),
                 "total": {"type": "integer", "minimum": 1},
+                "stories": {"type": "integer", "minimum": 1, "description": "distinct stories"},
                 "documents": {"type": "array", "items": _ref("Hit")},
                 "co_mentions": _object({facet: facet_value_list for facet in ENTITY_FACETS}),
                 "timeline": _ref("Histogram"),
@@ -524,6 +539,12 @@ def _search_parameters(settings: Settings, *, q_name: str = "q") -> list[dict[st
             "versions",
             {"type": "string", "enum": list(VERSIONS), "default": "collapse"},
             "`collapse`: one hit per story (its best version); `all`: every version is a hit.",
+        ),
+        _query_param(
+            "exact",
+            {"type": "string", "enum": ["0", "1", "true", "false", "yes", "no", "on", "off"]},
+            "`1`: search the words as typed: no other spellings of names (`also_searching`), "
+            "no spelling correction.",
         ),
         _query_param(
             "changes",

@@ -381,3 +381,15 @@ bp.add_app_template_filter(content_type_label, "type_label")
 def all_versions_url(search_request: SearchRequest) -> str:
     """The same search with every version of a story shown as its own hit."""
     return urls.search_url(replace(search_request, versions="all", page=1))
+
+
+@bp.app_template_global("exact_url")
+def exact_url(search_request: SearchRequest, q: str) -> str:
+    """The search for `q` exactly as typed: no other spellings of names, no correction."""
+    return urls.search_url(replace(search_request, q=q, exact=True, page=1))
+
+
+@bp.app_template_global("suggestion_url")
+def suggestion_url(search_request: SearchRequest, q: str) -> str:
+    """The same search with the spelling suggestion as its text (one click)."""
+    return urls.search_url(replace(search_request, q=q, page=1))

@@ -116,8 +116,18 @@ def terminal_snippet(snippet: str) -> str:
 def print_response(response: SearchResponse) -> None:
     request = response.request
     first = (request.page - 1) * request.per_page + 1
+    if response.corrected_from is not None:
+        click.echo(
+            f"No results for {printable(response.corrected_from)!r}; showing results for "
+            f"{printable(request.q)!r} (--exact searches the words as typed)"
+        )
+    elif response.suggestion:
+        click.echo(f"Did you mean: {printable(response.suggestion)}")
+    if response.also_searching:
+        also = ", ".join(printable(v) for v in response.also_searching)
+        click.echo(f"Also searching {also} (--exact: only the spelling typed)")
     click.echo(
-        f"{response.total} results ({response.took_ms:.0f} ms)"
+        f"{response.count_label} ({response.took_ms:.0f} ms)"
         + (f", showing {first}-{first + len(response.hits) - 1}" if response.hits else "")
     )
     for n, hit in enumerate(response.hits, start=first):

@@ -42,6 +42,11 @@ from search.service import SearchService
 )
 @click.option("--page", default=1, show_default=True, type=int)
 @click.option("--per-page", default=None, type=int)
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="The words as typed: no other spellings of names, no spelling correction.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the API returns.")
 @click.pass_context
 def search(
@@ -58,6 +63,7 @@ def search(
     sort: str,
     page: int,
     per_page: int | None,
+    exact: bool,
     as_json: bool,
 ) -> None:
     """Search the index (Whoosh query syntax: "phrases", AND/OR/NOT, field:term, wild*)."""
@@ -81,6 +87,8 @@ def search(
             params[key] = value
     if per_page is not None:
         params["per_page"] = str(per_page)
+    if exact:
+        params["exact"] = "1"
     response = service.search(service.parse(params))
     if as_json:
         click.echo(json.dumps(response.to_dict(), indent=2, ensure_ascii=False))

@@ -13,7 +13,9 @@ it they stay unresolved (None). Nothing here reads the clock.
 
 - "today"/"tonight"/"this morning" = publication day; "yesterday" = day - 1; "tomorrow" = +1.
 - weekday ("Tuesday", "on Tuesday", "Tuesday night"): the most recent such day on or before
-  publication (the last 6 days or the publication day itself) - news is mostly past tense.
+  publication (the last 6 days or the publication day itself) - news is mostly past tense -
+  unless its sentence looks forward ("until Monday", "will meet on Friday": indexer.language.tense),
+  then the next such day after publication.
   "last Tuesday" = 1-7 days before; "next Tuesday" = 1-7 days after; "this Tuesday",
   "a Tuesday", "the next Tuesday" are ambiguous and dropped.
 - month-day without year ("Feb 26", "Dec. 3"): the occurrence nearest publication, and only
@@ -32,9 +34,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from indexer.language.tense import looks_forward
 from search.documents import Mention
 
 _MONTHS = {
@@ -690,7 +693,9 @@ def _absolute(text: str, original: str) -> DateValue | None:
     return None
 
 
-def _relative(text: str, original: str, published: dt.date) -> DateValue | None:
+def _relative(
+    text: str, original: str, published: dt.date, forward: bool = False
+) -> DateValue | None:
     if m := _P_DM.fullmatch(text):
         return _day(_nearest_month_day(_month_num(m[2]), int(m[1]), published))
     if m := _P_MD.fullmatch(text):
@@ -706,6 +711,9 @@ def _relative(text: str, original: str, published: dt.date) -> DateValue | None:
     if m := _P_WEEKDAY.fullmatch(text):
         weekday = _WEEKDAYS[m[2].rstrip(".")]
         back = (published.weekday() - weekday) % 7
+        if m[1] is None and forward:
+            # "until Monday", "will meet on Friday": the next one, never publication day
+            return _day(published + dt.timedelta(days=(weekday - published.weekday()) % 7 or 7))
         if m[1] is None:
             return _day(published - dt.timedelta(days=back))
         if m[1] == "last":
@@ -752,11 +760,15 @@ def _relative(text: str, original: str, published: dt.date) -> DateValue | None:
     return None
 
 
-def normalise_date(text: str, published: dt.date | None) -> DateValue | None:
+def normalise_date(
+    text: str, published: dt.date | None, *, forward: bool = False
+) -> DateValue | None:
     """What a date mention means, or None for durations, vague or unresolvable mentions.
 
     Absolute forms never need `published`; relative ones ("yesterday", "Tuesday", "Feb 26",
     "last year") resolve against it and stay None without it (see the module docstring).
+    `forward`: a bare weekday is the next one, not the last (indexer.language.tense reads that from
+    the sentence).
     """
     if not isinstance(text, str) or len(text) > 100:
         return None
@@ -766,7 +778,7 @@ def normalise_date(text: str, published: dt.date | None) -> DateValue | None:
     try:
         value = _absolute(cleaned, text)
         if value is None and published is not None:
-            value = _relative(cleaned, text, published)
+            value = _relative(cleaned, text, published, forward)
     except (ValueError, OverflowError, KeyError):
         return None
     return value
@@ -796,11 +808,25 @@ def _with_value(span: Mention, value: DateValue) -> Mention:
     return replace(span, value=value.value, precision=value.precision)
 
 
-def _span_dates(span: Mention, published: dt.date | None) -> list[Mention]:
+_WEEKDAY_WORD = re.compile(
+    r"\b(?:mon|tues|tue|wednes|wed|thurs|thu|fri|satur|sat|sun)(?:day)?\b", re.IGNORECASE
+)
+
+
+def _span_dates(
+    span: Mention, published: dt.date | None, texts: Mapping[str, str] | None = None
+) -> list[Mention]:
     whole = _trimmed(span, 0, len(span.text))
     if not whole.text:
         return []
-    value = normalise_date(whole.text, published)
+    text = (texts or {}).get(span.field)
+    forward = bool(
+        text
+        and published
+        and _WEEKDAY_WORD.search(whole.text)
+        and looks_forward(text, whole.start, whole.end)
+    )
+    value = normalise_date(whole.text, published, forward=forward)
     if value is not None:
         return [_with_value(whole, value)]
     # a span that runs over a line break ("Tuesday, May 7, 2015\n\nFormica") or is a range
@@ -833,8 +859,15 @@ def _span_dates(span: Mention, published: dt.date | None) -> list[Mention]:
     return found
 
 
-def date_mentions(spans: Iterable[Mention], published: dt.date | None) -> tuple[Mention, ...]:
+def date_mentions(
+    spans: Iterable[Mention],
+    published: dt.date | None,
+    texts: Mapping[str, str] | None = None,
+) -> tuple[Mention, ...]:
     """The date spans that normalise, with `value` and `precision` filled; others dropped.
+
+    `texts` (field -> the title's or body's text the offsets point into) lets a bare weekday
+    read its sentence's tense: "until Monday" is the next Monday (indexer.language.tense).
 
     A span is trimmed of surrounding whitespace; one that does not normalise as a whole is
     split at line breaks and range words ("to", "through", "and", " - ", "2004-2009") and
@@ -843,7 +876,7 @@ def date_mentions(spans: Iterable[Mention], published: dt.date | None) -> tuple[
     kept: list[Mention] = []
     for span in spans:
         if span.label == "date":
-            kept.extend(_span_dates(span, published))
+            kept.extend(_span_dates(span, published, texts))
     return tuple(kept)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from whoosh.fields import Schema
 from whoosh.query import (
     And,
+    AndMaybe,
     Not,
     NullQuery,
     NumericRange,
@@ -78,6 +79,8 @@ def to_typesense(q: str, schema: Schema) -> TypesenseQuery:
     if not q:
         return TypesenseQuery()
     query = to_whoosh(q, schema)
+    if isinstance(query, AndMaybe):
+        query = query.a  # function words only add to Whoosh's score: Typesense ranks its own way
     if query is NullQuery:
         return TypesenseQuery(nothing=True)
     words = frozenset(
