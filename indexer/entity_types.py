@@ -33,6 +33,8 @@ _GROUP_NOUNS = OFFICE_WORDS | frozenset(
     chairman chairwoman coach leader leaders spokesman spokeswoman spokesperson candidate
     candidates councillors activists voters plans policy policies""".split()
 )
+# words right after a name that make it the subject of a verb (a group acting, not a name
+# modifying a noun): not search.words.SPEECH_VERBS, as it holds "won" and "beat" as well
 _SPEECH = frozenset("said says told tells added argues claimed insisted warned won beat".split())
 # nouns a work's name modifies: "Harry Potter film"
 _WORK_NOUNS = frozenset(

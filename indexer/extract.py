@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
+from search import words
 from search.documents import Mention
 
 SPACY_LABELS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "DATE": "date"}
@@ -25,10 +26,8 @@ PRONOUNS = frozenset(
 )
 # full names only: "Sun", "Jan" or "Mar" on their own are as often a newspaper, a person or a
 # place as a date
-WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
-MONTHS = frozenset(
-    "january february march april may june july august september october november december".split()
-)
+WEEKDAYS = frozenset(words.WEEKDAYS)
+MONTHS = frozenset(words.MONTHS)
 HONORIFICS = frozenset(
     "mr mrs ms miss mx dr prof sir dame lord lady madam madame rev fr sr jr "
     "mister doctor professor monsieur herr frau senor señor".split()

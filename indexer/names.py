@@ -1270,6 +1270,9 @@ def has_person_evidence(text: str, name: str) -> bool:
     )
 
 
+# a verb right before a name ("said Amara Okafor") that makes the name a person: kept to these
+# four rather than search.words.SPEECH_VERBS (which attributes quotes): its wider list ("told",
+# "according to" stand before outlets and firms too) would count more names as persons
 _SPEECH_VERBS = frozenset({"said", "says", "added", "asked"})
 # after a name: ", the union's leader", ", chief executive" (capitalised or possessive fillers)
 _APPOSITIVE = re.compile(

@@ -43,6 +43,7 @@ import numpy as np
 from search.analysis import cached_stem
 from search.documents import Document, Mention, iso_at
 from search.errors import QueryError
+from search.words import MONTHS, SPEECH_VERBS, WEEKDAYS
 
 # sentences whose cosine reaches this are versions of one another (bench/compare_quality.py)
 ALIGN_THRESHOLD = 0.2
@@ -92,18 +93,7 @@ _STOP = frozenset(
     would should may might must our we us you your i me my mr mrs ms""".split()
 )
 
-_SPEECH_VERBS = (
-    r"said|says|say|saying|told|tells|telling|added|adds|adding|warned|warns|warning|stated|"
-    r"states|stating|declared|declares|declaring|insisted|insists|insisting|argued|argues|"
-    r"arguing|explained|explains|explaining|noted|notes|noting|emphasi[sz]ed|emphasi[sz]es|"
-    r"emphasi[sz]ing|stressed|stresses|stressing|claimed|claims|claiming|asked|asks|replied|"
-    r"replies|wrote|writes|recalled|continued|urged|announced|admitted|admits|confirmed|"
-    r"acknowledged|commented|remarked|observed|suggested|reiterated|maintained|conceded|"
-    r"predicted|promised|pledged|vowed|cautioned|complained|responded|countered|concluded|"
-    r"asserted|asserting|underscored|highlighted|pointed out|according to|quoted|quoting|"
-    r"tweeted|posted|joked|boasted|believes|thinks|described|declared|announcing|conceding"
-)
-_SPEECH = re.compile(rf"\b(?:{_SPEECH_VERBS})\b", re.IGNORECASE)
+_SPEECH = re.compile(rf"\b(?:{'|'.join(SPEECH_VERBS)})\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(he|she)\b", re.IGNORECASE)
 _LEADING_DETERMINER = re.compile(r"^(?:the|a|an|its|their|and|but|as)\s+", re.IGNORECASE)
 
@@ -120,10 +110,6 @@ _NUMBER_WORDS = {
 }
 _ONES = {"one": 1, **{w: n for w, n in _NUMBER_WORDS.items() if n < 10}}
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _DIGITS = re.compile(
     r"(?<![\w.,])(\d+(?:[.,]\d+)*)(?:\s?(%|per ?cent|pct)|(bn|m|mn|mln|k|s|st|nd|rd|th)\b)?"
     r"(?![\w])"
@@ -133,11 +119,11 @@ _NUMBER_TEXT = re.compile(
     r"four|five|six|seven|eight|nine))?|two|three|four|five|six|seven|eight|nine|ten|eleven|"
     r"twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
     r"(?:[\s-](?:hundred|thousand|million|billion))*)\b|"
-    r"\b(" + "|".join(_MONTHS) + "|" + "|".join(_WEEKDAYS) + r")\b",
+    r"\b(" + "|".join(MONTHS) + "|" + "|".join(WEEKDAYS) + r")\b",
     re.IGNORECASE,
 )
 # a cheap test before the expression above: words it could match
-_NUMBER_VOCABULARY = frozenset([*_NUMBER_WORDS, *_MONTHS, *_WEEKDAYS])
+_NUMBER_VOCABULARY = frozenset([*_NUMBER_WORDS, *MONTHS, *WEEKDAYS])
 _LETTERS = re.compile(r"[a-z]+")
 # May is a month and a verb: only "in May", "May 3", "3 May" count
 _MAY = re.compile(r"\bin\s+May\b|\bMay\s+\d|\d\s+May\b")

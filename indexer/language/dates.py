@@ -39,46 +39,21 @@ from dataclasses import dataclass, replace
 
 from indexer.language.tense import looks_forward
 from search.documents import Mention
+from search.words import MONTHS, WEEKDAYS
 
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
+# each full name (search.words), its first three letters, and "sept"
+_MONTHS = {name: i for i, full in enumerate(MONTHS, start=1) for name in (full, full[:3])} | {
+    "sept": 9
 }
 _MONTH = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_WEEKDAYS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("mon", "monday"),
-            ("tue", "tues", "tuesday"),
-            ("wed", "wednesday"),
-            ("thu", "thur", "thurs", "thursday"),
-            ("fri", "friday"),
-            ("sat", "saturday"),
-            ("sun", "sunday"),
-        ]
-    )
-    for name in names
+# each full name (search.words), its first three letters, and the longer abbreviations
+_WEEKDAYS = {name: i for i, full in enumerate(WEEKDAYS) for name in (full, full[:3])} | {
+    "tues": 1,
+    "thur": 3,
+    "thurs": 3,
 }
 _WEEKDAY = (
     r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
