@@ -213,32 +213,7 @@ def load_settings(
         elif raw is not None:
             values[key] = raw
     coerced = {k: _coerce(k, v, _KINDS[k], errors) for k, v in values.items() if k in _KINDS}
-    for key in (
-        "page_size",
-        "max_page_size",
-        "facet_limit",
-        "snippet_chars",
-        "max_query_chars",
-        "max_file_bytes",
-        "max_text_chars",
-        "max_redirects",
-        "ner_processes",
-        "expensive_searches",
-    ):
-        value = coerced.get(key)
-        if isinstance(value, int) and value < 1:
-            errors.append(f"{key}: must be at least 1, got {value}")
-    for key in ("crawl_concurrency", "crawl_max_pages", "crawl_max_attempts"):
-        value = coerced.get(key)
-        if isinstance(value, int) and value < 1:
-            errors.append(f"{key}: must be at least 1, got {value}")
-    timeout = coerced.get("query_timeout_s")
-    if isinstance(timeout, int | float) and timeout <= 0:
-        errors.append(f"query_timeout_s: must be more than 0, got {timeout}")
-    for key in ("crawl_delay_s", "crawl_max_depth", "crawl_backoff_s", "crawl_max_retry_wait_s"):
-        value = coerced.get(key)
-        if isinstance(value, int | float) and value < 0:
-            errors.append(f"{key}: must not be negative, got {value}")
+    errors.extend(_bound_errors(coerced))
     backend = coerced.get("backend")
     if isinstance(backend, str):
         coerced["backend"] = backend = backend.strip().lower()
@@ -256,3 +231,39 @@ def load_settings(
     if errors:
         raise ConfigError("bad settings: " + "; ".join(errors))
     return Settings(**coerced)  # type: ignore[arg-type]
+
+
+# counts that make no sense at zero, and waits or depths that may be zero but not below
+_AT_LEAST_ONE = (
+    "page_size",
+    "max_page_size",
+    "facet_limit",
+    "snippet_chars",
+    "max_query_chars",
+    "max_file_bytes",
+    "max_text_chars",
+    "max_redirects",
+    "ner_processes",
+    "expensive_searches",
+    "crawl_concurrency",
+    "crawl_max_pages",
+    "crawl_max_attempts",
+)
+_NOT_NEGATIVE = ("crawl_delay_s", "crawl_max_depth", "crawl_backoff_s", "crawl_max_retry_wait_s")
+
+
+def _bound_errors(coerced: dict[str, object]) -> list[str]:
+    """One message per numeric setting outside its range, in a fixed order (the table above)."""
+    errors: list[str] = []
+    for key in _AT_LEAST_ONE:
+        value = coerced.get(key)
+        if isinstance(value, int) and value < 1:
+            errors.append(f"{key}: must be at least 1, got {value}")
+    timeout = coerced.get("query_timeout_s")
+    if isinstance(timeout, int | float) and timeout <= 0:
+        errors.append(f"query_timeout_s: must be more than 0, got {timeout}")
+    for key in _NOT_NEGATIVE:
+        value = coerced.get(key)
+        if isinstance(value, int | float) and value < 0:
+            errors.append(f"{key}: must not be negative, got {value}")
+    return errors

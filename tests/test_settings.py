@@ -34,3 +34,27 @@ def test_every_bad_key_is_reported_at_once(tmp_path: Path) -> None:
     message = str(info.value)
     assert "page_sise: unknown setting" in message
     assert "facet_limit" in message and "max_page_size" in message
+
+
+def test_every_out_of_range_number_is_reported_and_zero_is_allowed_where_it_means_none() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(
+            None,
+            {},
+            page_size=0,
+            crawl_max_attempts=0,
+            query_timeout_s=0,
+            crawl_delay_s=-1.0,
+            crawl_max_depth=-2,
+        )
+    assert str(info.value) == "bad settings: " + "; ".join(
+        [
+            "page_size: must be at least 1, got 0",
+            "crawl_max_attempts: must be at least 1, got 0",
+            "query_timeout_s: must be more than 0, got 0.0",
+            "crawl_delay_s: must not be negative, got -1.0",
+            "crawl_max_depth: must not be negative, got -2",
+        ]
+    )
+    settings = load_settings(None, {}, crawl_delay_s=0.0, crawl_max_depth=0)
+    assert (settings.crawl_delay_s, settings.crawl_max_depth) == (0.0, 0)
