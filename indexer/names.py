@@ -672,10 +672,10 @@ def find_acronym_pairs(text: str) -> list[tuple[str, str]]:
         acronym, inner = m.group(1), m.group(2)
         if not _plausible_acronym(acronym) or any(c.isspace() for c in acronym):
             continue
-        words = inner.split()
-        if len(words) < 2:
+        inner_words = inner.split()
+        if len(inner_words) < 2:
             continue
-        if _spells(words, _acronym_letters(acronym)):
+        if _spells(inner_words, _acronym_letters(acronym)):
             add(_clean_long_form(inner), acronym)
     return found
 

@@ -32,7 +32,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from indexer.blas import single_thread_blas, with_numpy_blas
 from indexer.casing import case_map, needs_recasing, recase
@@ -147,6 +147,12 @@ def model_source(model: str) -> str:
     return model
 
 
+class _LoadsWeights(Protocol):
+    """A pipe that reads trained weights from a directory (spaCy's NER pipe does)."""
+
+    def from_disk(self, path: Path) -> object: ...
+
+
 def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
     """Load the spaCy model with only what NER needs, plus line-break sentence starts; its
     dense layers multiply with numpy's BLAS (indexer/blas.py).
@@ -178,7 +184,8 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
         )
         raise ConfigError(f"spaCy model {base!r} is not installed{hint}: {error}") from error
     if ner_weights and "ner" in nlp.pipe_names:
-        nlp.get_pipe("ner").from_disk(ner_weights[1])
+        # spaCy types get_pipe as a plain Doc -> Doc callable; its NER pipe loads weights
+        cast("_LoadsWeights", nlp.get_pipe("ner")).from_disk(ner_weights[1])
     if "ner" not in nlp.pipe_names:
         raise ConfigError(f"spaCy model {model!r} has no ner component")
     nlp.add_pipe(LINE_BREAKS, before="ner")
@@ -363,7 +370,7 @@ def _surname_mentions(pending: _Pending, mentions: list[Mention]) -> list[Mentio
     surnames = _surnames(mentions)
     if not surnames:
         return []
-    lower_words = set()
+    lower_words: set[str] = set()
     for line in pending.lines:
         lower_words.update(w for w in _WORD.findall(line.text) if w.islower())
     surnames -= lower_words
