@@ -1,0 +1,525 @@
+"""Comparing two versions of a story: aligned sentences, and what one adds, drops or changes.
+
+Pure functions over two stored Documents (title, body and mentions with the names the name
+table shows). The stages, each testable alone:
+
+- `split_sentences`: a regex splitter over the body's lines (paragraphs) that knows common
+  abbreviations (Mr, Gen., U.S.) and keeps a closing quotation mark with its sentence.
+- `align`: TF-IDF cosine over Porter-stemmed words, numbers and the canonical names mentioned
+  in each sentence (IDF from the two documents' sentences); pairs are taken greedily, best
+  first, above ALIGN_THRESHOLD (tuned on bench/compare_quality.py and the seed rewrite). A
+  sentence with no counterpart at or above the threshold is "only in this version".
+- `extract_quotes`: text inside straight or curly quotation marks, a quote running on to the
+  end of its paragraph when it is not closed, and its speaker: the person named outside the
+  quote near a speech verb (said, told, according to ...), else for "he"/"she" the speaker or
+  person of the nearest earlier sentence, else an organisation or the phrase before the verb;
+  an unattributed quote that continues another quote (same paragraph, or the next paragraph
+  opening with a quote) keeps that quote's speaker.
+- `compare_documents`: people, organisations and places only in one version (a name the NER
+  missed in the other text but that text still contains is not a difference), quotes added,
+  dropped, reworded or given to another speaker, and numbers and dates that differ between
+  aligned sentences.
+
+A quote is *unsupported* when the second version attributes it to a person and the first
+version never gives those words to that person: a new quote, a reworded one (beyond a light
+correction), or the same words said by someone else when the second version names that
+speaker beside the quote (a "he said" that only points elsewhere because paragraphs moved is
+not a new attribution).
+
+The stages live in sentences.py (splitting, numbers, alignment) and quotes.py (quotes,
+speakers, quotes across versions); this module holds the result and the names, numbers and
+parameters across versions, and re-exports the stages' names for importers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from search.documents import Document, Mention, iso_at
+from search.errors import QueryError
+
+__all__ = [
+    "ALIGN_THRESHOLD",
+    "Comparison",
+    "EntityChange",
+    "FLAGS_VERSION",
+    "LABELS",
+    "LABEL_NOUNS",
+    "MAX_ID_CHARS",
+    "Mark",
+    "NUMBER_PAIR",
+    "NumberChange",
+    "PRONOUN_REACH",
+    "QUOTE_MIN_WORDS",
+    "QUOTE_REWORDED",
+    "QUOTE_REWORDED_WORDS",
+    "QUOTE_SAME",
+    "QUOTE_SUPPORTED",
+    "Quote",
+    "QuoteChange",
+    "Row",
+    "SIMILAR_SHARE",
+    "SPEAKER_REACH",
+    "Sentence",
+    "Version",
+    "align",
+    "change_flags",
+    "compare_documents",
+    "compare_entities",
+    "compare_numbers",
+    "compare_quotes",
+    "contained",
+    "extract_quotes",
+    "numbers_in",
+    "parse_compare",
+    "reworded",
+    "same_name",
+    "similarity_matrix",
+    "split_sentences",
+    "version_of",
+]
+
+from search.compare.quotes import (
+    PRONOUN_REACH,
+    QUOTE_MIN_WORDS,
+    QUOTE_REWORDED,
+    QUOTE_REWORDED_WORDS,
+    QUOTE_SAME,
+    QUOTE_SUPPORTED,
+    SPEAKER_REACH,
+    Quote,
+    QuoteChange,
+    compare_quotes,
+    contained,
+    extract_quotes,
+    reworded,
+    same_name,
+)
+from search.compare.sentences import (
+    ALIGN_THRESHOLD,
+    LABELS,
+    NUMBER_PAIR,
+    SIMILAR_SHARE,
+    Row,
+    Sentence,
+    align,
+    numbers_in,
+    similarity_matrix,
+    split_sentences,
+)
+
+# bump when what decides the flags changes: the indexer then compares every version again
+FLAGS_VERSION = 1
+
+LABEL_NOUNS = {
+    "person": ("person", "people"),
+    "org": ("organisation", "organisations"),
+    "place": ("place", "places"),
+}
+
+# the same country or union written differently: one key each when comparing names
+_NAME_GROUPS = (
+    ("United States", "US", "U.S.", "USA", "U.S.A.", "America", "United States of America"),
+    ("United Kingdom", "UK", "U.K.", "Britain", "Great Britain"),
+    ("European Union", "EU", "E.U."),
+    ("United Nations", "UN", "U.N."),
+    ("Soviet Union", "USSR", "U.S.S.R."),
+)
+_GROUP_OF = {name.casefold(): group[0] for group in _NAME_GROUPS for name in group}
+
+
+# -- values -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NumberChange:
+    """Numbers or dates that differ between two aligned sentences."""
+
+    a_sentence: int
+    b_sentence: int
+    only_a: tuple[str, ...]
+    only_b: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a_sentence": self.a_sentence,
+            "b_sentence": self.b_sentence,
+            "only_a": list(self.only_a),
+            "only_b": list(self.only_b),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EntityChange:
+    """Names of one kind found in only one of the two versions."""
+
+    label: str
+    only_a: tuple[str, ...]
+    only_b: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"only_a": list(self.only_a), "only_b": list(self.only_b)}
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One side of a comparison: the document's identity and its sentences."""
+
+    doc_id: str
+    title: str
+    date: dt.date | None
+    sentences: tuple[Sentence, ...]
+    quotes: tuple[Quote, ...]
+    # the body's person, organisation and place mentions, for marking names in sentences
+    mentions: tuple[Mention, ...] = ()
+    date_precision: str = "day"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.doc_id,
+            "title": self.title,
+            "date": iso_at(self.date, self.date_precision) if self.date else None,
+            "sentences": [s.text for s in self.sentences],
+            "quotes": len(self.quotes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A span of one version's body to highlight: a name only that version has, or a quote
+    that changed (kind "name" or "quote"; `label` is the entity label or the quote's kind)."""
+
+    start: int
+    end: int
+    kind: str
+    label: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What version b adds, drops or changes relative to version a."""
+
+    a: Version
+    b: Version
+    rows: tuple[Row, ...]
+    entities: tuple[EntityChange, ...]
+    quotes: tuple[QuoteChange, ...]
+    numbers: tuple[NumberChange, ...]
+    threshold: float = ALIGN_THRESHOLD
+
+    def entity(self, label: str) -> EntityChange:
+        return next(e for e in self.entities if e.label == label)
+
+    def quotes_of(self, kind: str) -> tuple[QuoteChange, ...]:
+        return tuple(q for q in self.quotes if q.kind == kind)
+
+    @property
+    def unsupported(self) -> tuple[QuoteChange, ...]:
+        return tuple(q for q in self.quotes if q.unsupported)
+
+    def marks(self, side: str) -> tuple[Mark, ...]:
+        """What to highlight in version `side` ("a" or "b"), in text order."""
+        version = self.a if side == "a" else self.b
+        only = {
+            change.label: set(change.only_a if side == "a" else change.only_b)
+            for change in self.entities
+        }
+        found = [
+            Mark(m.start, m.end, "name", m.label, f"only in this version: {m.value}")
+            for m in version.mentions
+            if m.value in only.get(m.label, set())
+        ]
+        for change in self.quotes:
+            if change.side != side:
+                continue
+            quote = change.quote
+            note = {
+                "added": "quote only in this version",
+                "dropped": "quote only in this version",
+                "reworded": "quote worded differently in the other version",
+                "speaker_changed": "the other version gives these words to "
+                + (change.counterpart.speaker if change.counterpart else "someone else"),
+            }[change.kind]
+            if change.unsupported:
+                note += f"; the other version never quotes {quote.speaker} saying this"
+            found.append(Mark(quote.start, quote.end, "quote", change.kind, note))
+        return tuple(sorted(found, key=lambda m: (m.start, -m.end)))
+
+    def counts(self) -> dict[str, int]:
+        rows = Counter(row.status for row in self.rows)
+        return {
+            "people_added": len(self.entity("person").only_b),
+            "people_dropped": len(self.entity("person").only_a),
+            "orgs_added": len(self.entity("org").only_b),
+            "orgs_dropped": len(self.entity("org").only_a),
+            "places_added": len(self.entity("place").only_b),
+            "places_dropped": len(self.entity("place").only_a),
+            "quotes_added": len(self.quotes_of("added")),
+            "quotes_dropped": len(self.quotes_of("dropped")),
+            "quotes_reworded": len(self.quotes_of("reworded")),
+            "speakers_changed": len(self.quotes_of("speaker_changed")),
+            "unsupported_quotes": len(self.unsupported),
+            "numbers_changed": len(self.numbers),
+            "sentences_aligned": rows["same"] + rows["changed"],
+            "sentences_only_a": rows["only_a"],
+            "sentences_only_b": rows["only_b"],
+        }
+
+    def flags(self) -> tuple[str, ...]:
+        """The flags b earns against a, as the story table keeps them (CHANGE_FLAGS)."""
+        return _flags(self.entity("person").only_b, self.quotes)
+
+    def summary_parts(self) -> tuple[str, ...]:
+        """ "adds 2 people, 3 quotes", "drops 1 person", ...: each part one verb."""
+        counts = self.counts()
+        parts = []
+        for verb, side, quotes in (("adds", "only_b", "added"), ("drops", "only_a", "dropped")):
+            items = []
+            for change in self.entities:
+                items.append(_count(len(getattr(change, side)), *LABEL_NOUNS[change.label]))
+            items.append(_count(len(self.quotes_of(quotes)), "quote", "quotes"))
+            items = [item for item in items if item]
+            if items:
+                parts.append(f"{verb} {', '.join(items)}")
+        if counts["quotes_reworded"]:
+            parts.append(f"rewords {_count(counts['quotes_reworded'], 'quote', 'quotes')}")
+        if counts["speakers_changed"]:
+            n = counts["speakers_changed"]
+            parts.append(f"gives {_count(n, 'quote', 'quotes')} to another speaker")
+        if counts["numbers_changed"]:
+            n = counts["numbers_changed"]
+            parts.append(f"changes numbers in {_count(n, 'sentence', 'sentences')}")
+        return tuple(parts)
+
+    @property
+    def summary(self) -> str:
+        parts = self.summary_parts()
+        return "; ".join(parts) if parts else "no differences found"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.a.to_dict(),
+            "b": self.b.to_dict(),
+            "summary": self.summary,
+            "threshold": self.threshold,
+            "counts": self.counts(),
+            "flags": list(self.flags()),
+            "entities": {change.label: change.to_dict() for change in self.entities},
+            "quotes": [q.to_dict() for q in self.quotes],
+            "unsupported_quotes": [q.to_dict() for q in self.unsupported],
+            "numbers": [n.to_dict() for n in self.numbers],
+            "alignment": [row.to_dict() for row in self.rows],
+        }
+
+
+def _flags(people_added: Sequence[str], quotes: Iterable[QuoteChange]) -> tuple[str, ...]:
+    found = []
+    if people_added:
+        found.append("adds_people")
+    if any(q.unsupported for q in quotes):
+        found.append("unsupported_quotes")
+    return tuple(found)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}" if n else ""
+
+
+# -- names ----------------------------------------------------------------------------------
+
+
+def _group_key(name: str) -> str:
+    return _GROUP_OF.get(name.casefold(), name).casefold()
+
+
+def _names(doc: Document, label: str) -> dict[str, list[Mention]]:
+    """Names of one kind in a document; none from an all-capitals headline or a person in
+    capitals (NER reads "MILL CLOSURE" as a name there)."""
+    found: dict[str, list[Mention]] = {}
+    shouted = doc.title.isupper()
+    for mention in doc.mentions:
+        if mention.label != label or not mention.value:
+            continue
+        if mention.field == "title" and shouted:
+            continue
+        if label == "person" and mention.text.isupper() and len(mention.text) > 4:
+            continue
+        found.setdefault(mention.value, []).append(mention)
+    return found
+
+
+def _said_in(
+    name: str, forms: Sequence[Mention], label: str, other: Document, other_names: set[str]
+) -> bool:
+    """Whether the other version's text names it after all (its NER missed the name there)."""
+    text = f"{other.title}\n{other.body}"
+    candidates = {name, *(m.text for m in forms)}
+    for candidate in candidates:
+        if re.search(rf"(?<!\w){re.escape(candidate)}(?!\w)", text):
+            return True
+    if label == "person":
+        surname = name.split()[-1]
+        if len(surname) > 2:
+            taken = [
+                m
+                for m in other.mentions
+                if m.label == "person" and m.value != name and surname in m.value.split()
+            ]
+            for found in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", other.body):
+                if not any(m.start <= found.start() < m.end for m in taken if m.field == "body"):
+                    return True
+    if label == "org":
+        # "Ukraine's Foreign Ministry" / "Ukrainian Foreign Ministry" vs "foreign ministry"
+        words = name.split()
+        if len(words) >= 3 and (
+            words[0].endswith(("'s", "’s")) or re.search(r"(?:ian|ean|ese|ish)$", words[0])
+        ):
+            tail = " ".join(words[1:])
+            if re.search(rf"(?<!\w){re.escape(tail)}(?!\w)", text, re.IGNORECASE):
+                return True
+    return any(_group_key(name) == _group_key(o) for o in other_names)
+
+
+def compare_entities(
+    a: Document, b: Document, labels: Sequence[str] = LABELS
+) -> tuple[EntityChange, ...]:
+    """People, organisations and places named in one version and nowhere in the other."""
+    changes = []
+    for label in labels:
+        in_a, in_b = _names(a, label), _names(b, label)
+        keys_a = {_group_key(n) for n in in_a}
+        keys_b = {_group_key(n) for n in in_b}
+        only_a = tuple(
+            n
+            for n, forms in in_a.items()
+            if _group_key(n) not in keys_b
+            and not (label == "person" and any(same_name(n, other) for other in in_b))
+            and not _said_in(n, forms, label, b, set(in_b))
+        )
+        only_b = tuple(
+            n
+            for n, forms in in_b.items()
+            if _group_key(n) not in keys_a
+            and not (label == "person" and any(same_name(n, other) for other in in_a))
+            and not _said_in(n, forms, label, a, set(in_a))
+        )
+        changes.append(EntityChange(label, only_a, only_b))
+    return tuple(changes)
+
+
+# -- numbers across versions ------------------------------------------------------------------
+
+
+def compare_numbers(
+    a: Sequence[Sentence],
+    b: Sequence[Sentence],
+    rows: Sequence[Row],
+    sim: np.ndarray,
+    threshold: float = ALIGN_THRESHOLD,
+) -> tuple[NumberChange, ...]:
+    """Numbers and dates that differ between aligned sentences: one replaced by another, or
+    one added or dropped in a pair at least NUMBER_PAIR alike (in a looser pair a missing
+    number is just the rewrite saying less). A number missing from one side of a pair but
+    present in an unpaired sentence like it (a sentence split in two) is not a difference."""
+    changes = []
+    lone_a = [r.a for r in rows if r.b is None and r.a is not None]
+    lone_b = [r.b for r in rows if r.a is None and r.b is not None]
+    for row in rows:
+        if row.a is None or row.b is None or row.status == "same":
+            continue
+        na, nb = Counter(numbers_in(a[row.a].text)), Counter(numbers_in(b[row.b].text))
+        only_a, only_b = na - nb, nb - na
+        if not only_a and not only_b:
+            continue
+        # sentences of the other version like this one (merged or split): numbers there count
+        near_b = [j for j in lone_b if sim[row.a, j] >= threshold]
+        near_a = [i for i in lone_a if sim[i, row.b] >= threshold]
+        elsewhere_b = Counter(n for j in near_b for n in numbers_in(b[j].text))
+        elsewhere_a = Counter(n for i in near_a for n in numbers_in(a[i].text))
+        only_a -= elsewhere_b
+        only_b -= elsewhere_a
+        if (only_a and only_b) or ((only_a or only_b) and row.score >= NUMBER_PAIR):
+            changes.append(
+                NumberChange(
+                    row.a, row.b, tuple(sorted(only_a.elements())), tuple(sorted(only_b.elements()))
+                )
+            )
+    return tuple(changes)
+
+
+# -- the comparison ---------------------------------------------------------------------------
+
+MAX_ID_CHARS = 200
+
+
+def parse_compare(params: Mapping[str, Any]) -> tuple[str, str]:
+    """The two document ids of a comparison request (`a`, `b`), each given once.
+
+    Raises:
+        QueryError: an id missing, given twice, too long or holding a NUL.
+    """
+    ids = []
+    for name in ("a", "b"):
+        getlist = getattr(params, "getlist", None)
+        raw = getlist(name) if callable(getlist) else params.get(name)
+        values = [] if raw is None else [raw] if isinstance(raw, str) else list(raw)
+        if len(values) > 1:
+            raise QueryError(f"{name} given {len(values)} times; give it once", name, None)
+        value = str(values[0]) if values else ""
+        if not value:
+            raise QueryError(f"{name} is required: the id of a document to compare", name, None)
+        if len(value) > MAX_ID_CHARS or "\x00" in value:
+            raise QueryError(f"{name} is not a document id", name, value[:50])
+        ids.append(value)
+    return ids[0], ids[1]
+
+
+def version_of(doc: Document) -> Version:
+    sentences = split_sentences(doc.body)
+    return Version(
+        doc_id=doc.doc_id,
+        title=doc.title or "(untitled)",
+        date=doc.published,
+        date_precision=doc.published_precision,
+        sentences=sentences,
+        quotes=extract_quotes(doc.body, sentences, doc.mentions),
+        mentions=tuple(m for m in doc.mentions if m.field == "body" and m.label in LABELS),
+    )
+
+
+def compare_documents(
+    a: Document, b: Document, *, threshold: float = ALIGN_THRESHOLD
+) -> Comparison:
+    """What b adds, drops or changes relative to a.
+
+    Both documents' mentions must carry the names to compare (as SearchService.get returns
+    them, or through `NameTable.shown_mentions`).
+    """
+    va, vb = version_of(a), version_of(b)
+    sim = similarity_matrix(va.sentences, vb.sentences, a.mentions, b.mentions)
+    rows = align(va.sentences, vb.sentences, sim, threshold)
+    return Comparison(
+        a=va,
+        b=vb,
+        rows=rows,
+        entities=compare_entities(a, b),
+        quotes=compare_quotes(va.quotes, vb.quotes),
+        numbers=compare_numbers(va.sentences, vb.sentences, rows, sim, threshold),
+        threshold=threshold,
+    )
+
+
+def change_flags(a: Document, b: Document) -> tuple[str, ...]:
+    """compare_documents(a, b).flags() without aligning sentences: what the indexer keeps
+    for every later version of every story."""
+    va, vb = version_of(a), version_of(b)
+    (people,) = compare_entities(a, b, ("person",))
+    return _flags(people.only_b, compare_quotes(va.quotes, vb.quotes))
