@@ -26,9 +26,9 @@ correction), or the same words said by someone else when the second version name
 speaker beside the quote (a "he said" that only points elsewhere because paragraphs moved is
 not a new attribution).
 
-The stages live in sentences.py (splitting, numbers, alignment) and quotes.py (quotes,
-speakers, quotes across versions); this module holds the result and the names, numbers and
-parameters across versions, and re-exports the stages' names for importers.
+The stages live in sentences.py (splitting, numbers, alignment, numbers across versions)
+and quotes.py (quotes, speakers, quotes across versions); this module holds the result and
+the names across versions, and re-exports the stages' names for importers.
 """
 
 from __future__ import annotations
@@ -39,8 +39,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from search.documents import Document, Mention, iso_at
 from search.errors import QueryError
@@ -107,9 +105,11 @@ from search.compare.sentences import (
     LABELS,
     NUMBER_PAIR,
     SIMILAR_SHARE,
+    NumberChange,
     Row,
     Sentence,
     align,
+    compare_numbers,
     numbers_in,
     similarity_matrix,
     split_sentences,
@@ -136,24 +136,6 @@ _GROUP_OF = {name.casefold(): group[0] for group in _NAME_GROUPS for name in gro
 
 
 # -- values -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class NumberChange:
-    """Numbers or dates that differ between two aligned sentences."""
-
-    a_sentence: int
-    b_sentence: int
-    only_a: tuple[str, ...]
-    only_b: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "a_sentence": self.a_sentence,
-            "b_sentence": self.b_sentence,
-            "only_a": list(self.only_a),
-            "only_b": list(self.only_b),
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,46 +394,6 @@ def compare_entities(
             and not _said_in(n, forms, label, a, set(in_a))
         )
         changes.append(EntityChange(label, only_a, only_b))
-    return tuple(changes)
-
-
-# -- numbers across versions ------------------------------------------------------------------
-
-
-def compare_numbers(
-    a: Sequence[Sentence],
-    b: Sequence[Sentence],
-    rows: Sequence[Row],
-    sim: np.ndarray,
-    threshold: float = ALIGN_THRESHOLD,
-) -> tuple[NumberChange, ...]:
-    """Numbers and dates that differ between aligned sentences: one replaced by another, or
-    one added or dropped in a pair at least NUMBER_PAIR alike (in a looser pair a missing
-    number is just the rewrite saying less). A number missing from one side of a pair but
-    present in an unpaired sentence like it (a sentence split in two) is not a difference."""
-    changes = []
-    lone_a = [r.a for r in rows if r.b is None and r.a is not None]
-    lone_b = [r.b for r in rows if r.a is None and r.b is not None]
-    for row in rows:
-        if row.a is None or row.b is None or row.status == "same":
-            continue
-        na, nb = Counter(numbers_in(a[row.a].text)), Counter(numbers_in(b[row.b].text))
-        only_a, only_b = na - nb, nb - na
-        if not only_a and not only_b:
-            continue
-        # sentences of the other version like this one (merged or split): numbers there count
-        near_b = [j for j in lone_b if sim[row.a, j] >= threshold]
-        near_a = [i for i in lone_a if sim[i, row.b] >= threshold]
-        elsewhere_b = Counter(n for j in near_b for n in numbers_in(b[j].text))
-        elsewhere_a = Counter(n for i in near_a for n in numbers_in(a[i].text))
-        only_a -= elsewhere_b
-        only_b -= elsewhere_a
-        if (only_a and only_b) or ((only_a or only_b) and row.score >= NUMBER_PAIR):
-            changes.append(
-                NumberChange(
-                    row.a, row.b, tuple(sorted(only_a.elements())), tuple(sorted(only_b.elements()))
-                )
-            )
     return tuple(changes)
 
 

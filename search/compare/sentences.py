@@ -1,6 +1,7 @@
-"""Sentences of a version: splitting, the numbers and dates they hold, and alignment.
+"""Sentences of a version: splitting, the numbers and dates they hold, alignment, and the
+numbers that differ between aligned sentences.
 
-See search.compare for the stages; this module is the first three of them.
+See search.compare for the stages; this module is split_sentences and align, and the numbers.
 """
 
 from __future__ import annotations
@@ -110,6 +111,24 @@ class Row:
 
     def to_dict(self) -> dict[str, Any]:
         return {"a": self.a, "b": self.b, "score": round(self.score, 3), "status": self.status}
+
+
+@dataclass(frozen=True, slots=True)
+class NumberChange:
+    """Numbers or dates that differ between two aligned sentences."""
+
+    a_sentence: int
+    b_sentence: int
+    only_a: tuple[str, ...]
+    only_b: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a_sentence": self.a_sentence,
+            "b_sentence": self.b_sentence,
+            "only_a": list(self.only_a),
+            "only_b": list(self.only_b),
+        }
 
 
 # -- sentences ------------------------------------------------------------------------------
@@ -333,3 +352,43 @@ def align(
             rows.append(Row(i, None, 0.0, "only_a"))
         rows.extend(lone_b(j) for j in after.get(i, []))
     return tuple(rows)
+
+
+# -- numbers across versions ------------------------------------------------------------------
+
+
+def compare_numbers(
+    a: Sequence[Sentence],
+    b: Sequence[Sentence],
+    rows: Sequence[Row],
+    sim: np.ndarray,
+    threshold: float = ALIGN_THRESHOLD,
+) -> tuple[NumberChange, ...]:
+    """Numbers and dates that differ between aligned sentences: one replaced by another, or
+    one added or dropped in a pair at least NUMBER_PAIR alike (in a looser pair a missing
+    number is just the rewrite saying less). A number missing from one side of a pair but
+    present in an unpaired sentence like it (a sentence split in two) is not a difference."""
+    changes = []
+    lone_a = [r.a for r in rows if r.b is None and r.a is not None]
+    lone_b = [r.b for r in rows if r.a is None and r.b is not None]
+    for row in rows:
+        if row.a is None or row.b is None or row.status == "same":
+            continue
+        na, nb = Counter(numbers_in(a[row.a].text)), Counter(numbers_in(b[row.b].text))
+        only_a, only_b = na - nb, nb - na
+        if not only_a and not only_b:
+            continue
+        # sentences of the other version like this one (merged or split): numbers there count
+        near_b = [j for j in lone_b if sim[row.a, j] >= threshold]
+        near_a = [i for i in lone_a if sim[i, row.b] >= threshold]
+        elsewhere_b = Counter(n for j in near_b for n in numbers_in(b[j].text))
+        elsewhere_a = Counter(n for i in near_a for n in numbers_in(a[i].text))
+        only_a -= elsewhere_b
+        only_b -= elsewhere_a
+        if (only_a and only_b) or ((only_a or only_b) and row.score >= NUMBER_PAIR):
+            changes.append(
+                NumberChange(
+                    row.a, row.b, tuple(sorted(only_a.elements())), tuple(sorted(only_b.elements()))
+                )
+            )
+    return tuple(changes)
