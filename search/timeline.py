@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from search.facets import bucket_label
 from search.results import FacetValue
 
 # at most this many bars (with empty ones): 60 bars of 3 px and 1 px gaps fit a 256 px column
@@ -75,7 +76,8 @@ class Timeline:
 
 
 def bucket_key(value: str, granularity: str) -> int | None:
-    """Consecutive integers for consecutive buckets: years, months since year 0, or days."""
+    """Consecutive integers for consecutive buckets: years, months since year 0, or days
+    (search.facets.bucket_label is its inverse)."""
     try:
         if granularity == "year" and len(value) == 4:
             return int(value)
@@ -86,15 +88,6 @@ def bucket_key(value: str, granularity: str) -> int | None:
     except ValueError:
         return None
     return None
-
-
-def bucket_label(key: int, granularity: str) -> str:
-    """The inverse of bucket_key."""
-    if granularity == "year":
-        return f"{key:04d}"
-    if granularity == "month":
-        return f"{key // 12:04d}-{key % 12 + 1:02d}"
-    return dt.date.fromordinal(key).isoformat()
 
 
 def _core(keyed: Sequence[tuple[int, FacetValue]]) -> tuple[int, int]:
