@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from search.documents import iso_at
+from search.mention_sentences import MentionSentence
 from search.query import SearchRequest
 
 
@@ -171,6 +173,9 @@ class EntityResponse:
     timeline: Facet
     mentioned_dates: Facet
     stories: int | None = None  # the stories `documents` belong to (versions collapsed)
+    # doc_id -> the sentences of that document naming the entity (search.mention_sentences)
+    sentences: Mapping[str, tuple[MentionSentence, ...]] = field(default_factory=dict)
+    dated: bool = False  # `documents` are newest first (else nothing in them has a date)
 
     @property
     def count_label(self) -> str:
@@ -183,7 +188,14 @@ class EntityResponse:
             "also_written_as": list(self.also_written_as),
             "total": self.total,
             "stories": self.total if self.stories is None else self.stories,
-            "documents": [h.to_dict() for h in self.documents],
+            "sorted_by_date": self.dated,
+            "documents": [
+                {
+                    **h.to_dict(),
+                    "sentences": [m.to_dict() for m in self.sentences.get(h.doc_id, ())],
+                }
+                for h in self.documents
+            ],
             "co_mentions": {f.name: [v.to_dict(base) for v in f.values] for f in self.co_mentions},
             "timeline": {
                 "granularity": self.timeline.granularity,

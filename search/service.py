@@ -20,6 +20,7 @@ from search.documents import Document
 from search.engines import open_backend, whoosh_backend
 from search.errors import DocumentNotFound, EntityNotFound, QueryError
 from search.facets import value_facet
+from search.mention_sentences import sentences_mentioning
 from search.query import ENTITY_FACETS, FACETS, SearchRequest, parse_request
 from search.results import EntityResponse, Facet, FacetValue, SearchResponse, StoryLink
 from search.searchers import SEARCHERS
@@ -152,16 +153,26 @@ class SearchService:
         published = response.facet("published")
         mentioned = response.facet("mentioned")
         assert published is not None and mentioned is not None
+        spellings = self.variants(label, name)
+        quotes = {}
+        for hit in response.hits:
+            found = self.backend.get(hit.doc_id)
+            if found is not None:
+                shown = self.tables.names().show(found)
+                quotes[hit.doc_id] = sentences_mentioning(shown, label, name, spellings)
         return EntityResponse(
             label=label,
             name=name,
-            also_written_as=self.variants(label, name),
+            also_written_as=spellings,
             total=response.total,
             stories=response.stories,
             documents=response.hits,
             co_mentions=co_mentions,
             timeline=published,
             mentioned_dates=mentioned,
+            sentences=quotes,
+            # the list is in date order only when something in it has a date
+            dated=any(hit.date for hit in response.hits),
         )
 
     # -- documents, versions and stats --------------------------------------------------

@@ -336,18 +336,31 @@ def test_entity_endpoint_returns_the_entity_response(client: FlaskClient) -> Non
         "also_written_as",
         "total",
         "stories",
+        "sorted_by_date",
         "documents",
         "co_mentions",
         "timeline",
         "mentioned_dates",
     }
     assert (data["label"], data["name"], data["total"]) == ("person", "Volodymyr Zelensky", 2)
+    assert data["sorted_by_date"] is True
     assert sorted(data["also_written_as"]) == sorted(VARIANTS)
     assert [d["title"] for d in data["documents"]] == [
         "EU summit on Ukraine aid",
         "Zelensky visits Washington",
     ]
-    assert all(set(d) == HIT_KEYS for d in data["documents"])
+    assert all(set(d) == HIT_KEYS | {"sentences"} for d in data["documents"])
+    # the sentences naming him, in any spelling, with each mention's span
+    washington = data["documents"][1]["sentences"]
+    assert [s["text"] for s in washington] == [
+        "Volodymyr Zelensky met Joe Biden at the White House on 12 December 2023 to ask "
+        "Congress for aid.",
+        "Mr Zelenskiy thanked him.",
+    ]
+    marks = [
+        [(m["text"], s["text"][m["start"] : m["end"]]) for m in s["marks"]] for s in washington
+    ]
+    assert marks == [[("Volodymyr Zelensky",) * 2], [("Mr Zelenskiy",) * 2]]
     co = {
         name: {v["value"]: v["count"] for v in values}
         for name, values in data["co_mentions"].items()

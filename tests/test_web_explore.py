@@ -252,7 +252,6 @@ def test_entity_page_shows_name_kind_variants_and_documents(client: FlaskClient)
         "21 March 2024",
         "12 December 2023",
     ]
-    assert page.select("ol.hits .snippet")
     all_link = page.select_one(".all-documents a")
     assert all_link.get_text() == "All 2 documents in search →"
     assert all_link["href"] == "/?person=Volodymyr+Zelensky"
@@ -260,6 +259,51 @@ def test_entity_page_shows_name_kind_variants_and_documents(client: FlaskClient)
     assert page.select_one("footer a[href^='/api/entity/']")["href"] == (
         "/api/entity/person/Volodymyr%20Zelensky"
     )
+
+
+def test_entity_page_quotes_the_sentences_naming_it_in_any_spelling(client: FlaskClient) -> None:
+    page = get_page(client, "/entity/person/Volodymyr Zelensky")
+
+    quotes = [
+        [li.get_text() for li in hit.select(".mention-sentence")]
+        for hit in page.select("ol.hits li.hit")
+    ]
+    assert quotes == [
+        [
+            "Volodymyr Zelensky addressed the European Union summit in Brussels by video link "
+            "on 21 March 2024."
+        ],
+        [
+            "Volodymyr Zelensky met Joe Biden at the White House on 12 December 2023 to ask "
+            "Congress for aid.",
+            "Mr Zelenskiy thanked him.",
+        ],
+    ]
+    marked = [m.get_text() for m in page.select(".mention-sentence mark.entity-person")]
+    assert marked == ["Volodymyr Zelensky", "Volodymyr Zelensky", "Mr Zelenskiy"]
+    assert page.select_one("ol.hits .snippet") is None  # the sentences, not the opening
+    assert page.select_one("#entity-documents-title").get_text() == "Mentions, newest first"
+
+
+def test_undated_entity_page_claims_no_date_order_and_finds_spellings_in_the_text(
+    tmp_path: Path,
+) -> None:
+    # an older ingest: no dates, and no mention offsets for the name
+    undated = tuple(replace(d, published=None, mentions=()) for d in CORPUS)
+    service = build_service(tmp_path, undated)
+    app = create_app(service.settings, service)
+    app.config["TESTING"] = True
+    client = app.test_client()
+
+    page = get_page(client, "/entity/person/Volodymyr Zelensky")
+    heading = page.select_one("#entity-documents-title").get_text()
+    assert heading == "Where Volodymyr Zelensky is mentioned"
+    assert "newest" not in page.get_text().lower()
+    assert page.select_one("#facet-published") is None
+    marked = [m.get_text() for m in page.select(".mention-sentence mark")]
+    assert sorted(marked) == ["Volodymyr Zelensky", "Volodymyr Zelensky", "Zelenskiy"]
+    data = client.get("/api/entity/person/Volodymyr Zelensky").get_json()
+    assert data["sorted_by_date"] is False
 
 
 def test_entity_page_lists_co_mentions_linking_to_their_own_pages(client: FlaskClient) -> None:

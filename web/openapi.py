@@ -95,6 +95,37 @@ def _schemas() -> dict[str, Any]:
         "description": "YYYY-MM-DD, or YYYY-MM / YYYY when the page gives only the month or year",
     }
     facet_value_list = {"type": "array", "items": _ref("FacetValue")}
+    schemas = _base_schemas(day, facet_value_list)
+    sentence = _object(
+        {
+            "text": {"type": "string", "description": "plain text: escape it to show it"},
+            "marks": {
+                "type": "array",
+                "description": "each mention of the entity in `text` (any spelling)",
+                "items": _object(
+                    {
+                        "start": {"type": "integer", "minimum": 0},
+                        "end": {"type": "integer", "minimum": 1},
+                        "text": {"type": "string"},
+                    }
+                ),
+            },
+        }
+    )
+    schemas["EntityDocument"] = _object(
+        {
+            **schemas["Hit"]["properties"],
+            "sentences": {
+                "type": "array",
+                "items": sentence,
+                "description": "the document's sentences naming the entity, in text order",
+            },
+        }
+    )
+    return schemas
+
+
+def _base_schemas(day: dict[str, Any], facet_value_list: dict[str, Any]) -> dict[str, Any]:
     return {
         "Error": _object(
             {
@@ -326,7 +357,11 @@ def _schemas() -> dict[str, Any]:
                 "also_written_as": _strings(),
                 "total": {"type": "integer", "minimum": 1},
                 "stories": {"type": "integer", "minimum": 1, "description": "distinct stories"},
-                "documents": {"type": "array", "items": _ref("Hit")},
+                "sorted_by_date": {
+                    "type": "boolean",
+                    "description": "documents are newest first; false when none has a date",
+                },
+                "documents": {"type": "array", "items": _ref("EntityDocument")},
                 "co_mentions": _object({facet: facet_value_list for facet in ENTITY_FACETS}),
                 "timeline": _ref("Histogram"),
                 "mentioned_dates": _ref("Histogram"),

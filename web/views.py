@@ -23,6 +23,7 @@ from search.compare import Comparison, Mark, Sentence, parse_compare
 from search.documents import Document, content_type_label, iso_at
 from search.errors import DocumentNotFound, EntityNotFound, QueryError
 from search.highlight import query_words
+from search.mention_sentences import MentionSentence
 from search.query import ENTITY_FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
 from search.reasons import plain_reason
 from search.stories import CHANGE_FLAGS
@@ -315,6 +316,23 @@ def highlighted(snippet: str) -> Markup:
     escape the document text and add only <mark> tags.
     """
     return Markup(snippet)
+
+
+@bp.app_template_filter("mention_marked")
+def mention_marked(sentence: MentionSentence, label: str) -> Markup:
+    """A quoted sentence as escaped HTML with <mark> around each mention of the entity."""
+    pieces: list[Markup] = []
+    pos = 0
+    for start, end in sentence.marks:
+        pieces.append(escape(sentence.text[pos:start]))
+        pieces.append(
+            Markup('<mark class="entity entity-{}">{}</mark>').format(
+                label, sentence.text[start:end]
+            )
+        )
+        pos = end
+    pieces.append(escape(sentence.text[pos:]))
+    return Markup("").join(pieces)
 
 
 @bp.app_template_filter("long_date")
