@@ -86,10 +86,16 @@ class SearchService:
         return self.backend.search(request)
 
     def facet_values(
-        self, name: str, request: SearchRequest, limit: int = 100, contains: str = ""
+        self,
+        name: str,
+        request: SearchRequest,
+        limit: int = 100,
+        contains: str = "",
+        offset: int = 0,
     ) -> Facet:
         """A facet's values for the request, optionally only those containing `contains`
-        (case-insensitive): "show more" and the facet's search box.
+        (case-insensitive), `limit` of them after the first `offset` (most frequent first):
+        "show more", its pages and the facet's search box.
 
         Raises:
             QueryError: unknown facet name.
@@ -110,7 +116,7 @@ class SearchService:
                 FacetValue(
                     v, c, v in request.selected(name), request.with_toggled(name, v).query_string()
                 )
-                for v, c in counts[:limit]
+                for v, c in counts[offset : offset + limit]
             ),
             total_values=len(counts),
         )

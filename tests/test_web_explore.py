@@ -22,6 +22,7 @@ from webfixtures import (
     total,
 )
 
+from search.documents import Document, make_doc_id
 from web import create_app
 
 
@@ -561,3 +562,78 @@ def test_facet_page_escapes_values(client: FlaskClient) -> None:
 
     assert "<script>" in page.select_one(".facet-page-count").get_text()
     assert_no_injected_markup(page)
+
+
+def many_people_client(tmp_path: Path, people: int) -> FlaskClient:
+    """An archive naming `people` different people: person i is in i % 7 + 1 documents."""
+    docs = []
+    for i in range(people):
+        name = f"Person Number{i:03d}"
+        for copy in range(i % 7 + 1):
+            url = f"https://news.example/p{i}-{copy}"
+            docs.append(
+                Document(
+                    doc_id=make_doc_id(url),
+                    title=f"Story {i} {copy}",
+                    body=f"{name} said something in story {i}.",
+                    url=url,
+                    people=(name,),
+                    published=None,
+                )
+            )
+    service = build_service(tmp_path, tuple(docs))
+    app = create_app(service.settings, service)
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
+def test_facet_page_pages_through_every_value_and_its_search_reaches_all(
+    tmp_path: Path,
+) -> None:
+    client = many_people_client(tmp_path, 230)
+
+    seen: list[str] = []
+    counts: list[int] = []
+    url: str | None = "/facets/person"
+    pages = 0
+    while url:
+        page = get_page(client, url)
+        pages += 1
+        values = page.select("#facet-person a.facet-value")
+        assert len(values) <= 100
+        seen += [a.select_one(".facet-label").get_text() for a in values]
+        counts += [int(a.select_one(".facet-count").get_text()) for a in values]
+        assert page.select_one(".facet-page-count")["data-total"] == "230"
+        nxt = page.select_one(".facet-pages a[rel=next]")
+        url = nxt["href"] if nxt else None
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 230  # every value once, none lost between pages
+    assert counts == sorted(counts, reverse=True)  # most frequent first across pages
+    third = get_page(client, "/facets/person?fpage=3")
+    assert "201–230" in third.select_one(".facet-page-count").get_text()
+    assert third.select_one(".facet-pages [aria-current=page]").get_text() == "3"
+    assert third.select_one(".facet-pages a[rel=prev]")["href"] == "/facets/person?fpage=2"
+
+    # the search box looks through all 230, not just the page shown
+    rare = seen[-1]
+    found = get_page(client, "/facets/person?fq=" + rare.split()[-1])
+    assert [a.get_text() for a in found.select("#facet-person .facet-label")] == [rare]
+    assert found.select_one(".facet-pages") is None
+
+    data = client.get("/api/facets/person?limit=100&offset=200").get_json()
+    assert (data["total_values"], data["offset"]) == (230, 200)
+    assert [v["value"] for v in data["values"]] == seen[200:]
+
+
+@pytest.mark.parametrize("url", ["/facets/person?fpage=0", "/facets/person?fpage=x"])
+def test_facet_page_rejects_a_bad_page_number(client: FlaskClient, url: str) -> None:
+    page = get_page(client, url, status=400)
+
+    assert page.select_one(".error-page code").get_text() == "fpage"
+
+
+def test_facet_api_rejects_a_bad_offset(client: FlaskClient) -> None:
+    response = client.get("/api/facets/person?offset=-1")
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]["param"] == "offset"

@@ -23,6 +23,7 @@ bp = Blueprint("api", __name__)
 SEARCH_BASE = "/api/search"
 DEFAULT_FACET_VALUES = 100
 MAX_FACET_VALUES = 1000
+MAX_OFFSET = 100_000_000
 # no automatic OPTIONS answers: they would be empty text/html, and the API only speaks JSON
 # (OPTIONS gets the JSON 405 instead; there is no CORS to negotiate)
 JSON_ONLY = {"provide_automatic_options": False}
@@ -63,12 +64,14 @@ def facet_values(facet: str) -> Response:
     typed into the facet's search box); the search's own query text comes as `query`."""
     service = get_service()
     limit = parse_limit(request.args.get("limit"))
+    offset = parse_offset(request.args.get("offset"))
     search_request, contains = parse_facet_request(service, request.args)
-    found = service.facet_values(facet, search_request, limit, contains)
+    found = service.facet_values(facet, search_request, limit, contains, offset)
     return jsonify(
         {
             "facet": found.name,
             "total_values": found.total_values,
+            "offset": offset,
             "values": [v.to_dict(SEARCH_BASE) for v in found.values],
         }
     )
@@ -86,6 +89,7 @@ def openapi() -> Response:
     document = openapi_document(
         get_service().settings,
         facet_limits=(DEFAULT_FACET_VALUES, MAX_FACET_VALUES),
+        max_facet_offset=MAX_OFFSET,
         token_required=token_required(),
     )
     return jsonify(document)
@@ -128,4 +132,19 @@ def parse_limit(raw: str | None) -> int:
     valid = raw.isascii() and raw.isdigit() and len(raw) <= 6
     if not valid or not 1 <= int(raw) <= MAX_FACET_VALUES:
         raise QueryError(f"limit must be a whole number from 1 to {MAX_FACET_VALUES}", "limit", raw)
+    return int(raw)
+
+
+def parse_offset(raw: str | None) -> int:
+    """The `offset` parameter of /api/facets: how many of the most frequent values to skip,
+    for paging through any number of them.
+
+    Raises:
+        QueryError: not a whole number from 0 to MAX_OFFSET.
+    """
+    if raw is None or raw == "":
+        return 0
+    valid = raw.isascii() and raw.isdigit() and len(raw) <= 9
+    if not valid or int(raw) > MAX_OFFSET:
+        raise QueryError(f"offset must be a whole number from 0 to {MAX_OFFSET}", "offset", raw)
     return int(raw)

@@ -371,6 +371,7 @@ def _base_schemas(day: dict[str, Any], facet_value_list: dict[str, Any]) -> dict
             {
                 "facet": {"type": "string", "enum": list(FACETS)},
                 "total_values": {"type": "integer", "minimum": 0},
+                "offset": {"type": "integer", "minimum": 0},
                 "values": facet_value_list,
             }
         ),
@@ -632,12 +633,16 @@ def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str
 
 
 def openapi_document(
-    settings: Settings, *, facet_limits: tuple[int, int], token_required: bool = False
+    settings: Settings,
+    *,
+    facet_limits: tuple[int, int],
+    max_facet_offset: int = 100_000_000,
+    token_required: bool = False,
 ) -> dict[str, Any]:
     """The OpenAPI document for this deployment's limits.
 
-    `facet_limits` is /api/facets' (default, maximum) `limit`; `token_required` says whether
-    the app checks DOCSIFT_TOKEN.
+    `facet_limits` is /api/facets' (default, maximum) `limit`, `max_facet_offset` its largest
+    `offset`; `token_required` says whether the app checks DOCSIFT_TOKEN.
     """
     default_limit, max_limit = facet_limits
     facet_param = _path_param("facet", {"type": "string", "enum": list(FACETS)}, "The facet.")
@@ -742,6 +747,17 @@ def openapi_document(
                             "default": default_limit,
                         },
                         "Most values returned.",
+                    ),
+                    _query_param(
+                        "offset",
+                        {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": max_facet_offset,
+                            "default": 0,
+                        },
+                        "Values to skip, most frequent first: the next page starts at offset + "
+                        "limit while that is below total_values.",
                     ),
                     *_search_parameters(settings, q_name="query"),
                     _query_param(

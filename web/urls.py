@@ -102,9 +102,17 @@ def entity_search_url(toggle_query: str) -> str:
     return f"{base}?{urlencode(params)}" if params else base
 
 
-def facet_page_url(search_request: SearchRequest, facet: str) -> str:
-    """The "show more" page listing many values of one facet for the current search."""
-    query = urlencode(params_except(search_request, ()))
+def facet_page_url(
+    search_request: SearchRequest, facet: str, contains: str = "", page: int = 1
+) -> str:
+    """The "show more" page listing many values of one facet for the current search (its
+    page `page`, only values containing `contains`)."""
+    params = params_except(search_request, ())
+    if contains:
+        params.append(("fq", contains))
+    if page > 1:
+        params.append(("fpage", str(page)))
+    query = urlencode(params)
     base = url_for("views.facet_page", facet=facet)
     return f"{base}?{query}" if query else base
 

@@ -48,7 +48,8 @@ FILTER_LABELS = {
     "language": "Language",
 }
 ENTITY_NOUNS = {"person": "person", "org": "organisation", "place": "place"}
-FACET_PAGE_VALUES = 200
+FACET_PAGE_VALUES = 100
+MAX_PAGE_NUMBER = 100_000
 _ENGLISH = Locale("en")
 BAR_LEVELS = 10
 
@@ -214,12 +215,23 @@ def entity(label: str, name: str) -> str:
 
 @bp.get("/facets/<facet>")
 def facet_page(facet: str) -> str:
-    """ "Show more" for one facet: up to 200 values, narrowed by the text in `fq`."""
+    """ "Show more" for one facet: every value, a page of them at a time (`fpage`), narrowed
+    by the text in `fq`."""
     service = get_service()
     search_request = service.parse(request.args)
     contains = parse_facet_text(request.args.get("fq"), "fq")
-    found = service.facet_values(facet, search_request, FACET_PAGE_VALUES, contains)
-    return render_template("facet.html", facet=found, req=search_request, fq=contains)
+    number = parse_page_number(request.args.get("fpage"), "fpage")
+    offset = (number - 1) * FACET_PAGE_VALUES
+    found = service.facet_values(facet, search_request, FACET_PAGE_VALUES, contains, offset)
+    return render_template(
+        "facet.html",
+        facet=found,
+        req=search_request,
+        fq=contains,
+        fpage=number,
+        first=offset + 1,
+        pages=max(1, -(-found.total_values // FACET_PAGE_VALUES)),
+    )
 
 
 @bp.get("/favicon.ico")
@@ -255,6 +267,21 @@ def parse_facet_text(raw: str | None, param: str) -> str:
     if len(text) > MAX_FILTER_CHARS or "\x00" in text:
         raise QueryError(f"{param} is too long or invalid", param, text[:50])
     return text
+
+
+def parse_page_number(raw: str | None, param: str) -> int:
+    """A 1-based page number of a list other than the results (a facet's values).
+
+    Raises:
+        QueryError: not a whole number from 1 to MAX_PAGE_NUMBER.
+    """
+    if raw is None or raw == "":
+        return 1
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not (
+        1 <= int(raw) <= MAX_PAGE_NUMBER
+    ):
+        raise QueryError(f"{param} must be a whole number from 1 to {MAX_PAGE_NUMBER}", param, raw)
+    return int(raw)
 
 
 @bp.app_template_filter("bar_level")
