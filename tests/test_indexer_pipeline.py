@@ -256,9 +256,9 @@ def test_document_stored_but_not_indexed_is_indexed_by_the_next_run(
 def test_long_runs_commit_index_segments_as_they_go(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from indexer import pipeline
+    from indexer.index_feed import IndexFeed
 
-    monkeypatch.setattr(pipeline._IndexFeed, "COMMIT_EVERY", 4)  # noqa: SLF001 - tiny batches
+    monkeypatch.setattr(IndexFeed, "COMMIT_EVERY", 4)  # tiny batches
     export = tmp_path / "many.jsonl"
     export.write_text(
         "\n".join(
