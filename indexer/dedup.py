@@ -24,31 +24,42 @@ regrouping never rewrites indexed documents.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import math
-import re
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
-from spacy.lang.en.stop_words import STOP_WORDS
+from datasketch import MinHashLSH
 
-from indexer.aliases import mark_weak_names
-from indexer.store import DocumentStore, SignatureRow, StoryEdge
-from search.analysis import porter2_stem
-from search.compare import FLAGS_VERSION, change_flags
-from search.documents import Document, parse_iso_at
+from indexer.signatures import (
+    MIN_WORDS,
+    NUM_PERM,
+    Signature,
+    content_words,
+    cosine,
+    estimated_jaccard,
+    lean,
+    signature,
+    term_weights,
+    title_overlap,
+)
+from indexer.store import DocumentStore, StoryEdge
+from indexer.version_flags import FlagCache, compare_versions
+from search.documents import parse_iso_at
 from search.names import NameTable
-from search.stories import StoryTable, VersionChanges
+from search.stories import StoryTable
 
-NUM_PERM = 64
-SEED = 1
-SHINGLE_WORDS = 5
-MIN_WORDS = 25  # shorter texts (headlines, briefs) are never grouped: too little to tell
+__all__ = [
+    "FlagCache",
+    "Signature",
+    "compare_versions",
+    "find_edges",
+    "group",
+    "refresh_signatures",
+    "same_event",
+    "signature",
+    "update_stories",
+]
+
 # near-duplicates: LSH finds pairs around this estimated shingle Jaccard, verified at NEAR_MIN
 NEAR_LSH = 0.5
 NEAR_MIN = 0.6
@@ -87,125 +98,11 @@ THREAD_SHARED = 3
 UNDATED_TITLE = 0.6
 UNDATED_TITLE_WORDS = 2
 
-_MERSENNE = np.uint64((1 << 61) - 1)
-_MAX_HASH = np.uint64((1 << 32) - 1)
-_rng = np.random.RandomState(SEED)
-_A = _rng.randint(1, int(_MERSENNE), size=NUM_PERM, dtype=np.uint64)
-_B = _rng.randint(0, int(_MERSENNE), size=NUM_PERM, dtype=np.uint64)
-_TOKEN = re.compile(r"\w+")
-_WORD = re.compile(r"[^\W\d_]{3,}")
-_STOP = frozenset(STOP_WORDS) | {"said", "says", "told", "year", "years", "would", "also"}
-
-
-@dataclass(frozen=True, slots=True)
-class Signature:
-    """What dedup keeps per document: MinHashes of shingles and words, and a body hash."""
-
-    doc_id: str
-    content_hash: str
-    body_hash: str
-    words: int
-    shingles: np.ndarray
-    unigrams: np.ndarray
-
-    def to_row(self) -> SignatureRow:
-        return SignatureRow(
-            self.doc_id,
-            self.content_hash,
-            self.body_hash,
-            self.words,
-            self.shingles.astype("<u4").tobytes(),
-            self.unigrams.astype("<u4").tobytes(),
-        )
-
-    @classmethod
-    def from_row(cls, row: SignatureRow) -> Signature:
-        return cls(
-            row.doc_id,
-            row.content_hash,
-            row.body_hash,
-            row.words,
-            np.frombuffer(row.shingles, dtype="<u4").astype(np.uint64),
-            np.frombuffer(row.unigrams, dtype="<u4").astype(np.uint64),
-        )
-
-
-def _minhash(items: Iterable[str]) -> np.ndarray:
-    hashes = np.fromiter((zlib.crc32(item.encode("utf-8")) for item in items), dtype=np.uint64)
-    if not len(hashes):
-        return np.full(NUM_PERM, _MAX_HASH, dtype=np.uint64)
-    permuted = ((hashes[:, None] * _A[None, :] + _B[None, :]) % _MERSENNE) & _MAX_HASH
-    return permuted.min(axis=0)
-
-
-def _stem(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        return word[:-1]
-    return word
-
-
-def content_words(text: str) -> list[str]:
-    """Lower-cased, crudely stemmed words of three letters or more, without stop words."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
-
-
-def _text_of(title: str, body: str) -> str:
-    return body if body.strip() else title
-
-
-def signature(doc_id: str, content_hash: str, title: str, body: str) -> Signature:
-    tokens = _TOKEN.findall(_text_of(title, body).lower())
-    shingles = {
-        " ".join(tokens[i : i + SHINGLE_WORDS])
-        for i in range(max(1, len(tokens) - SHINGLE_WORDS + 1))
-    }
-    words = set(content_words(f"{title}\n{body}"))
-    return Signature(
-        doc_id=doc_id,
-        content_hash=content_hash,
-        body_hash=hashlib.sha1(" ".join(tokens).encode("utf-8")).hexdigest(),
-        words=len(tokens),
-        shingles=_minhash(shingles),
-        unigrams=_minhash(words),
-    )
-
-
-def title_words(title: str) -> set[str]:
-    """A headline's content words, Porter2-stemmed (so "focuses" meets "focus", which the
-    original Porter stemmer keeps apart)."""
-    return {porter2_stem(w) for w in _WORD.findall(title.lower()) if w not in _STOP}
-
-
-def title_overlap(a: str, b: str) -> tuple[int, float]:
-    """Headline words both share, and their share of the shorter headline's words."""
-    wa, wb = title_words(a), title_words(b)
-    shared = len(wa & wb)
-    return shared, shared / max(1, min(len(wa), len(wb)))
-
 
 def same_event(title_a: str, title_b: str) -> bool:
     """Whether two undated look-alikes tell one event (see UNDATED_TITLE)."""
     shared, share = title_overlap(title_a, title_b)
     return shared >= UNDATED_TITLE_WORDS and share >= UNDATED_TITLE
-
-
-def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.count_nonzero(a == b)) / NUM_PERM
-
-
-def term_weights(terms: Mapping[str, int]) -> dict[str, float]:
-    """Log-scaled term frequencies, normalised to unit length."""
-    weights = {t: 1 + math.log(n) for t, n in terms.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    return {t: w / norm for t, w in weights.items()}
-
-
-def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b[t] for t, w in a.items() if t in b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,10 +188,6 @@ def _near(a: Signature, b: Signature) -> StoryEdge | None:
     )
 
 
-def _lean(values: np.ndarray) -> LeanMinHash:
-    return LeanMinHash(seed=SEED, hashvalues=values, scheme="legacy")
-
-
 def refresh_signatures(store: DocumentStore, doc_ids: Sequence[str] | None = None) -> list[str]:
     """Compute signatures for new or changed documents (all, or among `doc_ids`, which keeps
     a long run's per-batch refresh from rescanning the whole store); returns their ids."""
@@ -321,8 +214,8 @@ def find_edges(
     loose = MinHashLSH(threshold=REWRITE_LSH, num_perm=NUM_PERM)
     with near.insertion_session() as near_session, loose.insertion_session() as loose_session:
         for doc_id, sig in eligible.items():
-            near_session.insert(doc_id, _lean(sig.shingles), check_duplication=False)
-            loose_session.insert(doc_id, _lean(sig.unigrams), check_duplication=False)
+            near_session.insert(doc_id, lean(sig.shingles), check_duplication=False)
+            loose_session.insert(doc_id, lean(sig.unigrams), check_duplication=False)
     targets = list(eligible) if changed is None else [d for d in changed if d in eligible]
     edges: dict[tuple[str, str], StoryEdge] = {}
     checked: set[tuple[str, str]] = set()
@@ -330,7 +223,7 @@ def find_edges(
     for doc_id in targets:
         sig = eligible[doc_id]
         found = 0
-        for other in sorted(near.query(_lean(sig.shingles))):
+        for other in sorted(near.query(lean(sig.shingles))):
             pair = (min(doc_id, other), max(doc_id, other))
             if other == doc_id or pair in checked:
                 continue
@@ -343,7 +236,7 @@ def find_edges(
                     break
         if sig.words < REWRITE_MIN_WORDS:
             continue
-        others = [o for o in loose.query(_lean(sig.unigrams)) if o != doc_id]
+        others = [o for o in loose.query(lean(sig.unigrams)) if o != doc_id]
         if len(others) > MAX_CANDIDATES:
             continue
         for other in others:
@@ -364,7 +257,7 @@ def find_edges(
     # an undated rewrite stands only if neither side loosely resembles any other document
     threads: dict[str, int] = {}
     for doc_id in {d for e in undated for d in (e.a, e.b)}:
-        others = [o for o in loose.query(_lean(eligible[doc_id].unigrams)) if o != doc_id]
+        others = [o for o in loose.query(lean(eligible[doc_id].unigrams)) if o != doc_id]
         others = [o for o in others if eligible[o].words >= REWRITE_MIN_WORDS]
         verifier.load(others)
         threads[doc_id] = sum(1 for o in others if verifier.related(doc_id, o))
@@ -427,119 +320,3 @@ def update_stories(
         store.replace_edges(changed, find_edges(store, names, changed))
     table = group(store.edges())
     return table.with_changes(compare_versions(store, names, table))
-
-
-_FLAGS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS story_flags (
-    doc_id TEXT PRIMARY KEY,
-    key TEXT NOT NULL,
-    base TEXT NOT NULL,
-    flags TEXT NOT NULL
-);
-"""
-
-
-class FlagCache:
-    """The flags of each compared version, kept in the store (table `story_flags`) under a key
-    of everything they depend on: both ids and content hashes, the names both documents'
-    entities are shown as, and FLAGS_VERSION. An ingest then compares only the versions
-    whose key changed (Frontier owns its tables in the same database the same way)."""
-
-    def __init__(self, store: DocumentStore) -> None:
-        self.db = store.db
-        with self.db:
-            self.db.executescript(_FLAGS_SCHEMA)
-
-    def dates(self, doc_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
-        """doc_id -> (published or "", ingested_at, content_hash)."""
-        found: dict[str, tuple[str, str, str]] = {}
-        for i in range(0, len(doc_ids), 500):
-            chunk = list(doc_ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(
-                "SELECT doc_id, published, ingested_at, content_hash FROM documents "
-                f"WHERE doc_id IN ({marks})",
-                chunk,
-            ):
-                found[row[0]] = (row[1] or "", row[2] or "", row[3] or "")
-        return found
-
-    def load(self) -> dict[str, tuple[str, tuple[str, ...]]]:
-        return {
-            row[0]: (row[1], tuple(f for f in row[2].split(",") if f))
-            for row in self.db.execute("SELECT doc_id, key, flags FROM story_flags")
-        }
-
-    def replace(self, rows: Mapping[str, tuple[str, str, tuple[str, ...]]]) -> None:
-        """Keep exactly these versions: doc_id -> (key, base, flags)."""
-        with self.db:
-            self.db.execute("DELETE FROM story_flags")
-            self.db.executemany(
-                "INSERT INTO story_flags VALUES (?, ?, ?, ?)",
-                [(d, key, base, ",".join(flags)) for d, (key, base, flags) in rows.items()],
-            )
-
-
-def compare_versions(
-    store: DocumentStore, names: NameTable, table: StoryTable
-) -> dict[str, VersionChanges]:
-    """Compare every later version of each story with its earliest version (by publication
-    date, then ingest time, then id); the flags each earns (search.compare.change_flags),
-    keyed by the later version's id. Versions unchanged since the last run keep theirs."""
-    cache = FlagCache(store)
-    grouped = [tuple(members) for members in table.members.values() if len(members) > 1]
-    everyone = [doc_id for members in grouped for doc_id in members]
-    dates = cache.dates(everyone)
-    entities = store.entity_values(everyone)
-    known = cache.load()
-
-    def shown_names(doc_id: str) -> list[tuple[str, str, str]]:
-        return sorted(
-            (label, value, "|".join(names.resolve(label, value) or ("", "")))
-            for label, value, _ in entities.get(doc_id, ())
-        )
-
-    wanted: dict[str, tuple[str, str]] = {}  # version -> (base, key)
-    for members in grouped:
-        present = [d for d in members if d in dates]
-        ordered = sorted(present, key=lambda d: (dates[d][0] or "9999", dates[d][1], d))
-        if len(ordered) < 2:
-            continue
-        base = ordered[0]
-        for doc_id in ordered[1:]:
-            key = json.dumps(
-                [
-                    FLAGS_VERSION,
-                    base,
-                    dates[base][2],
-                    shown_names(base),
-                    doc_id,
-                    dates[doc_id][2],
-                    shown_names(doc_id),
-                ],
-                ensure_ascii=False,
-            )
-            wanted[doc_id] = (base, hashlib.sha1(key.encode("utf-8")).hexdigest())
-    rows: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-    loaded: dict[str, Document] = {}
-
-    def shown(doc_id: str) -> Document | None:
-        if doc_id not in loaded:
-            doc = store.get(doc_id)
-            if doc is None:
-                return None
-            mentions = names.shown_mentions(mark_weak_names(doc).mentions)
-            loaded[doc_id] = replace(doc, mentions=mentions)
-        return loaded[doc_id]
-
-    for doc_id, (base, key) in wanted.items():
-        cached = known.get(doc_id)
-        if cached is not None and cached[0] == key:
-            rows[doc_id] = (key, base, cached[1])
-            continue
-        a, b = shown(base), shown(doc_id)
-        if a is None or b is None:
-            continue
-        rows[doc_id] = (key, base, change_flags(a, b))
-    cache.replace(rows)
-    return {doc_id: VersionChanges(base, flags) for doc_id, (_, base, flags) in rows.items()}
