@@ -161,3 +161,47 @@ def test_a_document_opened_from_results_marks_the_words_and_leads_back(
     assert page.locator("#q").input_value() == "dredging"
     assert page.locator("select[name=sort]").input_value() == "oldest"
     assert "person=Helena+Marsh" in page.url
+
+
+def _box(page: Any, selector: str) -> dict[str, float]:
+    box = page.locator(selector).first.bounding_box()
+    assert box, f"{selector} is not on the page"
+    return box
+
+
+def _document_with_rail(page: Any, site: str) -> str:
+    """A document with names and related stories, opened from a search for it."""
+    page.goto(site + "/?q=Helena+Marsh+harbour")
+    href = page.locator("ol.hits .hit-title a").first.get_attribute("href")
+    page.goto(site + href)
+    assert page.locator(".document-rail .document-entities .chip").count() >= 1
+    assert page.locator(".document-rail #related li").count() >= 1
+    return href
+
+
+def test_document_text_is_wide_with_a_rail_beside_it_and_stacked_on_a_phone(
+    site: str, browser: Any
+) -> None:
+    wide = open_page(browser, width=1280, height=900)
+    try:
+        href = _document_with_rail(wide, site)
+        page_box = _box(wide, "main")
+        text, rail = _box(wide, ".document-text"), _box(wide, ".document-rail")
+        # the reading column takes the room the rail leaves: over 55 % of the page's width
+        assert text["width"] >= 0.55 * page_box["width"], (text, page_box)
+        assert rail["x"] >= text["x"] + text["width"], "the rail is not beside the text"
+        assert rail["y"] < text["y"] + 200, "the rail starts far below the top of the text"
+        assert rail["x"] + rail["width"] <= 1280
+        assert not wide.console.problems()
+    finally:
+        wide.context.close()
+    phone = open_page(browser, width=390, height=844, is_mobile=True, has_touch=True)
+    try:
+        phone.goto(site + href)
+        text, rail = _box(phone, ".document-text"), _box(phone, ".document-rail")
+        assert rail["y"] >= text["y"] + text["height"] - 1, "the rail is not below the text"
+        assert text["width"] >= 300, f"the text is squeezed to {text['width']} px"
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"content {width} px wide on a 390 px phone"
+    finally:
+        phone.context.close()
