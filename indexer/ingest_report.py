@@ -37,6 +37,11 @@ class IngestReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def seen(self) -> int:
+        """Documents read this run, new, changed or not."""
+        return self.added + self.updated + self.unchanged
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "added": self.added,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -206,3 +207,59 @@ def test_python_dash_m_knows_every_command() -> None:
     )
     assert done.returncode == ExitStatus.OK, done.stderr
     assert all(word in done.stdout for word in ("start", "status", "stop"))
+
+
+def test_aliases_list_is_one_line_per_name_without_label_votes(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    from indexer.store import AliasRow, DocumentStore
+
+    home.mkdir(parents=True, exist_ok=True)
+    votes = [
+        AliasRow("org", f"Club {n:03d}", f"Club {n:03d}", "label-vote", False) for n in range(40)
+    ]
+    with DocumentStore(home / "docsift.db") as store:
+        store.replace_auto_aliases(
+            [
+                AliasRow("person", "Zelenskiy", "Volodymyr Zelensky", "surname", False),
+                AliasRow("person", "Volodymyr Zelenskyy", "Volodymyr Zelensky", "fuzzy", False),
+                *votes,
+            ]
+        )
+
+    code, out, _ = docsift(capsys, "--home", str(home), "aliases", "list")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0] == (
+        "person  Volodymyr Zelensky  <- Volodymyr Zelenskyy, Zelenskiy  (fuzzy, surname)"
+    )
+    assert not any("Club 0" in line for line in lines)  # no "X -> X (label-vote)" lines
+    assert lines[-1] == "(40 names filed under their label by vote are not listed: --all)"
+    assert len(lines) == 2
+
+    code, out, _ = docsift(capsys, "--home", str(home), "aliases", "list", "--all", "--limit", "5")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 6
+    assert lines[-1] == "… and 36 more (--limit 0 lists them all)"
+    code, out, _ = docsift(capsys, "--home", str(home), "aliases", "list", "--json")
+    assert len(json.loads(out)["aliases"]) == 42  # the JSON keeps every row
+
+
+def test_stats_of_an_undated_archive_says_so_and_a_dated_one_gives_its_range(
+    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "memo.txt").write_text("Memo\n\nThe archive has no date anywhere.\n", "utf-8")
+    assert docsift(capsys, "--home", str(home), "ingest", "--no-entities", str(notes))[0] == 0
+
+    code, out, _ = docsift(capsys, "--home", str(home), "stats")
+    store_line = next(line for line in out.splitlines() if line.startswith("store:"))
+    assert code == 0
+    assert store_line.endswith("no publication dates"), store_line
+    assert "- .. -" not in out
+
+    docsift(capsys, "--home", str(home), "ingest", "--no-entities", str(SAMPLES / "sport"))
+    out = docsift(capsys, "--home", str(home), "stats")[1]
+    store_line = next(line for line in out.splitlines() if line.startswith("store:"))
+    assert re.search(r"dated \d{4}-\d\d-\d\d \.\. \d{4}-\d\d-\d\d$", store_line), store_line

@@ -83,7 +83,9 @@ def test_ingest_of_a_loopback_url_is_refused_unless_allowed(tmp_path: Path, site
         f"http://[::ffff:127.0.0.1]:{port}/page",
     ]
     refused = docsift(home, "ingest", "--no-entities", "--json", *spellings)
-    assert refused.returncode == 3
+    # as for a crawl: nothing fetched because every URL was refused is a failure with a hint
+    assert refused.returncode == 1
+    assert "nothing was fetched" in refused.stderr and "--allow-private" in refused.stderr
     report = report_of(refused)
     assert report["added"] == 0 and len(report["errors"]) == len(spellings)
     for problem in report["errors"]:
@@ -95,6 +97,17 @@ def test_ingest_of_a_loopback_url_is_refused_unless_allowed(tmp_path: Path, site
     assert _stored(home) == {"Harbour wall repaired"}
 
 
+def test_an_ingest_that_also_read_files_is_partial_not_failed(tmp_path: Path, site: Site) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text("Harbour note\n\nThe harbour office posted a notice.\n", encoding="utf-8")
+
+    result = docsift(tmp_path / "home", "ingest", "--no-entities", str(note), site.url("/page"))
+
+    assert result.returncode == 3, result.stderr  # some read, one refused
+    assert "nothing was fetched" not in result.stderr
+    assert "--allow-private" in result.stdout + result.stderr
+
+
 def test_a_redirect_from_a_trusted_host_to_another_port_is_refused(
     tmp_path: Path, site: Site, target: Site
 ) -> None:
@@ -103,7 +116,7 @@ def test_a_redirect_from_a_trusted_host_to_another_port_is_refused(
     result = docsift(
         home, "ingest", "--no-entities", "--json", "--allow-host", trusted, site.url("/bounce")
     )
-    assert result.returncode == 3
+    assert result.returncode == 1  # the only URL refused: nothing was fetched
     (problem,) = report_of(result)["errors"]
     assert problem["reason"].startswith("refused:") and "loopback" in problem["reason"]
     assert site.hits == ["/bounce"] and target.hits == []

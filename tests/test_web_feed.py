@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree as ET
@@ -105,7 +107,7 @@ def test_plain_text_drops_marks_and_unescapes_entities() -> None:
     assert plain_text("a <mark>Nato</mark> &amp; &lt;b&gt;\n talks") == "a Nato & <b> talks"
 
 
-def test_atom_feed_without_dates_stamps_entries_with_the_feed_time() -> None:
+def test_an_entry_with_no_date_nor_ingest_time_is_stamped_with_the_feed_time() -> None:
     hit = Hit("x", "Memo \x0b title", "", "", None, "", None)
     response = SearchResponse(request=None, total=1, hits=(hit,), facets=(), took_ms=0)  # type: ignore[arg-type]
     now = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -124,3 +126,19 @@ def test_atom_feed_without_dates_stamps_entries_with_the_feed_time() -> None:
     assert entry.findtext(f"{ATOM}updated") == feed.findtext(f"{ATOM}updated")
     assert feed.findtext(f"{ATOM}updated") == "2025-01-02T03:04:05Z"
     assert entry.findtext(f"{ATOM}title") == "Memo  title"  # no character XML cannot hold
+
+
+def test_an_undated_entry_keeps_its_ingest_time_from_poll_to_poll(tmp_path: Path) -> None:
+    ingested = dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.UTC)
+    memo = replace(BY_TITLE["Undated memo about the archive"], ingested_at=ingested)
+    client = build_app(tmp_path, (memo,)).test_client()
+
+    polls = [fetch_feed(client, "/search.atom?q=memo") for _ in range(2)]
+    time.sleep(1.1)  # a stamp taken from the clock would now differ
+    polls.append(fetch_feed(client, "/search.atom?q=memo"))
+
+    for feed in polls:
+        entry = feed.find(f"{ATOM}entry")
+        assert entry is not None and entry.find(f"{ATOM}published") is None
+        assert entry.findtext(f"{ATOM}updated") == "2024-05-06T07:08:09Z"
+        assert feed.findtext(f"{ATOM}updated") == "2024-05-06T07:08:09Z"

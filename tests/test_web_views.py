@@ -200,6 +200,10 @@ def test_empty_index_renders_a_friendly_getting_started_page(tmp_path: Path) -> 
     state = soup(response.data).select_one(".empty-state")
     assert state is not None
     assert state.select_one("code").get_text() == "docsift ingest PATH"
+    # a .txt file of URLs given to ingest becomes one text document: the page sends lists
+    # of URLs to crawl instead of claiming ingest fetches them
+    assert "list of URLs" not in state.get_text()
+    assert any(c.get_text().startswith("docsift crawl --seeds-file") for c in state("code"))
 
 
 def test_document_page_shows_metadata_entities_and_paragraphs(client: FlaskClient) -> None:

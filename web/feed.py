@@ -57,14 +57,28 @@ def atom_feed(
     self_url: str,
     html_url: str,
     document_url: Callable[[Hit], str],
+    ingested: Callable[[Hit], dt.datetime | None] = lambda hit: None,
     now: dt.datetime | None = None,
 ) -> bytes:
-    """The feed as UTF-8 bytes. `self_url`, `html_url` and `document_url` give absolute URLs;
-    an entry without a date is stamped with the feed's own time (Atom requires `updated`)."""
-    dates = [hit.date for hit in response.hits if hit.date]
-    stamp = _timestamp(max(dates)) if dates else None
+    """The feed as UTF-8 bytes. `self_url`, `html_url` and `document_url` give absolute URLs.
+
+    Atom requires `updated`, and a reader takes a changed one as a changed entry: an entry
+    without a date is stamped with the time its document was ingested (`ingested`), so every
+    poll gives it the same stamp; only a document with neither (stored by a version that kept
+    no ingest time) gets the feed's. The feed's `updated` is its newest known entry stamp,
+    the clock only when no entry has one."""
+
+    def known(hit: Hit) -> str | None:
+        if hit.date:
+            return _timestamp(hit.date)
+        at = ingested(hit)
+        return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if at else None
+
+    found = {hit.doc_id: known(hit) for hit in response.hits}
+    stamp = max((s for s in found.values() if s), default=None)
     if stamp is None:
         stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamps = {doc_id: s or stamp for doc_id, s in found.items()}
 
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     _text(feed, "id", self_url)
@@ -81,7 +95,7 @@ def atom_feed(
         _text(entry, "id", url)
         _text(entry, "title", hit.title or "(untitled)")
         _link(entry, url, "alternate", "text/html")
-        _text(entry, "updated", _timestamp(hit.date) if hit.date else stamp)
+        _text(entry, "updated", stamps[hit.doc_id])
         if hit.date:
             _text(entry, "published", _timestamp(hit.date))
         summary = plain_text(hit.snippet)

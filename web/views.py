@@ -26,6 +26,7 @@ from search.highlight import query_words
 from search.mention_sentences import MentionSentence
 from search.query import ENTITY_FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
 from search.reasons import plain_reason
+from search.service import SearchService
 from search.stories import CHANGE_FLAGS
 from search.timeline import timeline
 from web import feed, mentions, urls
@@ -82,6 +83,7 @@ def search_feed() -> Response:
         self_url=urls.absolute_url(urls.feed_url(search_request)),
         html_url=urls.absolute_url(urls.search_url(search_request.with_page(1))),
         document_url=lambda hit: url_for("views.document", doc_id=hit.doc_id, _external=True),
+        ingested=lambda hit: _ingested_at(service, hit.doc_id),
     )
     return Response(body, content_type=f"{feed.ATOM_TYPE}; charset=utf-8")
 
@@ -111,6 +113,16 @@ def document(doc_id: str) -> str:
             for link in versions
         },
     )
+
+
+def _ingested_at(service: SearchService, doc_id: str) -> dt.datetime | None:
+    """When a document was ingested: an undated feed entry's stable `updated`."""
+    try:
+        found = service.get(doc_id)
+    except DocumentNotFound:
+        return None
+    at = found.ingested_at
+    return at.replace(tzinfo=dt.UTC) if at and at.tzinfo is None else at
 
 
 def results_request(back: str) -> SearchRequest | None:

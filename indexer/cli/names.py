@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 from dataclasses import replace
 
 import click
@@ -13,7 +15,7 @@ from indexer.cli.locking import DEFAULT_WAIT_S, writing
 from indexer.cli.output import (
     LABEL_NOUNS,
 )
-from indexer.store import DocumentStore
+from indexer.store import AliasRow, DocumentStore
 from search.engines import open_backend
 from search.index import write_names
 from search.names import ALL_LABELS, WEAK, NameTable, read_name_table
@@ -87,9 +89,24 @@ def _correction_target(store: DocumentStore, name: str) -> tuple[NameTable, list
 @aliases.command("list")
 @click.option("--label", type=LABELS)
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Also list names whose label was only decided by vote (shown under their own name).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Show at most this many names (0: all; a terminal pages a long list).",
+)
 @click.pass_context
-def aliases_list(ctx: click.Context, label: str | None, as_json: bool) -> None:
-    """Every merged variant, grouped by the name shown; then names moved or hidden by hand."""
+def aliases_list(
+    ctx: click.Context, label: str | None, as_json: bool, show_all: bool, limit: int
+) -> None:
+    """Every merged name with the spellings shown as it, one line each; then names moved or
+    hidden by hand. --json lists every row, label votes included."""
     with DocumentStore(settings_of(ctx).db_path) as store:
         rows = [r for r in store.aliases() if not label or r.label == label]
         splits = store.splits()
@@ -121,19 +138,52 @@ def aliases_list(ctx: click.Context, label: str | None, as_json: bool) -> None:
             )
         )
         return
-    if not (rows or splits or relabels or hidden):
+    lines = _alias_lines(rows, show_all)
+    lines += [
+        f"{lab:<7} {printable(variant)}  kept apart (manual split)" for lab, variant in splits
+    ]
+    lines += [
+        f"{lab:<7} {printable(name)}  shown as {LABEL_NOUNS[lab]} (manual relabel)"
+        for name, lab in relabels
+    ]
+    lines += [
+        f"{'any' if lab == ALL_LABELS else lab:<7} {printable(name)}  hidden (manual)"
+        for name, lab in hidden
+    ]
+    if not lines:
         click.echo("no merged names yet")
-    for r in rows:
-        click.echo(
-            f"{r.label:<7} {printable(r.variant)}  ->  {printable(r.canonical)}  "
-            f"({printable(r.reason)})"
-        )
-    for lab, variant in splits:
-        click.echo(f"{lab:<7} {printable(variant)}  kept apart (manual split)")
-    for name, lab in relabels:
-        click.echo(f"{lab:<7} {printable(name)}  shown as {LABEL_NOUNS[lab]} (manual relabel)")
-    for name, lab in hidden:
-        click.echo(f"{'any' if lab == ALL_LABELS else lab:<7} {printable(name)}  hidden (manual)")
+    if limit and len(lines) > limit:
+        lines = [*lines[:limit], f"… and {len(lines) - limit} more (--limit 0 lists them all)"]
+    votes = sum(1 for r in rows if r.variant == r.canonical)
+    if votes and not show_all:
+        lines.append(f"({votes} names filed under their label by vote are not listed: --all)")
+    text = "\n".join(lines)
+    if len(lines) > shutil.get_terminal_size().lines - 2 and sys.stdout.isatty():
+        click.echo_via_pager(text + "\n")
+    elif lines:
+        click.echo(text)
+
+
+def _alias_lines(rows: list[AliasRow], show_all: bool) -> list[str]:
+    """One line per name shown: `person  Volodymyr Zelensky  <- Zelenskiy, Zelenskyy
+    (title-surname, fuzzy)`; a name filed under its label by vote (variant = name) only with
+    `show_all`."""
+    grouped: dict[tuple[str, str], list[AliasRow]] = {}
+    for row in rows:
+        if row.variant == row.canonical and not show_all:
+            continue
+        grouped.setdefault((row.label, row.canonical), []).append(row)
+    lines = []
+    for (lab, canonical), merged in grouped.items():
+        variants = [r.variant for r in merged if r.variant != r.canonical]
+        reasons = sorted({r.reason for r in merged})
+        line = f"{lab:<7} {printable(canonical)}"
+        if variants:
+            line += "  <- " + ", ".join(printable(v) for v in variants)
+        else:
+            line += "  (label decided by vote)"
+        lines.append(f"{line}  ({printable(', '.join(reasons))})")
+    return lines
 
 
 @aliases.command("merge")

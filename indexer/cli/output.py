@@ -196,10 +196,16 @@ def print_crawl_stats(crawl: dict[str, Any]) -> None:
 def print_stats(data: dict[str, Any]) -> None:
     store_stats, index_stats = data["store"], data["index"]
     click.echo(f"home:      {data['home']}")
+    earliest, latest = store_stats["earliest"], store_stats["latest"]
+    if not store_stats["documents"]:
+        dated = ""
+    elif earliest and latest:
+        dated = f", dated {earliest} .. {latest}" if earliest != latest else f", dated {earliest}"
+    else:
+        dated = ", no publication dates"
     click.echo(
         f"store:     {store_stats['documents']} documents "
-        f"({store_stats['size_bytes'] / 1e6:.1f} MB), dated "
-        f"{store_stats['earliest'] or '-'} .. {store_stats['latest'] or '-'}"
+        f"({store_stats['size_bytes'] / 1e6:.1f} MB){dated}"
     )
     if store_stats.get("note"):
         click.echo(f"           note: {store_stats['note']}")

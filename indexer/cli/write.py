@@ -114,8 +114,23 @@ def ingest(
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
         print_ingest_report(report, ctx.meta["quiet"])
+    refused = [(p.source, p.reason) for p in report.errors if p.reason.startswith("refused:")]
+    if refused and len(refused) == len(report.errors) and not report.seen:
+        _nothing_fetched(ctx, refused)  # as crawl does: a refused local site is no success
     if not report.ok:
         ctx.exit(ExitStatus.PARTIAL)
+
+
+def _nothing_fetched(ctx: click.Context, refused: list[tuple[str, str]]) -> None:
+    """Exit 1 saying every URL was refused, with the first refusal (its reason names
+    --allow-private when the address is local)."""
+    url, reason = refused[0]
+    click.echo(
+        f"docsift: nothing was fetched: {len(refused)} URL(s) refused, e.g. "
+        f"{printable(url)} ({printable(reason)})",
+        err=True,
+    )
+    ctx.exit(ExitStatus.ERROR)
 
 
 @click.command()
@@ -279,13 +294,10 @@ def crawl(
     if received:
         stopped_by = received[0]
         ctx.exit(ExitStatus.INTERRUPTED if stopped_by == signal.SIGINT else ExitStatus.TERMINATED)
-    refused = [p for p in report.problems if p["reason"].startswith("refused:")]
+    refused = [
+        (p["url"], p["reason"]) for p in report.problems if p["reason"].startswith("refused:")
+    ]
     if not report.fetched and refused:
-        click.echo(
-            f"docsift: nothing was fetched: {len(refused)} URL(s) refused, e.g. "
-            f"{printable(refused[0]['url'])} ({printable(refused[0]['reason'])})",
-            err=True,
-        )
-        ctx.exit(ExitStatus.ERROR)
+        _nothing_fetched(ctx, refused)
     if not report.ok:
         ctx.exit(ExitStatus.PARTIAL)
