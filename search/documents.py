@@ -11,10 +11,12 @@ import bisect
 import datetime as dt
 import hashlib
 import html
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def make_doc_id(key: str) -> str:
@@ -150,6 +152,28 @@ def content_type_label(content_type: str) -> str:
     return CONTENT_TYPE_LABELS.get(content_type, content_type)
 
 
+_PART_MARK = re.compile(r"!/|#\d+$")
+_RECORD_LINE = re.compile(r"(?i)(\.jsonl):\d+$")
+
+
+def source_file(source: str) -> str:
+    """The file on disk a document came from: a member of an archive ("/in/a.zip!/b.pdf"), a
+    message of a mailbox ("/in/box.mbox#3"), an attachment ("/in/m.eml!/1/x.pdf") and a record
+    of a JSON Lines export ("/in/x.jsonl:3") all come from the file before the mark."""
+    found = _PART_MARK.search(source)
+    head = source[: found.start()] if found else source
+    return _RECORD_LINE.sub(r"\1", head)
+
+
+def source_origin(source: str, url: str) -> str:
+    """Where a document comes from, as the source facet counts it: the site (host name, no
+    "www.") of a web page or of a record with a web address, else the folder of its file."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.") if url else ""
+    if host:
+        return host
+    return posixpath.dirname(source_file(source)) if source else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One stored, enriched document."""
@@ -236,6 +260,11 @@ class Document:
         }
         if self.language:
             fields["language"] = self.language
+        if self.content_type:
+            fields["filetype"] = content_type_label(self.content_type)
+        origin = source_origin(self.source, self.url)
+        if origin:
+            fields["origin"] = origin
         if self.published is not None:
             fields["date"] = dt.datetime.combine(self.published, dt.time())
             fields["year"] = str(self.published.year)

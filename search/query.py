@@ -38,8 +38,9 @@ from search.stories import CHANGE_FLAGS
 
 # the facets whose values are names, resolved through the name table (search.names)
 ENTITY_FACETS = ("person", "org", "place")
-# every value facet a request can filter on (values of one OR-ed, facets AND-ed)
-FACETS = (*ENTITY_FACETS, "language")
+# every value facet a request can filter on (values of one OR-ed, facets AND-ed); filetype and
+# origin are the source facets (the file's type; the site of a URL or the folder of a file)
+FACETS = (*ENTITY_FACETS, "language", "filetype", "origin")
 # date histograms and the range parameters that filter them
 HISTOGRAMS = {"published": ("from", "to"), "mentioned": ("mentioned_from", "mentioned_to")}
 SORTS = ("relevance", "newest", "oldest")

@@ -6,10 +6,19 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from search.analysis import NewsAnalyzer
 
-SCHEMA_VERSION = 5  # 4: the language field (facet); 5: no stop words, one-letter words kept
+# 4: the language field (facet); 5: no stop words, one-letter words kept; 6: file type and
+# origin (source facets)
+SCHEMA_VERSION = 6
 SEARCH_FIELDS = ("title", "body")
 # facet name -> Whoosh field
-FACET_FIELDS = {"person": "person", "org": "org", "place": "place", "language": "language"}
+FACET_FIELDS = {
+    "person": "person",
+    "org": "org",
+    "place": "place",
+    "language": "language",
+    "filetype": "filetype",  # "PDF", "Web page", "E-mail" (search.documents.CONTENT_TYPE_LABELS)
+    "origin": "origin",  # the site of a URL, the folder of a file (search.documents)
+}
 # dates mentioned in the text, ISO at their precision ("2024-03-14", "2024-03", "2024", "1990s")
 MENTIONED_FIELD = "mentioned"
 
@@ -28,6 +37,8 @@ def build_schema() -> Schema:
         org=KEYWORD(stored=True, commas=True, lowercase=False),
         place=KEYWORD(stored=True, commas=True, lowercase=False),
         language=ID(stored=True),
+        filetype=ID(stored=False),
+        origin=ID(stored=False),
         year=KEYWORD(stored=True),
         month=ID(stored=False),
         day=ID(stored=True),

@@ -42,6 +42,23 @@ def test_ingest_search_stats_reindex_round_trip(
     assert json.loads(out)["total"] == data["total"]
 
 
+def test_search_filters_by_file_type_and_folder(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    docsift(capsys, "--home", str(home), "ingest", str(SAMPLES))
+    city = str(SAMPLES.resolve() / "city")
+    in_city = len(list((SAMPLES / "city").iterdir()))
+    html_in_city = len(list((SAMPLES / "city").glob("*.html")))
+    code, out, _ = docsift(capsys, "--home", str(home), "search", "--origin", city, "--json")
+    assert code == 0 and json.loads(out)["total"] == in_city
+    facet = {v["value"]: v["count"] for v in json.loads(out)["facets"]["filetype"]}
+    assert facet["Web page"] == html_in_city and facet["Text"] == in_city - html_in_city
+    code, out, _ = docsift(
+        capsys, "--home", str(home), "search", "--origin", city, "--filetype", "Web page", "--json"
+    )
+    assert json.loads(out)["total"] == html_in_city
+
+
 def test_if_empty_skips_a_populated_home(capsys: pytest.CaptureFixture[str], home: Path) -> None:
     docsift(capsys, "--home", str(home), "ingest", str(SAMPLES / "sport"))
     code, out, _ = docsift(capsys, "--home", str(home), "ingest", "--if-empty", str(SAMPLES))

@@ -907,6 +907,46 @@ def test_language_facet(kind: str, tmp_path: Path, request: pytest.FixtureReques
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
+def test_source_facets(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """File type and source (the site of a URL, the folder of a file) are facets like the
+    others on both engines: counted disjunctively and filtering."""
+    kinds = [
+        ("/in/reports/a{i}.pdf", "", "application/pdf"),
+        ("/in/mail/box.mbox#{i}", "", "message/rfc822"),
+        ("", "https://www.harbour.example/{i}", "text/html"),
+    ]
+    docs = []
+    for i, d in enumerate(DOCS):
+        source, url, content_type = kinds[i % len(kinds)]
+        docs.append(
+            replace(d, source=source.format(i=i), url=url.format(i=i), content_type=content_type)
+        )
+    shown = {"application/pdf": "PDF", "message/rfc822": "E-mail", "text/html": "Web page"}
+    where = {"application/pdf": "/in/reports", "message/rfc822": "/in/mail", "text/html": ""}
+    types: dict[str, int] = {}
+    origins: dict[str, int] = {}
+    for d in docs:
+        types[shown[d.content_type]] = types.get(shown[d.content_type], 0) + 1
+        origin = where[d.content_type] or "harbour.example"
+        origins[origin] = origins.get(origin, 0) + 1
+    if kind == "whoosh":
+        service = _whoosh(tmp_path / "home", docs, NAMES)
+    else:
+        service = _typesense(request.getfixturevalue("cluster"), tmp_path / "home", docs, NAMES)
+    everything = ask(service, versions="all")
+    assert facet(everything, "filetype") == types
+    assert facet(everything, "origin") == origins
+    pdfs = ask(service, filetype="PDF", versions="all", per_page=50)
+    assert {h.doc_id for h in pdfs.hits} == {
+        d.doc_id for d in docs if d.content_type == "application/pdf"
+    }
+    assert facet(pdfs, "filetype") == types  # its own selection leaves its counts alone
+    assert facet(pdfs, "origin") == {"/in/reports": types["PDF"]}
+    two = ask(service, origin=["harbour.example", "/in/mail"], versions="all", per_page=50)
+    assert two.total == origins["harbour.example"] + origins["/in/mail"]
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
 def test_relabel_and_hide_reach_search_at_once_and_survive_reindex(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -23,6 +23,15 @@ from search.service import SearchService
 PEOPLE = ["Helena Marsh", "Tomás Reyes", "Amara Okafor", "Ingrid Solberg", "Kenji Watanabe"]
 ORGS = ["Port Alder Council", "Northwind Freight", "Dockworkers Union", "Clearwater Trust"]
 PLACES = ["Port Alder", "Brussels", "Kyiv"]
+# (source, url, content type) -> the file type and origin the source facets must show
+ORIGINS = [
+    (("/data/mail/box.mbox#{i}", "", "message/rfc822"), ("E-mail", "/data/mail")),
+    (("/data/reports/r{i}.pdf", "", "application/pdf"), ("PDF", "/data/reports")),
+    (("/data/reports/all.zip!/q{i}.pdf", "", "application/pdf"), ("PDF", "/data/reports")),
+    (("", "https://www.Harbour.example/a{i}", "text/html"), ("Web page", "harbour.example")),
+    (("", "https://news.test:8080/b{i}", "text/html"), ("Web page", "news.test")),
+    (("/data/export.jsonl:{i}", "", "application/jsonl"), ("JSON Lines record", "/data")),
+]
 WORDS = ["harbour", "strike", "storm", "council", "budget", "election", "ferry", "court"]
 
 
@@ -46,6 +55,7 @@ def random_corpus(seed: int, n: int) -> list[Document]:
     rng = random.Random(seed)
     corpus = []
     for i in range(n):
+        (source, url, content_type), _ = rng.choice(ORIGINS)
         published = (
             None
             if rng.random() < 0.15
@@ -62,6 +72,9 @@ def random_corpus(seed: int, n: int) -> list[Document]:
                 published=published,
                 mentions=random_mentions(rng),
                 language=rng.choice(["en", "en", "en", "de", "fr", ""]),
+                source=source.format(i=i),
+                url=url.format(i=i),
+                content_type=content_type,
             )
         )
     return corpus
@@ -111,6 +124,16 @@ def brute_force(
     def values(doc: Document, facet: str) -> tuple[str, ...]:
         if facet == "language":
             return (doc.language,) if doc.language else ()
+        if facet in ("filetype", "origin"):
+            number = int(doc.doc_id[3:])
+            found = next(
+                shown
+                for (source, url, content_type), shown in ORIGINS
+                if content_type == doc.content_type
+                and source.format(i=number) == doc.source
+                and url.format(i=number) == doc.url
+            )
+            return (found[0] if facet == "filetype" else found[1],)
         return getattr(doc, attr[facet])
 
     def matches_text(doc: Document) -> bool:
@@ -136,7 +159,7 @@ def brute_force(
 
     hits = {d.doc_id for d in documents if passes(d, None)}
     counts: dict[str, dict[str, int]] = {}
-    for facet in ("person", "org", "place", "language"):
+    for facet in ("person", "org", "place", "language", "filetype", "origin"):
         tally: dict[str, int] = {}
         for doc in documents:
             if passes(doc, facet):
@@ -173,6 +196,9 @@ SELECTIONS = [
     {"from": "2022-06-01", "mentioned_from": "2023"},
     {"language": ["de", "fr"]},
     {"language": ["de"], "person": ["Helena Marsh", "Amara Okafor"], "place": ["Kyiv"]},
+    {"filetype": ["PDF", "E-mail"]},
+    {"origin": ["harbour.example", "/data/reports"], "person": ["Helena Marsh"]},
+    {"filetype": ["Web page"], "origin": ["news.test", "/data"], "language": ["en"]},
 ]
 
 
@@ -186,7 +212,9 @@ def test_facet_and_histogram_counts_match_brute_force(
     request = parse_request({"q": q, "per_page": "100", **selections})
     response = service.search(request)
     facet_selections = {
-        k: v for k, v in selections.items() if k in ("person", "org", "place", "language")
+        k: v
+        for k, v in selections.items()
+        if k in ("person", "org", "place", "language", "filetype", "origin")
     }
     ranges = {h: request.date_range(h) for h in ("published", "mentioned")}
     expected_hits, expected_counts, counted = brute_force(documents, q, facet_selections, ranges)

@@ -72,7 +72,16 @@ def test_search_json_has_every_documented_key_with_its_type(client: FlaskClient)
     assert isinstance(data["total"], int) and data["total"] == 2
     assert (data["page"], data["per_page"], data["pages"]) == (1, 10, 1)
     assert isinstance(data["took_ms"], int | float)
-    assert set(data["facets"]) == {"person", "org", "place", "language", "published", "mentioned"}
+    assert set(data["facets"]) == {
+        "person",
+        "org",
+        "place",
+        "language",
+        "filetype",
+        "origin",
+        "published",
+        "mentioned",
+    }
     assert set(data["histograms"]) == {"published", "mentioned"}
     for hit in data["hits"]:
         assert set(hit) == HIT_KEYS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -101,6 +102,33 @@ def test_facet_link_selects_the_value_and_narrows_results(client: FlaskClient) -
     assert selected["aria-current"] == "true"
     assert selected.select_one(".facet-check").get_text() == "✓"
     assert narrowed.select("#facet-person a.facet-value")[0] is selected  # pinned first
+
+
+def test_source_facets_count_sites_and_file_types_and_filter_by_them(tmp_path: Path) -> None:
+    docs = (
+        *CORPUS[:3],
+        replace(
+            CORPUS[3], url="", source="/archive/scans/fire.pdf", content_type="application/pdf"
+        ),
+        replace(CORPUS[4], url="", source="/archive/mail.mbox#2", content_type="message/rfc822"),
+    )
+    client = build_app(tmp_path, docs).test_client()
+    everything = get_page(client, "/")
+    site = facet_link(everything, "origin", "news.example")
+    assert site.select_one(".facet-count").get_text() == "3"
+    assert facet_link(everything, "origin", "/archive/scans").select_one(".facet-count")
+    pdf = facet_link(everything, "filetype", "PDF")
+
+    only_pdf = get_page(client, pdf["href"])
+    assert hit_titles(only_pdf) == ["Fire at the Rotterdam harbour"]
+    # disjunctive: choosing a second folder widens the results
+    both = get_page(
+        client,
+        facet_link(get_page(client, site["href"]), "origin", "/archive")["href"],
+    )
+    assert total(both) == 4
+    assert "Source" in everything.select_one("#facet-origin").get_text()
+    assert "File type" in everything.select_one("#facet-filetype").get_text()
 
 
 def test_selected_facet_link_removes_the_value_again(client: FlaskClient) -> None:

@@ -65,6 +65,16 @@ ERROR_TEXTS = {
 }
 
 
+# what a facet's values are, where a name alone does not say
+FACET_NOTES = {
+    "language": " Languages are ISO 639-1 codes detected from the text (`de`, `fr`).",
+    "filetype": " File types as the facet shows them (`PDF`, `Web page`, `E-mail`, "
+    "`Word document`, `Text`).",
+    "origin": " Where documents come from: the site of a web address without `www.` "
+    "(`example.com`), or the folder of a file (`/archive/2024`).",
+}
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -529,11 +539,7 @@ def _search_parameters(settings: Settings, *, q_name: str = "q") -> list[dict[st
                     f"AND across facets); at most {MAX_FILTER_VALUES} distinct values of at "
                     f"most {MAX_FILTER_CHARS} characters."
                 )
-                + (
-                    " Languages are ISO 639-1 codes detected from the text (`de`, `fr`)."
-                    if facet == "language"
-                    else ""
-                ),
+                + FACET_NOTES.get(facet, ""),
                 style="form",
                 explode=True,
             )

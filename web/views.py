@@ -39,6 +39,8 @@ FACET_LABELS = {
     "org": "Organisations",
     "place": "Places",
     "language": "Language",
+    "filetype": "File type",
+    "origin": "Source",
     "published": "Published",
     "mentioned": "Dates mentioned",
 }
@@ -47,6 +49,8 @@ FILTER_LABELS = {
     "org": "Organisation",
     "place": "Place",
     "language": "Language",
+    "filetype": "File type",
+    "origin": "Source",
 }
 ENTITY_NOUNS = {"person": "person", "org": "organisation", "place": "place"}
 FACET_PAGE_VALUES = 100

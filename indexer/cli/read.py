@@ -21,19 +21,49 @@ from indexer.review import review_entities
 from indexer.store import DocumentStore
 from search.service import SearchService
 
+# the search filters as command options: (option, request parameter, help); the same in
+# `search` and `export`, so a query exports exactly what it finds
+FILTER_OPTIONS = (
+    ("--person", "person", "Only documents naming this person (repeat = OR)."),
+    ("--org", "org", "Only documents mentioning this organisation."),
+    ("--place", "place", "Only documents mentioning this place."),
+    ("--language", "language", "Only documents in this language (ISO 639-1: de, fr)."),
+    ("--filetype", "filetype", "Only documents of this file type (PDF, Web page, E-mail)."),
+    ("--origin", "origin", "Only documents from this site (example.com) or folder."),
+)
+RANGE_OPTIONS = (
+    ("--from", "from", "Published on or after (2024, 2024-03, 2024-03-14)."),
+    ("--to", "to", "Published on or before."),
+    ("--mentioned-from", "mentioned_from", "Mentions a date on or after this one."),
+    ("--mentioned-to", "mentioned_to", "Mentions a date on or before this one."),
+)
+
+
+def filter_options(command: Any) -> Any:
+    """Add the search filters (FILTER_OPTIONS, RANGE_OPTIONS) to a command; its callback
+    receives them as `filter_*` and `range_*` keywords, which filter_params turns into
+    request parameters."""
+    for option, param, text in reversed(RANGE_OPTIONS):
+        command = click.option(option, "range_" + param, help=text)(command)
+    for option, param, text in reversed(FILTER_OPTIONS):
+        command = click.option(option, "filter_" + param, multiple=True, help=text)(command)
+    return command
+
+
+def filter_params(options: dict[str, Any]) -> dict[str, Any]:
+    """The request parameters of the filter options a command received (and removes them
+    from `options`)."""
+    params: dict[str, Any] = {}
+    for key in [k for k in options if k.startswith(("filter_", "range_"))]:
+        value = options.pop(key)
+        if value:
+            params[key.split("_", 1)[1]] = value
+    return params
+
 
 @click.command()
 @click.argument("query", default="")
-@click.option("--person", multiple=True, help="Only documents naming this person (repeat = OR).")
-@click.option("--org", multiple=True, help="Only documents mentioning this organisation.")
-@click.option("--place", multiple=True, help="Only documents mentioning this place.")
-@click.option(
-    "--language", multiple=True, help="Only documents in this language (ISO 639-1: de, fr)."
-)
-@click.option("--from", "date_from", help="Published on or after (2024, 2024-03, 2024-03-14).")
-@click.option("--to", "date_to", help="Published on or before.")
-@click.option("--mentioned-from", help="Mentions a date on or after this one.")
-@click.option("--mentioned-to", help="Mentions a date on or before this one.")
+@filter_options
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "newest", "oldest", "date"]),
@@ -52,39 +82,21 @@ from search.service import SearchService
 def search(
     ctx: click.Context,
     query: str,
-    person: tuple[str, ...],
-    org: tuple[str, ...],
-    place: tuple[str, ...],
-    language: tuple[str, ...],
-    date_from: str | None,
-    date_to: str | None,
-    mentioned_from: str | None,
-    mentioned_to: str | None,
     sort: str,
     page: int,
     per_page: int | None,
     exact: bool,
     as_json: bool,
+    **options: Any,
 ) -> None:
     """Search the index (Whoosh query syntax: "phrases", AND/OR/NOT, field:term, wild*)."""
     service = SearchService.from_settings(settings_of(ctx))
     params: dict[str, Any] = {
         "q": query,
-        "person": person,
-        "org": org,
-        "place": place,
-        "language": language,
+        **filter_params(options),
         "sort": sort,
         "page": str(page),
     }
-    for key, value in (
-        ("from", date_from),
-        ("to", date_to),
-        ("mentioned_from", mentioned_from),
-        ("mentioned_to", mentioned_to),
-    ):
-        if value:
-            params[key] = value
     if per_page is not None:
         params["per_page"] = str(per_page)
     if exact:

@@ -47,6 +47,8 @@ def collection_schema(name: str) -> dict[str, Any]:
             f("org_raw", "string[]", optional=True),
             f("place_raw", "string[]", optional=True),
             f("language", "string", facet=True, optional=True),
+            f("filetype", "string", facet=True, optional=True),
+            f("origin", "string", facet=True, optional=True),
             f("year", "string", facet=True, optional=True),
             f("month", "string", facet=True, optional=True),
             f("day", "string", facet=True, optional=True),
@@ -125,8 +127,9 @@ def to_record(
         "story": stories.story(document.doc_id),
         "changes": list(stories.flags(document.doc_id)),
     }
-    if document.language:
-        record["language"] = document.language
+    for name in ("language", "filetype", "origin"):
+        if fields.get(name):
+            record[name] = fields[name]
     if document.published is not None:
         ordinal = document.published.toordinal()
         record.update(
