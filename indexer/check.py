@@ -15,6 +15,7 @@ from search.schema import SCHEMA_VERSION
 from search.settings import Settings
 
 REINDEX = "docsift reindex"
+FINISH_DELETE = "docsift delete --finish (or the next docsift ingest, crawl or reindex)"
 MAX_LISTED_IDS = 20
 
 
@@ -80,10 +81,12 @@ def check_home(settings: Settings) -> CheckReport:
     """Compare the store (read-only, never created) with the Whoosh index of one home."""
     store_ids: set[str] = set()
     unindexed: list[str] = []
+    deleting: list[str] = []
     degraded = ""
     if settings.db_path.exists():
         with DocumentStore(settings.db_path, read_only=True) as store:
             store_ids, unindexed = store.ids(), store.unindexed_ids()
+            deleting = store.pending_deletes()
             degraded = store.degraded
     inspection = inspect_index(settings.index_dir)
     report = CheckReport(
@@ -93,6 +96,16 @@ def check_home(settings: Settings) -> CheckReport:
         inspection=inspection,
     )
     _find_problems(report, store_ids, unindexed)
+    if deleting:
+        report.problems.append(
+            Finding(
+                "delete_unfinished",
+                f"a delete of {len(deleting)} documents did not finish (its process stopped)",
+                FINISH_DELETE,
+                tuple(deleting[:MAX_LISTED_IDS]),
+                len(deleting),
+            )
+        )
     if degraded:
         report.notes.append(f"the store was {degraded}")
     return report

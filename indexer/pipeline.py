@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from indexer.aliases import mark_weak_names, refresh_aliases
 from indexer.dedup import refresh_signatures, update_stories
+from indexer.delete import finish_deletes
 from indexer.enrich import Enriched, Enricher
 from indexer.fetch import FileFetcher, HttpFetcher, RawDocument
 from indexer.formats.limits import Limits
@@ -167,6 +168,7 @@ class Pipeline:
         done: Callable[[list[str]], None] | None = None,
         failed: Callable[[list[tuple[str, str]]], None] | None = None,
     ) -> IngestReport:
+        finish_deletes(self.settings, self.store)  # a delete a killed process left half-done
         documents = self._documents(items, tally, progress, batch_size)
         reported = 0  # errors handed to `failed` so far
         stream: Iterable[Enriched] = (
@@ -378,8 +380,10 @@ class Pipeline:
     def reindex(self) -> int:
         """Rebuild the whole index from the store (no NER rerun) and swap it in atomically.
 
-        Documents stored before languages were detected get theirs first (backfill_languages).
+        Documents stored before languages were detected get theirs first (backfill_languages);
+        a delete a killed process left half-done is finished before (it would bring them back).
         """
+        finish_deletes(self.settings, self.store)
         backfill_languages(self.store)
         names = refresh_aliases(self.store)
         backend = self.server_backend()

@@ -120,6 +120,7 @@ CREATE TABLE IF NOT EXISTS story_edges (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS story_edges_b ON story_edges(b);
 CREATE TABLE IF NOT EXISTS line_analyses (key INTEGER PRIMARY KEY, spans TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_deletes (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
 # columns added after version 1, for stores created by an earlier docsift
@@ -433,6 +434,76 @@ class DocumentStore:
                     f"DELETE FROM story_edges WHERE a IN ({marks}) OR b IN ({marks})",
                     chunk + chunk,
                 )
+
+    # -- deletes (indexer/delete.py): the intent first, so a killed delete is finished ------
+
+    def mark_deleting(self, doc_ids: Sequence[str]) -> None:
+        """Record that these documents are to be deleted, before anything is removed."""
+        with self.db:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(d,) for d in doc_ids]
+            )
+
+    def pending_deletes(self) -> list[str]:
+        """Ids of a delete that has not finished (none for a store made before deletes)."""
+        try:
+            rows = self.db.execute("SELECT doc_id FROM pending_deletes ORDER BY 1").fetchall()
+        except sqlite3.OperationalError:  # a read-only view of an older store
+            return []
+        return [row[0] for row in rows]
+
+    def clear_deleting(self, doc_ids: Sequence[str]) -> None:
+        with self.db:
+            for chunk in _chunks(list(doc_ids)):
+                marks = ",".join("?" * len(chunk))
+                self.db.execute(f"DELETE FROM pending_deletes WHERE doc_id IN ({marks})", chunk)
+
+    def ids_from(self, prefix: str) -> list[tuple[str, str, str]]:
+        """(doc_id, source, url) of every document whose source or URL starts with `prefix`."""
+        return [
+            (row[0], row[1], row[2])
+            for row in self.db.execute(
+                "SELECT doc_id, source, url FROM documents "
+                "WHERE substr(source, 1, ?) = ? OR substr(url, 1, ?) = ? ORDER BY 1",
+                (len(prefix), prefix, len(prefix), prefix),
+            )
+        ]
+
+    def existing(self, doc_ids: Sequence[str]) -> list[str]:
+        """The given ids the store holds, with the attachments of the messages among them
+        (an attachment is a document of its own, linked to its message by parent_id)."""
+        found: list[str] = []
+        for chunk in _chunks(list(dict.fromkeys(doc_ids))):
+            marks = ",".join("?" * len(chunk))
+            found += [
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT doc_id FROM documents WHERE doc_id IN ({marks})", chunk
+                )
+            ]
+        seen, parents = set(found), found
+        while parents:  # a message's attachments, and theirs (a forwarded message's)
+            children: list[str] = []
+            for chunk in _chunks(parents):
+                marks = ",".join("?" * len(chunk))
+                children += [
+                    row[0]
+                    for row in self.db.execute(
+                        f"SELECT doc_id FROM documents WHERE parent_id IN ({marks})", chunk
+                    )
+                    if row[0] not in seen
+                ]
+            seen.update(children)
+            found += children
+            parents = children
+        return list(dict.fromkeys(found))
+
+    def sources(self) -> Iterator[tuple[str, str]]:
+        """(doc_id, source) of every document, streamed (prune looks for files gone)."""
+        cursor = self.db.cursor()
+        cursor.execute("SELECT doc_id, source FROM documents ORDER BY source")
+        while rows := cursor.fetchmany(2000):
+            yield from ((row[0], row[1]) for row in rows)
 
     def get(self, doc_id: str) -> Document | None:
         row = self.db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from indexer.cli import cluster, names, read, serve, write
+from indexer.cli import cluster, names, read, remove, serve, write
 from indexer.cli.group import cli
 from indexer.cli.status import ExitStatus
 from search.diskfull import is_disk_full
@@ -25,6 +25,7 @@ for command in (
     write.ingest,
     write.reindex,
     write.crawl,
+    remove.delete,
     read.check,
     names.aliases,
     read.entities,

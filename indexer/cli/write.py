@@ -19,10 +19,12 @@ from indexer.cli.output import (
     print_ingest_report,
 )
 from indexer.cli.status import ExitStatus
+from indexer.delete import delete_documents, gone_under
 from indexer.pipeline import Pipeline
 from indexer.store import DocumentStore
 from search.index import ensure_index
 from search.safetext import printable, valid_text
+from search.settings import Settings
 
 
 @click.command()
@@ -58,6 +60,11 @@ from search.safetext import printable, valid_text
     help="Also read symbolic links in a folder that lead to files outside it (not followed "
     "by default).",
 )
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete the documents whose files under each FOLDER target are gone.",
+)
 @wait_option
 @click.pass_context
 def ingest(
@@ -70,9 +77,13 @@ def ingest(
     allow_private: bool,
     allow_hosts: tuple[str, ...],
     follow_symlinks: bool,
+    prune: bool,
     wait_s: float,
 ) -> None:
     """Ingest files, folders (recursively), JSON Lines exports and URLs.
+
+    With --prune, documents whose files under a folder target no longer exist are deleted
+    (only those under that folder; web pages never).
 
     One writing command runs at a time per home: a second ingest (or a reindex or crawl) queues
     for up to --wait seconds, then exits with status 4.
@@ -110,10 +121,13 @@ def ingest(
                 report = pipeline.run(targets)
         finally:
             pipeline.close()
+        pruned = _prune(settings, store, targets) if prune else None
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        click.echo(json.dumps(report.to_dict() | ({"pruned": pruned} if prune else {}), indent=2))
     else:
         print_ingest_report(report, ctx.meta["quiet"])
+        if prune and not ctx.meta["quiet"]:
+            click.echo(f"pruned {pruned} documents whose files are gone")
     refused = [(p.source, p.reason) for p in report.errors if p.reason.startswith("refused:")]
     if refused and len(refused) == len(report.errors) and not report.seen:
         _nothing_fetched(ctx, refused)  # as crawl does: a refused local site is no success
@@ -131,6 +145,15 @@ def _nothing_fetched(ctx: click.Context, refused: list[tuple[str, str]]) -> None
         err=True,
     )
     ctx.exit(ExitStatus.ERROR)
+
+
+def _prune(settings: Settings, store: DocumentStore, targets: tuple[str, ...]) -> int:
+    """Delete the documents whose files under the folder targets are gone."""
+    folders = [t for t in targets if "://" not in t and Path(t).is_dir()]
+    if not folders:
+        raise click.UsageError("--prune needs a FOLDER among the targets")
+    gone = list(dict.fromkeys(doc_id for f in folders for doc_id in gone_under(store, f)))
+    return delete_documents(settings, store, gone) if gone else 0
 
 
 @click.command()
