@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -111,10 +113,12 @@ def test_installed_console_script_runs(home: Path) -> None:
 
 
 class FakeServer:
-    """Stands in for werkzeug's server: records where it would listen, serves nothing."""
+    """Stands in for werkzeug's server and gunicorn: records where it would listen and how,
+    serves nothing."""
 
-    def __init__(self, host: str, port: int, app: object, **_: object) -> None:
+    def __init__(self, host: str, port: int, app: object, **kw: object) -> None:
         self.host, self.server_port, self.app = host, port or 54321, app
+        self.workers = kw.get("workers")  # None: werkzeug's (--dev)
 
     def serve_forever(self) -> None:
         return None
@@ -131,9 +135,36 @@ def fake_server(monkeypatch: pytest.MonkeyPatch) -> list[FakeServer]:
         started.append(FakeServer(host, port, app, **kw))
         return started[-1]
 
+    class FakeSocket:
+        def __init__(self, host: str, port: int) -> None:
+            self.address = (host, port or 54321)
+
+        def getsockname(self) -> tuple[str, int]:
+            return self.address
+
+    def run_production(
+        make_app: Callable[[], object], sock: FakeSocket, *, workers: int, **_: object
+    ) -> None:
+        started.append(FakeServer(*sock.address, make_app(), workers=workers))
+
     monkeypatch.setattr("werkzeug.serving.make_server", make_server)
+    monkeypatch.setattr("web.production.listen", FakeSocket)
+    monkeypatch.setattr("web.production.run_production", run_production)
     monkeypatch.delenv("DOCSIFT_TOKEN", raising=False)
     return started
+
+
+def test_serve_runs_gunicorn_on_every_core_unless_told(
+    capsys: pytest.CaptureFixture[str], home: Path, fake_server: list[FakeServer]
+) -> None:
+    assert docsift(capsys, "--home", str(home), "serve")[0] == ExitStatus.OK
+    assert docsift(capsys, "--home", str(home), "serve", "--workers", "3")[0] == ExitStatus.OK
+    code, _, err = docsift(capsys, "--home", str(home), "serve", "--dev")
+    assert code == ExitStatus.OK
+    assert [s.workers for s in fake_server] == [len(os.sched_getaffinity(0)), 3, None]
+    assert "--dev" in err
+    code, _, err = docsift(capsys, "--home", str(home), "serve", "--workers", "0")
+    assert code == ExitStatus.USAGE and "--workers" in err
 
 
 def test_serve_binds_loopback_by_default(

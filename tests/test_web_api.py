@@ -403,14 +403,28 @@ def test_healthz_reports_document_count(client: FlaskClient) -> None:
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "documents": len(CORPUS), "ready": True}
+    health = response.get_json()
+    assert {k: health[k] for k in ("status", "documents", "ready")} == {
+        "status": "ok",
+        "documents": len(CORPUS),
+        "ready": True,
+    }
+    # the generation and commit answering: what a rolling reindex is watched by
+    assert isinstance(health["generation"], str) and health["generation"]
+    assert isinstance(health["commit"], int)
 
 
 def test_healthz_answers_200_before_anything_is_ingested(empty_client: FlaskClient) -> None:
     response = empty_client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "documents": 0, "ready": False}
+    assert response.get_json() == {
+        "status": "ok",
+        "documents": 0,
+        "ready": False,
+        "generation": None,
+        "commit": None,
+    }
 
 
 @pytest.mark.parametrize(

@@ -72,9 +72,10 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-@pytest.fixture(scope="module")
-def served(home: Path) -> Iterator[Served]:
-    server = Served(home)
+@pytest.fixture(scope="module", params=["gunicorn", "dev"])
+def served(home: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
+    """Both servers: gunicorn (the default, two workers) and Werkzeug's (--dev) answer alike."""
+    server = Served(home, *(["--dev"] if request.param == "dev" else ["--workers", "2"]))
     yield server
     server.close()
 

@@ -6,6 +6,8 @@ HTML, the API and the CLI cannot drift apart.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 
@@ -79,8 +81,19 @@ def facet_values(facet: str) -> Response:
 
 @bp.get("/healthz", **JSON_ONLY)
 def healthz() -> Response:
+    """Alive, and which index generation this process answers from: behind several workers,
+    every one reports the generation it has open (each picks up a reindex on its own)."""
     stats = get_service().stats()
-    return jsonify({"status": "ok", "documents": stats.documents, "ready": stats.ready})
+    generation = Path(stats.index).name if stats.ready and stats.generation is not None else None
+    return jsonify(
+        {
+            "status": "ok",
+            "documents": stats.documents,
+            "ready": stats.ready,
+            "generation": generation,
+            "commit": stats.generation,
+        }
+    )
 
 
 @bp.get("/api/openapi.json", **JSON_ONLY)

@@ -391,6 +391,15 @@ def _base_schemas(day: dict[str, Any], facet_value_list: dict[str, Any]) -> dict
                 "status": {"type": "string", "enum": ["ok"]},
                 "documents": {"type": "integer", "minimum": 0},
                 "ready": {"type": "boolean"},
+                "generation": {
+                    "type": ["string", "null"],
+                    "description": "the index generation answering (index-N); null before "
+                    "the first ingest and for an engine without generations",
+                },
+                "commit": {
+                    "type": ["integer", "null"],
+                    "description": "the commit within that generation (every ingest adds one)",
+                },
             }
         ),
     }

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -48,13 +51,33 @@ def is_loopback_host(host: str) -> bool:
     help="Also answer requests for this Host name (repeat; e.g. a proxy's public name). "
     "Others than the bound address and localhost get 400 [allowed_hosts].",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes (gunicorn workers), each answering with its own threads. "
+    "[default: the number of cores]",
+)
+@click.option(
+    "--dev",
+    is_flag=True,
+    help="Werkzeug's one-process development server instead of gunicorn.",
+)
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str, port: int, public: bool, allowed_hosts: tuple[str, ...]
+    ctx: click.Context,
+    host: str,
+    port: int,
+    public: bool,
+    allowed_hosts: tuple[str, ...],
+    workers: int | None,
+    dev: bool,
 ) -> None:
-    """Serve the web UI and JSON API (on 127.0.0.1 unless --public)."""
+    """Serve the web UI and JSON API (on 127.0.0.1 unless --public).
+
+    Production by default: gunicorn with --workers processes; --dev runs Werkzeug's server.
+    """
     from web import create_app  # only here: the write side does not depend on Flask
-    from web.server import make_docsift_server
 
     if not public and not is_loopback_host(host):
         raise click.BadParameter(
@@ -63,18 +86,36 @@ def serve(
             param_hint="'--host'",
         )
     settings = settings_of(ctx)
-    app = create_app(settings, bound_host=host, allowed_hosts=allowed_hosts)
+
+    def make_app() -> Any:  # a Flask app (the write side does not import Flask)
+        return create_app(settings, bound_host=host, allowed_hosts=allowed_hosts)
+
+    if dev:
+        serve_dev(ctx, make_app, host, port, public)
+        return
+    from web.production import listen, run_production
+
+    make_app()  # a bad setting fails here, once, rather than in every worker
     try:
-        server = make_docsift_server(host, port, app)
+        sock = listen(host, port)
     except OSError as exc:
         raise DocsiftError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    workers = workers or len(os.sched_getaffinity(0))
+    announce(ctx, host, sock.getsockname()[1], public, f"{workers} workers")
+    # gunicorn owns the socket from here (its workers exit through this frame too: no cleanup)
+    run_production(make_app, sock, workers=workers)
+
+
+def announce(ctx: click.Context, host: str, port: int, public: bool, how: str) -> None:
+    """The URL on stdout's first line (tests and scripts read it), warnings on stderr."""
+    settings = settings_of(ctx)
     shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"http://{shown_host}:{server.server_port}/", nl=True)
+    click.echo(f"http://{shown_host}:{port}/", nl=True)
     sys.stdout.flush()
     if public and not settings.token:
         click.echo(
             "warning: --public and no DOCSIFT_TOKEN: there is no authentication; anyone who "
-            f"can reach {shown_host}:{server.server_port} can read every document",
+            f"can reach {shown_host}:{port} can read every document",
             err=True,
         )
     elif public:
@@ -84,10 +125,28 @@ def serve(
             err=True,
         )
     if not ctx.meta["quiet"]:
-        click.echo(f"serving {settings.home} - press Ctrl-C to stop", err=True)
+        click.echo(f"serving {settings.home} ({how}) - press Ctrl-C to stop", err=True)
+
+
+def serve_dev(
+    ctx: click.Context, make_app: Callable[[], Any], host: str, port: int, public: bool
+) -> None:
+    """Werkzeug's threaded server in this process (`--dev`)."""
+    from web.server import make_docsift_server
+    from web.warmup import GenerationWatcher
+
+    app = make_app()
+    try:
+        server = make_docsift_server(host, port, app)
+    except OSError as exc:
+        raise DocsiftError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    announce(ctx, host, server.server_port, public, "--dev: one process")
+    watcher = GenerationWatcher(app.extensions["docsift"])
+    watcher.start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        watcher.stop()
         server.server_close()
