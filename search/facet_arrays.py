@@ -239,6 +239,19 @@ class FacetCounts:
     histograms: Mapping[str, tuple[str, list[tuple[str, int]]]]
 
 
+# a counted value in FacetCounts: its (value, count) tuple, the count and the list's slot (the
+# value's string is the FacetArrays' own, not a copy)
+COUNTED_VALUE_BYTES = 96
+
+
+def counts_bytes(counted: FacetCounts) -> int:
+    """About how many bytes a FacetCounts keeps alive (its cache weight), without walking its
+    tens of thousands of pairs one object at a time."""
+    pairs = sum(len(values) for values in counted.counts.values())
+    histograms = sum(len(buckets) for _, buckets in counted.histograms.values())
+    return counted.result_mask.nbytes + COUNTED_VALUE_BYTES * (pairs + 2 * histograms) + 1024
+
+
 def count_facets(
     facet_index: FacetIndex,
     base_mask: np.ndarray,

@@ -39,6 +39,12 @@ class Settings:
         default=1,
         metadata=_help("searches with wildcards or very many words that may run at once"),
     )
+    cache_mb: int = field(
+        default=128,
+        metadata=_help(
+            "memory for search result caches per server process, in MB (0: none); see Memory"
+        ),
+    )
     max_file_bytes: int = field(
         default=20 * 1024 * 1024, metadata=_help("files or pages larger than this are skipped")
     )
@@ -156,6 +162,7 @@ _KINDS: dict[str, type] = {
     "max_query_chars": int,
     "query_timeout_s": float,
     "expensive_searches": int,
+    "cache_mb": int,
     "max_file_bytes": int,
     "max_text_chars": int,
     "user_agent": str,
@@ -249,7 +256,13 @@ _AT_LEAST_ONE = (
     "crawl_max_pages",
     "crawl_max_attempts",
 )
-_NOT_NEGATIVE = ("crawl_delay_s", "crawl_max_depth", "crawl_backoff_s", "crawl_max_retry_wait_s")
+_NOT_NEGATIVE = (
+    "cache_mb",
+    "crawl_delay_s",
+    "crawl_max_depth",
+    "crawl_backoff_s",
+    "crawl_max_retry_wait_s",
+)
 
 
 def _bound_errors(coerced: dict[str, object]) -> list[str]:

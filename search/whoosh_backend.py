@@ -43,7 +43,13 @@ from search.documents import (
     stored_precision,
 )
 from search.errors import DocumentNotFound, IndexUnavailable
-from search.facet_arrays import FacetCounts, FacetIndex, build_facet_index, count_facets
+from search.facet_arrays import (
+    FacetCounts,
+    FacetIndex,
+    build_facet_index,
+    count_facets,
+    counts_bytes,
+)
 from search.facets import histogram_facet, value_facet
 from search.index import (
     delete_documents,
@@ -76,10 +82,10 @@ from search.tables import IndexTables
 from search.variants import VariantCache, VariantIndex
 from search.variants import expand as expand_names
 
-RESULT_CACHE_SIZE = 256
-# FacetCounts keep every value's count (tens of thousands for a browse of a large corpus) and
-# the result mask, responses only the shown page and facet values: keep fewer of the former
-COUNTS_CACHE_SIZE = 16
+# settings.cache_mb split between the two result caches: FacetCounts keep every value's count
+# (tens of thousands for a browse of a large corpus) and the result mask, so each is large and
+# a miss costs a full count; responses hold only the shown page and facet values
+COUNTS_CACHE_SHARE = 0.75
 
 
 @dataclass(frozen=True)
@@ -129,8 +135,10 @@ class WhooshBackend:
         self._lane = ExpensiveLane(settings.expensive_searches)
         self.limits = Limits()
         # keyed by request and IndexState: a write or a name-table change is a new key
-        self.result_cache: LruCache[Hashable, SearchResponse] = LruCache(RESULT_CACHE_SIZE)
-        self.counts_cache: LruCache[Hashable, FacetCounts] = LruCache(COUNTS_CACHE_SIZE)
+        budget = settings.cache_mb * 1024 * 1024
+        counts_budget = int(budget * COUNTS_CACHE_SHARE)
+        self.result_cache: LruCache[Hashable, SearchResponse] = LruCache(budget - counts_budget)
+        self.counts_cache: LruCache[Hashable, FacetCounts] = LruCache(counts_budget, counts_bytes)
 
     # -- writes (the pipeline's) ----------------------------------------------------------
 

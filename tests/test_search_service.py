@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import numpy as np
 import pytest
 
 from search.cache import LruCache
@@ -19,6 +20,7 @@ from search.names import NameTable
 from search.query import parse_request
 from search.searchers import SearcherPool
 from search.service import SearchService
+from search.settings import Settings
 
 PEOPLE = ["Helena Marsh", "Tomás Reyes", "Amara Okafor", "Ingrid Solberg", "Kenji Watanabe"]
 ORGS = ["Port Alder Council", "Northwind Freight", "Dockworkers Union", "Clearwater Trust"]
@@ -436,14 +438,40 @@ def test_cached_facet_counts_are_read_only(small_index: Path) -> None:
 
 
 def test_lru_cache_forgets_the_least_recently_used_entry() -> None:
-    cache: LruCache[str, int] = LruCache(2)
+    cache: LruCache[str, int] = LruCache(200, weigh=lambda _: 100)
     cache.put("a", 1)
     cache.put("b", 2)
     assert cache.get("a") == 1  # "b" is now the oldest
     cache.put("c", 3)
     assert cache.get("b") is None
     assert (cache.get("a"), cache.get("c")) == (1, 3)
-    assert cache.stats().entries == 2
+    assert cache.stats().entries == 2 and cache.stats().bytes == 200
+
+
+def test_lru_cache_keeps_within_its_byte_budget() -> None:
+    """Large entries push out many small ones; one larger than the budget is not kept."""
+    cache: LruCache[str, np.ndarray] = LruCache(1_000_000)
+    for n in range(50):
+        cache.put(f"small{n}", np.zeros(1_000))  # about 8 KB each
+    assert cache.stats().entries == 50
+    cache.put("big", np.zeros(100_000))  # 800 KB: most small ones go
+    stats = cache.stats()
+    assert cache.get("big") is not None and stats.bytes <= 1_000_000
+    assert 10 < stats.entries < 30
+    cache.put("huge", np.zeros(200_000))
+    assert cache.get("huge") is None and cache.get("big") is not None
+
+
+def test_the_result_caches_share_the_cache_budget(small_index: Path) -> None:
+    service = SearchService.over_index(small_index, Settings(cache_mb=8))
+    backend = service.backend
+    assert backend.result_cache.max_bytes + backend.counts_cache.max_bytes == 8 * 1024 * 1024
+    service.search(parse_request({"q": "ferry"}))
+    assert 0 < backend.result_cache.stats().bytes < 1_000_000
+    assert 0 < backend.counts_cache.stats().bytes < 1_000_000
+    none = SearchService.over_index(small_index, Settings(cache_mb=0))
+    none.search(parse_request({"q": "ferry"}))
+    assert none.backend.result_cache.stats().entries == 0
 
 
 def test_pool_lends_one_searcher_until_the_index_changes(small_index: Path) -> None:
