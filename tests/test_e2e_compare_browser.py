@@ -84,7 +84,9 @@ def test_document_page_links_to_the_comparison_and_it_shows_what_the_rewrite_add
     assert all("Mark Rutte" in t for t in unsupported.locator(".quote-speaker").all_inner_texts())
     assert "The most crucial task" in unsupported.first.locator("blockquote").inner_text()
     # sentences only in the rewrite are highlighted, with their new names and quotes marked
-    peskov = page.locator("tr.row-only-b .side-b", has_text="Dmitry Peskov")
+    # (alone in its row, or beside the sentence only in A that it replaced)
+    only_b = "tr:is(.row-only-b, .row-replaced)"
+    peskov = page.locator(f"{only_b} .side-b", has_text="Dmitry Peskov")
     assert peskov.count() == 1
     assert peskov.locator("mark.cmp-name", has_text="Dmitry Peskov").count() == 1
     background = peskov.evaluate("td => getComputedStyle(td).backgroundColor")
@@ -92,7 +94,7 @@ def test_document_page_links_to_the_comparison_and_it_shows_what_the_rewrite_add
         "td => getComputedStyle(td).backgroundColor"
     )
     assert background != blank
-    assert page.locator("tr.row-only-b mark.cmp-quote", has_text="crucial task").count() == 1
+    assert page.locator(f"{only_b} mark.cmp-quote", has_text="crucial task").count() == 1
 
 
 def test_swapping_sides_and_following_a_name(site: str, page: Any) -> None:
@@ -132,6 +134,56 @@ def test_hostile_text_in_a_comparison_runs_no_script(site: str, page: Any) -> No
     assert page.evaluate("window.__pwned") is None
     assert "<script>" in page.locator(".compare-version h2").nth(1).inner_text()
     assert "Thomas Quillfeather" in page.locator("tr.row-only-b").inner_text()
+
+
+def test_seed_comparison_fits_a_laptop_screen_with_the_differences_first(
+    site: str, browser: Any
+) -> None:
+    laptop = open_page(browser, width=1280, height=800)
+    try:
+        laptop.goto(site + _seed_compare_url(laptop, site))
+
+        def bottom(selector: str) -> float:
+            box = laptop.locator(selector).first.bounding_box()
+            assert box, selector
+            return box["y"] + box["height"]
+
+        # what B changes, its warning and the names only one version has: the first screen
+        for selector in (".summary-line", ".compare-warning", ".compare-grid"):
+            assert bottom(selector) <= 800, f"{selector} ends at {bottom(selector)} px"
+        # the quotes B puts in someone's mouth come before those it only leaves out
+        kinds = laptop.locator(".compare-quotes .quote-change").evaluate_all(
+            "items => items.map(i => i.checkVisibility() ? i.className : 'hidden')"
+        )
+        assert "is-unsupported" in kinds[0] and kinds.count("hidden") == 7
+        # the whole page was 6,100 px: the sentences scroll in a pane a screen tall
+        height = laptop.evaluate("document.documentElement.scrollHeight")
+        assert height <= 2 * 1280, f"the page is {height} px tall"
+        pane = laptop.locator(".compare-pane")
+        sizes = pane.evaluate("p => [p.scrollHeight, p.clientHeight]")
+        assert sizes[0] > sizes[1] and sizes[1] <= 800, sizes
+        assert pane.get_attribute("tabindex") == "0"  # scrolled from the keyboard too
+        head = laptop.locator(".compare-table thead th").first
+        pane.evaluate("p => p.scrollTo(0, p.scrollHeight)")
+        head_top = head.bounding_box()["y"]
+        pane_top = pane.bounding_box()["y"]
+        assert abs(head_top - pane_top) < 3, "the column heads scroll out of the pane"
+        assert laptop.evaluate("document.documentElement.scrollWidth") <= 1280
+        assert not laptop.console.problems()
+    finally:
+        laptop.context.close()
+
+
+def test_identical_sentences_fold_and_open_on_a_click(site: str, page: Any) -> None:
+    hits = page.request.get(site + "/api/search?q=dockers&versions=all").json()["hits"]
+    first = next(h for h in hits if "script" not in h["title"])
+    later = next(h for h in hits if h["id"] != first["id"])
+    page.goto(site + f"/compare/{first['id']}/{later['id']}")
+    run = page.locator("tr.row-same-run details").first
+    hidden = run.locator("li").first
+    assert not hidden.is_visible()
+    run.locator("summary").click()
+    assert hidden.is_visible() and "Dock workers" in run.inner_text()
 
 
 def test_compare_page_fits_a_phone(site: str, browser: Any) -> None:

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
+from markupsafe import Markup
 from webfixtures import get_page, soup
 
 from search.compare import MAX_ID_CHARS
@@ -24,6 +25,7 @@ from search.service import SearchService
 from search.settings import Settings
 from search.stories import StoryTable, VersionChanges
 from web import create_app
+from web.compare_rows import SideBySide, display_rows
 
 FIRST = (
     "Dock workers walked out on Monday after talks with Harbour Freight collapsed.\n\n"
@@ -204,7 +206,18 @@ def test_compare_page_shows_summary_names_quotes_numbers_and_sentences(
     marks = only_b[0].select("mark")
     assert [m["class"] for m in marks] == [["cmp-quote", "cmp-added"], ["cmp-name", "cmp-person"]]
     assert "never quotes Tom Quill" in marks[0]["title"]
-    assert len(page.select("tr.row-same")) == 2 and len(page.select("tr.row-changed")) == 1
+    # the two sentences both versions share fold into one line, the differences stay open
+    (same,) = page.select("tr.row-same-run")
+    folded = same.select_one("details.same-run")
+    assert folded is not None and not folded.has_attr("open")
+    assert folded.summary.get_text(" ", strip=True).startswith("2 sentences the same in both")
+    assert [li.get_text(" ", strip=True)[:12] for li in folded.select("li")] == [
+        "A1 B1 Dock w",
+        'A2 B2 "We wi',
+    ]
+    assert len(page.select("tr.row-same")) == 0 and len(page.select("tr.row-changed")) == 1
+    rows = [tr["class"][0] for tr in page.select(".compare-table tbody > tr")]
+    assert rows == ["row-same-run", "row-changed", "row-only-b"]
     swap = page.select_one("a.swap-link")["href"]
     assert swap == f"/compare/{B.doc_id}/{A.doc_id}"
     back = get_page(client, swap)
@@ -258,3 +271,28 @@ def test_no_rewrites_facet_without_flagged_versions(tmp_path: Path) -> None:
     assert get_page(client, "/").select_one("#facet-changes") is None
     data = client.get(f"/api/compare?a={A.doc_id}&b={B.doc_id}").get_json()
     assert data["flags"] == ["adds_people", "unsupported_quotes"]  # compared on request anyway
+
+
+def test_a_passage_only_in_a_stands_beside_the_one_only_in_b_that_replaced_it() -> None:
+    def row(status: str, a: int | None, b: int | None) -> SideBySide:
+        return SideBySide(status, 0.0, a, b, None if a is None else Markup("a"), None)
+
+    rows = [
+        row("same", 0, 0),
+        row("only_a", 1, None),
+        row("only_a", 2, None),
+        row("only_b", None, 1),
+        row("only_b", None, 2),
+        row("only_b", None, 3),
+        row("same", 3, 4),
+        row("same", 4, 5),
+    ]
+    shown = display_rows(rows)
+
+    assert [(line.kind, [(r.a, r.b) for r in line.rows]) for line in shown] == [
+        ("row", [(0, 0)]),  # one shared sentence alone is not folded
+        ("replaced", [(1, None), (None, 1)]),
+        ("replaced", [(2, None), (None, 2)]),
+        ("row", [(None, 3)]),
+        ("same", [(3, 4), (4, 5)]),
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from urllib.parse import parse_qsl
 
 from babel import Locale
@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from search.compare import Comparison, Mark, Sentence, parse_compare
+from search.compare import parse_compare
 from search.documents import Document, content_type_label, iso_at
 from search.errors import DocumentNotFound, EntityNotFound, QueryError
 from search.highlight import query_words
@@ -30,6 +30,7 @@ from search.service import SearchService
 from search.stories import CHANGE_FLAGS
 from search.timeline import timeline
 from web import feed, mentions, urls
+from web.compare_rows import display_rows, side_by_side
 from web.context import get_service
 
 bp = Blueprint("views", __name__)
@@ -150,18 +151,6 @@ def _stored(service: object, doc_id: str) -> Document | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class SideBySide:
-    """One row of the comparison page: a's and b's sentence (either may be missing)."""
-
-    status: str
-    score: float
-    a: int | None
-    b: int | None
-    a_html: Markup | None
-    b_html: Markup | None
-
-
 @bp.get("/compare/<a>/<b>")
 def compare(a: str, b: str) -> str:
     """Two versions of a story side by side, with what b adds, drops or changes."""
@@ -169,7 +158,7 @@ def compare(a: str, b: str) -> str:
     return render_template(
         "compare.html",
         comparison=comparison,
-        rows=side_by_side(comparison),
+        rows=display_rows(side_by_side(comparison)),
         swap_url=compare_url(b, a),
     )
 
@@ -185,42 +174,6 @@ def compare_url(a: str, b: str) -> str:
     if "/" in a or "/" in b:
         return url_for("views.compare_ids", a=a, b=b)
     return url_for("views.compare", a=a, b=b)
-
-
-def side_by_side(comparison: Comparison) -> list[SideBySide]:
-    """The aligned rows with each sentence's names and changed quotes marked."""
-    marks = {"a": comparison.marks("a"), "b": comparison.marks("b")}
-
-    def html(side: str, index: int | None) -> Markup | None:
-        if index is None:
-            return None
-        version = comparison.a if side == "a" else comparison.b
-        return marked_sentence(version.sentences[index], marks[side])
-
-    return [
-        SideBySide(row.status, row.score, row.a, row.b, html("a", row.a), html("b", row.b))
-        for row in comparison.rows
-    ]
-
-
-def marked_sentence(sentence: Sentence, marks: tuple[Mark, ...]) -> Markup:
-    """A sentence as escaped HTML with <mark> around the spans to highlight in it."""
-    pieces: list[Markup] = []
-    text, pos = sentence.text, 0
-    for mark in marks:
-        start = max(mark.start, sentence.start) - sentence.start
-        end = min(mark.end, sentence.end) - sentence.start
-        if start >= end or start < pos:
-            continue  # outside this sentence, or inside a span already marked
-        pieces.append(escape(text[pos:start]))
-        pieces.append(
-            Markup('<mark class="cmp-{} cmp-{}" title="{}">{}</mark>').format(
-                mark.kind, mark.label.replace("_", "-"), mark.note, text[start:end]
-            )
-        )
-        pos = end
-    pieces.append(escape(text[pos:]))
-    return Markup("").join(pieces)
 
 
 @bp.get("/entity/<label>/<path:name>")
