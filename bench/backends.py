@@ -17,6 +17,15 @@
 
 Prints ingest seconds, p50/p95 per backend, the ratio Whoosh/Typesense, and how often the two
 agree on the number of matches; keeps the figures with `record("backends", ...)`.
+
+    python bench/backends.py --native [--nodes 1] [--workers 2] [--record backends-native]
+
+With --native (issue 23), the other side is Typesense as its users query it
+(bench/typesense_native.py: title and body indexed as text, one search per query with every
+facet in `facet_by`, highlights, the same page size) and docsift is queried as its users do:
+`docsift serve` (gunicorn, --workers) over HTTP, /api/search with all facets and snippets. Both
+over HTTP on 127.0.0.1, interleaved, the same distinct title queries; docsift's result caches
+stay on (every query is new to them).
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ import time
 from pathlib import Path
 
 from common import REUTERS, ROOT, ensure_home, percentile, record
-from http_latency import title_queries
+from http_latency import client_for, search_once, serve, title_queries
 
 from indexer.aliases import load_name_table, mark_weak_names
 from indexer.store import DocumentStore
@@ -77,6 +86,12 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="index only the first N documents")
     parser.add_argument("--record", default="backends")
     parser.add_argument(
+        "--native",
+        action="store_true",
+        help="docsift over HTTP against Typesense as its users query it (one search per query)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="with --native: server workers")
+    parser.add_argument(
         "--no-entities",
         action="store_true",
         help="when --home does not exist, build it without NER (fast; no person/org/place)",
@@ -119,6 +134,8 @@ def main() -> int:
         started = time.perf_counter()
         cluster.start(120)
         cluster_s = time.perf_counter() - started
+        if args.native:
+            return run_native(args, home, cluster, documents, names, whoosh_ingest)
         ts_settings = load_settings(
             environ={},
             home=work / "ts-home",
@@ -209,6 +226,88 @@ def main() -> int:
         cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def run_native(
+    args: argparse.Namespace,
+    home: Path,
+    cluster: LocalCluster,
+    documents: list,
+    names: object,
+    whoosh_ingest: float,
+) -> int:
+    """docsift over HTTP against native Typesense, interleaved; prints and records both."""
+    import httpx
+    import typesense_native as native
+
+    base = f"http://{cluster.addresses[0]}"
+    native_ingest = native.build(base, cluster.api_key, documents, names)  # type: ignore[arg-type]
+    print(f"native typesense: indexed in {native_ingest:6.1f} s", flush=True)
+    settings = load_settings(environ={}, home=home)
+    queries = list(dict.fromkeys(title_queries(args.corpus, 3 * (args.queries + WARMUP))))
+    queries = queries[: args.queries + WARMUP]
+    times: dict[str, list[float]] = {"docsift": [], "typesense": []}
+    both_found = errors = 0
+    headers = {"X-TYPESENSE-API-KEY": cluster.api_key}
+    with (
+        serve(home, ("--workers", str(args.workers))) as server,
+        client_for(server.url) as ours,
+        httpx.Client(base_url=base, headers=headers, timeout=30, trust_env=False) as theirs,
+    ):
+        for i, q in enumerate(queries):
+            found: dict[str, int] = {}
+            for name in ("docsift", "typesense") if i % 2 == 0 else ("typesense", "docsift"):
+                started = time.perf_counter()
+                if name == "docsift":
+                    outcome = search_once(ours, q)
+                    errors += bool(outcome.error)
+                    found[name] = outcome.hits
+                else:
+                    params = native.search_params(q, settings.page_size, settings.facet_limit)
+                    found[name] = len(native.search(theirs, params)["hits"])
+                if i >= WARMUP:
+                    times[name].append((time.perf_counter() - started) * 1000)
+            both_found += i >= WARMUP and bool(found["docsift"]) and bool(found["typesense"])
+        rss = server.peak_rss_mb()
+    counted = len(queries) - WARMUP
+    figures: dict[str, object] = {
+        "documents": len(documents),
+        "queries": counted,
+        "workers": args.workers,
+        "whoosh_ingest_s": round(whoosh_ingest, 1),
+        "native_typesense_ingest_s": round(native_ingest, 1),
+        "docsift_errors": errors,
+        "both_found_share": round(both_found / counted, 3),
+        "server_peak_rss_mb": rss,
+    }
+    for name, values in times.items():
+        figures[f"{name}_p50_ms"] = round(statistics.median(values), 2)
+        figures[f"{name}_p95_ms"] = round(percentile(values, 0.95), 2)
+    for stat in ("p50", "p95"):
+        figures[f"{stat}_ratio"] = round(
+            float(figures[f"docsift_{stat}_ms"]) / float(figures[f"typesense_{stat}_ms"]), 2
+        )
+    lines = [
+        f"{len(documents):,} Reuters stories; {counted} distinct title queries, interleaved, "
+        f"both over HTTP on 127.0.0.1: docsift serve (gunicorn, {args.workers} workers) "
+        "/api/search with all facets and snippets, against native Typesense 0.24.1 "
+        f"({args.nodes} node) with one search per query (query_by {native.QUERY_BY}, facet_by "
+        f"{native.FACET_BY}, highlights, {settings.page_size} per page).",
+        "",
+        "| | p50 | p95 |",
+        "| --- | --- | --- |",
+        f"| docsift (Whoosh, HTTP) | {figures['docsift_p50_ms']} ms "
+        f"| {figures['docsift_p95_ms']} ms |",
+        f"| Typesense, native (HTTP) | {figures['typesense_p50_ms']} ms "
+        f"| {figures['typesense_p95_ms']} ms |",
+        "",
+        f"docsift/native Typesense: p50 {figures['p50_ratio']}x, p95 {figures['p95_ratio']}x; "
+        f"{errors} docsift errors; both found something for {both_found} of {counted} queries.",
+    ]
+    print("\n".join(lines))
+    path = record(args.record, figures, lines=lines)
+    print(f"\nrecorded {path.relative_to(ROOT)}")
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":
