@@ -98,14 +98,39 @@ class Server:
     documents: int
     pid: int
 
+    def processes(self) -> list[int]:
+        """The server's process and its descendants (gunicorn's workers), Linux."""
+        found, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                try:
+                    todo.extend(int(child) for child in task.read_text().split())
+                except OSError:
+                    continue
+        return found
+
+    def _summed(self, path: str, pattern: str) -> float | None:
+        total = 0
+        for pid in self.processes():
+            try:
+                text = Path(f"/proc/{pid}/{path}").read_text()
+            except OSError:
+                continue
+            match = re.search(pattern, text, re.M)
+            if match:
+                total += int(match.group(1))
+        return round(total / 1024) if total else None
+
     def peak_rss_mb(self) -> float | None:
-        """The server's peak resident memory so far (Linux), None where unknown."""
-        try:
-            status = Path(f"/proc/{self.pid}/status").read_text()
-        except OSError:
-            return None
-        match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
-        return round(int(match.group(1)) / 1024) if match else None
+        """The sum of every server process's peak resident memory so far (Linux; shared
+        pages count in each process), None where unknown."""
+        return self._summed("status", r"^VmHWM:\s+(\d+) kB")
+
+    def pss_mb(self) -> float | None:
+        """The server processes' memory now with shared pages split between them (Linux)."""
+        return self._summed("smaps_rollup", r"^Pss:\s+(\d+) kB")
 
 
 @contextmanager
@@ -475,7 +500,12 @@ def measure(
                 f"errors {load.errors}.",
             ]
         figures["server_peak_rss_mb"] = server.peak_rss_mb()
-        print(f"\nserver peak RSS: {figures['server_peak_rss_mb']} MB")
+        figures["server_pss_mb"] = server.pss_mb()
+        figures["server_processes"] = len(server.processes())
+        print(
+            f"\nserver peak RSS (summed over {figures['server_processes']} processes): "
+            f"{figures['server_peak_rss_mb']} MB; PSS after the load: {figures['server_pss_mb']} MB"
+        )
     return figures, lines
 
 
@@ -500,6 +530,11 @@ def build_parser(
     parser.add_argument("--load-queries", type=int, default=2000, help="queries the load uses")
     parser.add_argument("--corpus", type=Path, default=REUTERS, help="JSON Lines with titles")
     parser.add_argument("--record", default=name, help="name of the kept result")
+    parser.add_argument(
+        "--serve-args",
+        default="",
+        help="more `docsift serve` options, one string (e.g. '--workers 2' or '--dev')",
+    )
     return parser
 
 
@@ -532,6 +567,7 @@ def main() -> int:
         clients=args.clients,
         seconds=args.seconds,
         load_queries=args.load_queries,
+        serve_args=tuple(args.serve_args.split()),
     )
     report(args.record, figures, lines)
     return 0

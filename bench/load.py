@@ -50,6 +50,7 @@ def main() -> int:
         seconds=args.seconds,
         load_queries=args.load_queries,
         bombers=bombers,
+        serve_args=tuple(args.serve_args.split()),
     )
     errors = figures["all_errors"]
     verdict = f"{errors} failed requests: FAILED" if errors else "no failed request"
