@@ -111,6 +111,18 @@ class _PostingCache:
             self._items.move_to_end(key)
             return self._items[key]
 
+    def resize(self, max_bytes: int) -> None:
+        """Set the budget (its share of settings.cache_mb), forgetting the oldest to fit it."""
+        with self._lock:
+            self.max_bytes = max_bytes
+            while self._bytes > self.max_bytes and self._items:
+                _, old = self._items.popitem(last=False)
+                self._bytes -= 0 if old is None else old[0].nbytes + old[1].nbytes
+
+    @property
+    def held_bytes(self) -> int:
+        return self._bytes
+
     def put(self, key: tuple[str, str, bytes], value: tuple[np.ndarray, np.ndarray] | None) -> None:
         size = 0 if value is None else value[0].nbytes + value[1].nbytes
         if size > self.max_bytes // 4:
@@ -125,7 +137,8 @@ class _PostingCache:
                 self._bytes -= 0 if old is None else old[0].nbytes + old[1].nbytes
 
 
-POSTING_CACHE = _PostingCache(max_bytes=256 * 1024 * 1024)
+# one per process, shared by every backend in it; WhooshBackend sets its share of cache_mb
+POSTING_CACHE = _PostingCache(max_bytes=160 * 1024 * 1024)
 
 
 def segment_postings(

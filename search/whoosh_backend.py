@@ -61,6 +61,7 @@ from search.index import (
     write_stories,
 )
 from search.matching import (
+    POSTING_CACHE,
     by_date,
     first_per_story,
     highlight_words,
@@ -82,10 +83,12 @@ from search.tables import IndexTables
 from search.variants import VariantCache, VariantIndex
 from search.variants import expand as expand_names
 
-# settings.cache_mb split between the two result caches: FacetCounts keep every value's count
-# (tens of thousands for a browse of a large corpus) and the result mask, so each is large and
-# a miss costs a full count; responses hold only the shown page and facet values
-COUNTS_CACHE_SHARE = 0.75
+# settings.cache_mb split between the caches of a server process (README: Memory): decoded
+# postings of searched words (most of a query's time at 200k stories), FacetCounts (every
+# value's count and the result mask: large, and a miss costs a full count), and responses
+# (only the shown page and facet values); the rest is the responses' share
+POSTINGS_SHARE = 0.625
+COUNTS_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -136,9 +139,10 @@ class WhooshBackend:
         self.limits = Limits()
         # keyed by request and IndexState: a write or a name-table change is a new key
         budget = settings.cache_mb * 1024 * 1024
-        counts_budget = int(budget * COUNTS_CACHE_SHARE)
-        self.result_cache: LruCache[Hashable, SearchResponse] = LruCache(budget - counts_budget)
-        self.counts_cache: LruCache[Hashable, FacetCounts] = LruCache(counts_budget, counts_bytes)
+        postings, counts = int(budget * POSTINGS_SHARE), int(budget * COUNTS_SHARE)
+        POSTING_CACHE.resize(postings)
+        self.counts_cache: LruCache[Hashable, FacetCounts] = LruCache(counts, counts_bytes)
+        self.result_cache: LruCache[Hashable, SearchResponse] = LruCache(budget - postings - counts)
 
     # -- writes (the pipeline's) ----------------------------------------------------------
 

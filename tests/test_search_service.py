@@ -16,6 +16,7 @@ from search.cache import LruCache
 from search.documents import Document, Mention
 from search.errors import DocumentNotFound, IndexMissing
 from search.index import open_index, rebuild_index, write_documents, write_names
+from search.matching import POSTING_CACHE
 from search.names import NameTable
 from search.query import parse_request
 from search.searchers import SearcherPool
@@ -465,13 +466,15 @@ def test_lru_cache_keeps_within_its_byte_budget() -> None:
 def test_the_result_caches_share_the_cache_budget(small_index: Path) -> None:
     service = SearchService.over_index(small_index, Settings(cache_mb=8))
     backend = service.backend
-    assert backend.result_cache.max_bytes + backend.counts_cache.max_bytes == 8 * 1024 * 1024
+    caches = backend.result_cache.max_bytes + backend.counts_cache.max_bytes
+    assert caches + POSTING_CACHE.max_bytes == 8 * 1024 * 1024
     service.search(parse_request({"q": "ferry"}))
     assert 0 < backend.result_cache.stats().bytes < 1_000_000
     assert 0 < backend.counts_cache.stats().bytes < 1_000_000
     none = SearchService.over_index(small_index, Settings(cache_mb=0))
     none.search(parse_request({"q": "ferry"}))
-    assert none.backend.result_cache.stats().entries == 0
+    assert none.backend.result_cache.stats().entries == 0 and POSTING_CACHE.held_bytes == 0
+    SearchService.over_index(small_index)  # the default budget again, for the next tests
 
 
 def test_pool_lends_one_searcher_until_the_index_changes(small_index: Path) -> None:
