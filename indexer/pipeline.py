@@ -31,7 +31,15 @@ from search.documents import Document
 from search.engines import open_backend
 from search.errors import IngestError, SkipDocument
 from search.faults import fault_point
-from search.index import ensure_index, index_writer, rebuild_index, write_names, write_stories
+from search.generation_arrays import write_generation_arrays
+from search.index import (
+    ensure_index,
+    index_exists,
+    index_writer,
+    rebuild_index,
+    write_names,
+    write_stories,
+)
 from search.names import NameTable, read_name_table
 from search.settings import Settings
 
@@ -227,6 +235,9 @@ class Pipeline:
             write_stories(self.settings.index_dir, stories)
             if backend is not None:
                 backend.apply_stories(stories)
+        if backend is None and index_exists(self.settings.index_dir):
+            with tally.timed("arrays"):  # the facet arrays every server worker maps
+                write_generation_arrays(self.settings.index_dir.resolve())
         return IngestReport(
             added=tally.added,
             updated=tally.updated,

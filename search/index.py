@@ -28,6 +28,7 @@ from whoosh.writing import SegmentWriter
 from search.documents import Document
 from search.errors import IndexMissing, IndexSchemaMismatch, IndexUnavailable
 from search.faults import fault_point
+from search.generation_arrays import write_generation_arrays
 from search.locks import LOCK_FILE, LockState, OwnedLock, probe_lock
 from search.names import NAMES_FILE, NameTable
 from search.ranking import weighting
@@ -216,6 +217,7 @@ def rebuild_index(
             write_names(target, names)
         if stories is not None:
             write_stories(target, stories)
+        write_generation_arrays(target)  # part of the generation before it is swapped in
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise

@@ -51,6 +51,7 @@ from search.facet_arrays import (
     counts_bytes,
 )
 from search.facets import histogram_facet, value_facet
+from search.generation_arrays import load_facet_index, names_stamp
 from search.index import (
     delete_documents,
     index_exists,
@@ -225,7 +226,10 @@ class WhooshBackend:
         key = (self._where(), reader.generation(), self.tables.names_key)
         with self._lock:
             if self._facets_key != key or self._facets is None:
-                self._facets = build_facet_index(reader, FACET_FIELDS, MENTIONED_FIELD, names)
+                # written at the end of ingest or reindex when this commit is the last one
+                self._facets = load_facet_index(
+                    self._where(), reader.generation(), names_stamp(self._where())
+                ) or build_facet_index(reader, FACET_FIELDS, MENTIONED_FIELD, names)
                 self._facets_key = key
             return self._facets
 
