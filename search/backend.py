@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from search.documents import Document
+from search.export import Export
 from search.names import NameTable
 from search.query import SearchRequest
 from search.results import SearchResponse, StoryLink
@@ -79,6 +80,15 @@ class Backend(Protocol):
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         """Remove documents by id; returns how many were removed."""
+        ...
+
+    def export(self, request: SearchRequest) -> Export:
+        """Every document the request matches (every version, not a page), with their
+        number known before the first, streamed one at a time (search.export).
+
+        Raises:
+            QueryError: the engine cannot export this request (answered with HTTP 400).
+        """
         ...
 
     def rebuild(self, documents: Iterable[Document], names: NameTable, stories: StoryTable) -> int:

@@ -19,6 +19,7 @@ from search.compare import Comparison, compare_documents
 from search.documents import Document
 from search.engines import open_backend, whoosh_backend
 from search.errors import DocumentNotFound, EntityNotFound, QueryError
+from search.export import Export
 from search.facets import value_facet
 from search.mention_sentences import sentences_mentioning
 from search.query import ENTITY_FACETS, FACETS, SearchRequest, parse_request
@@ -84,6 +85,19 @@ class SearchService:
             IndexMissing: nothing has been ingested yet.
         """
         return self.backend.search(request)
+
+    def export(self, request: SearchRequest) -> Export:
+        """Every document the request matches, names shown as the facets show them, one at a
+        time (search.export writes them as JSON Lines or CSV).
+
+        Raises:
+            IndexMissing: nothing has been ingested yet.
+            QueryError: the engine cannot export this request.
+        """
+        found = self.backend.export(request)
+        names = self.tables.names()
+        found.documents = (names.show(document) for document in found.documents)
+        return found
 
     def facet_values(
         self,

@@ -43,6 +43,7 @@ from search.documents import (
     stored_precision,
 )
 from search.errors import DocumentNotFound, IndexUnavailable
+from search.export import Export
 from search.facet_arrays import (
     FacetCounts,
     FacetIndex,
@@ -56,6 +57,7 @@ from search.index import (
     delete_documents,
     index_exists,
     open_index,
+    open_searcher,
     rebuild_index,
     write_documents,
     write_names,
@@ -106,6 +108,10 @@ class IndexState:
     @property
     def snapshot(self) -> Snapshot:
         return self.target, self.commit
+
+
+# document numbers turned into Python ints at a time while exporting
+EXPORT_CHUNK = 1000
 
 
 class WhooshBackend:
@@ -456,6 +462,28 @@ class WhooshBackend:
                 )
             )
         return tuple(hits)
+
+    def export(self, request: SearchRequest) -> Export:
+        """Every document the request matches (every version), newest first (oldest first
+        for sort=oldest), read one at a time from a searcher of its own: the pool's
+        searchers stay free for searches however long the reader of the export takes."""
+        ix, _ = self._current()
+        searcher = open_searcher(ix)
+        try:
+            with self._budget(request.q):
+                _, counted = self.match(searcher, request)
+            ordinal = self.facet_index(searcher).published_ordinal
+            order = by_date(counted.result_mask, ordinal, newest=request.sort != "oldest")
+        except BaseException:
+            searcher.close()
+            raise
+
+        def documents() -> Iterator[Document]:
+            for start in range(0, len(order), EXPORT_CHUNK):
+                for docnum in order[start : start + EXPORT_CHUNK].tolist():
+                    yield document_from_stored(searcher.stored_fields(docnum))
+
+        return Export(len(order), documents(), searcher.close)
 
     def facet_counts(
         self, request: SearchRequest, name: str, limit: int | None, *, disjunctive: bool = True

@@ -947,6 +947,30 @@ def test_source_facets(kind: str, tmp_path: Path, request: pytest.FixtureRequest
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
+def test_export_is_every_match_newest_first(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """An export holds every document a search matches (every version, past any page
+    size), its count known first, names shown as the facets show them."""
+    if kind == "whoosh":
+        service = _whoosh(tmp_path / "home", DOCS, NAMES)
+    else:
+        service = _typesense(request.getfixturevalue("cluster"), tmp_path / "home", DOCS, NAMES)
+    for params in ({}, {"q": "harbour"}, {"person": "Helena Marsh", "sort": "oldest"}):
+        expected = ask(service, versions="all", per_page=100, **params)
+        found = service.export(service.parse(params))
+        documents = list(found.documents)
+        found.close()
+        assert found.total == len(documents) == expected.total, params
+        assert {d.doc_id for d in documents} == {h.doc_id for h in expected.hits}
+        dates = [d.published for d in documents if d.published]
+        newest = params.get("sort") != "oldest"
+        assert dates == sorted(dates, reverse=newest)
+        by_id = {h.doc_id: h for h in expected.hits}
+        assert all(tuple(d.people) == by_id[d.doc_id].people for d in documents)
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
 def test_relabel_and_hide_reach_search_at_once_and_survive_reindex(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,9 @@ How many requests were sent is printed per operation (and asserted as a lower bo
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -41,8 +44,10 @@ from web import create_app
 from web.app import SECURITY_HEADERS
 
 SCHEMA_URL = "/api/openapi.json"
+EXPORT_MEDIA = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 OPERATIONS = (
     "/api/search",
+    "/api/export",
     "/api/documents/{doc_id}",
     "/api/compare",
     "/api/entity/{label}/{name}",
@@ -149,11 +154,21 @@ def documented_params(operation: Any) -> set[str]:
 def check_response(case: Any, response: Any, operation: Any, mode: GenerationMode) -> None:
     """Our own checks on top of schemathesis': headers, the error shape, the blamed param."""
     headers = response.headers  # lower-case names, lists of values
-    assert headers["content-type"][0].split(";")[0] == "application/json"
     for name, value in SECURITY_HEADERS.items():
         assert headers.get(name.lower()) == [value], name
-    body = response.json()
     status = response.status_code
+    if operation.path == "/api/export" and status == 200:
+        # a file, not JSON: as many rows as X-Total-Count says
+        media = headers["content-type"][0].split(";")[0]
+        assert media in EXPORT_MEDIA.values()
+        if media == EXPORT_MEDIA["csv"]:
+            rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"), newline="")))[1:]
+        else:
+            rows = [json.loads(line) for line in response.text.splitlines()]
+        assert len(rows) == int(headers["x-total-count"][0])
+        return
+    assert headers["content-type"][0].split(";")[0] == "application/json"
+    body = response.json()
     if status >= 400:
         assert set(body) == {"error"}
         assert body["error"]["code"] == ERROR_CODES[status]

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from search.compare import parse_compare
 from search.errors import QueryError
+from search.export import MEDIA_TYPES, lines, parse_flag, parse_format
 from search.query import SearchRequest
 from search.service import SearchService
 from web.auth import token_required
@@ -36,6 +37,23 @@ def search() -> Response:
     service = get_service()
     response = service.search(service.parse(request.args))
     return jsonify(response.to_dict(SEARCH_BASE))
+
+
+@bp.get("/api/export", **JSON_ONLY)
+def export() -> Response:
+    """Every document the search matches (not a page) as JSON Lines or CSV, streamed: the
+    server holds one document at a time, and X-Total-Count says how many rows follow."""
+    service = get_service()
+    export_format = parse_format(request.args.get("format"))
+    bom = parse_flag(request.args.get("bom"), "bom")
+    found = service.export(service.parse(request.args))
+    response = Response(lines(found, export_format, bom=bom), mimetype=MEDIA_TYPES[export_format])
+    response.call_on_close(found.close)
+    response.headers["X-Total-Count"] = str(found.total)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="docsift-export.{export_format}"'
+    )
+    return response
 
 
 @bp.get("/api/documents/<path:doc_id>", **JSON_ONLY)

@@ -17,6 +17,7 @@ from typing import Any
 
 from search.compare import LABELS, MAX_ID_CHARS
 from search.documents import MENTION_LABELS
+from search.export import FORMATS as EXPORT_FORMATS
 from search.facets import GRANULARITIES, PRECISIONS
 from search.query import (
     ENTITY_FACETS,
@@ -637,6 +638,52 @@ def _operation(
     return {"get": operation}
 
 
+def _export_operation(settings: Settings) -> dict[str, Any]:
+    """GET /api/export: the search's parameters less paging, and the file's format."""
+    params = [
+        p for p in _search_parameters(settings) if p["name"] not in ("page", "per_page", "versions")
+    ]
+    params += [
+        _query_param(
+            "format",
+            {"type": "string", "enum": list(EXPORT_FORMATS), "default": "jsonl"},
+            "`jsonl`: one JSON object a line; `csv`: a header row, then one row per document "
+            "(names joined with `; `, cells that start with = + - @ prefixed with `'`, the "
+            "text cut at 32,000 characters).",
+        ),
+        _query_param(
+            "bom",
+            {"type": "string", "enum": ["0", "1", "true", "false", "yes", "no"]},
+            "`1`: begin a CSV with a UTF-8 byte order mark (Excel reads UTF-8 only with it).",
+        ),
+    ]
+    count = {
+        "X-Total-Count": {
+            "schema": {"type": "integer", "minimum": 0},
+            "description": "How many documents (rows) follow",
+        }
+    }
+    text = {"schema": {"type": "string"}}
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "Every document the search matches (not a page), newest first "
+            "(`sort=oldest`: oldest first), streamed as a file",
+            "headers": count,
+            "content": {"application/x-ndjson": text, "text/csv": text},
+        }
+    }
+    for status in (400, 401, 500, 503):
+        responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    return {
+        "get": {
+            "summary": "Export every match",
+            "operationId": "export",
+            "parameters": params,
+            "responses": responses,
+        }
+    }
+
+
 def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -683,6 +730,7 @@ def openapi_document(
                 400,
                 503,
             ),
+            "/api/export": _export_operation(settings),
             "/api/documents/{doc_id}": _operation(
                 "One document",
                 "getDocument",

@@ -43,6 +43,13 @@ def feed_url(search_request: SearchRequest) -> str:
     return f"{base}?{urlencode(params)}" if params else base
 
 
+def export_url(search_request: SearchRequest, export_format: str) -> str:
+    """Every document of a search as a file (GET /api/export): its query, filters and sort,
+    without page or page size (an export is never paged)."""
+    params = [*params_except(search_request, ("per_page",)), ("format", export_format)]
+    return f"{url_for('api.export')}?{urlencode(params)}"
+
+
 def absolute_url(path: str) -> str:
     """A path of this site as an absolute URL, for feeds read elsewhere."""
     return urljoin(request.host_url, path)

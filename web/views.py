@@ -351,6 +351,7 @@ def iso_at_filter(value: dt.date, precision: str = "day") -> str:
 for _helper in (
     urls.search_url,
     urls.feed_url,
+    urls.export_url,
     urls.without_facet,
     urls.with_filter,
     urls.without_date,

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from indexer.cli import cluster, names, read, remove, serve, write
+from indexer.cli import cluster, export, names, read, remove, serve, write
 from indexer.cli.group import cli
 from indexer.cli.status import ExitStatus
 from search.diskfull import is_disk_full
@@ -30,6 +30,7 @@ for command in (
     names.aliases,
     read.entities,
     read.search,
+    export.export,
     read.compare_cmd,
     serve.serve,
     read.stats,

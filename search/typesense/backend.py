@@ -53,6 +53,7 @@ from search.errors import (
     IndexUnavailable,
     QueryError,
 )
+from search.export import Export
 from search.names import NameTable
 from search.query import SearchRequest
 from search.results import SearchResponse, StoryLink
@@ -79,6 +80,9 @@ from search.typesense.related import related
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+
+
+EXPORT_PAGE = 250  # records per search while exporting (Typesense's largest page)
 
 
 class TypesenseBackend:
@@ -546,6 +550,44 @@ class TypesenseBackend:
             took_ms=(time.perf_counter() - started) * 1000,
             stories=stories,
         )
+
+    def export(self, request: SearchRequest) -> Export:
+        """Every document the request matches, a page of EXPORT_PAGE records at a time
+        (newest first, oldest first for sort=oldest): the first page says how many.
+
+        Raises:
+            QueryError: the query uses what Typesense cannot run.
+            IndexMissing: nothing has been indexed yet.
+        """
+        translated = to_typesense(request.q, self._schema)
+        if translated.nothing:
+            if self._collection_name() is None:
+                raise IndexMissing("nothing has been indexed yet")
+            return Export(0, iter(()))
+        search: dict[str, Any] = {
+            **ranked(translated, self.alias),
+            "per_page": EXPORT_PAGE,
+            "sort_by": "date_asc:asc" if request.sort == "oldest" else "date_desc:desc",
+            "exclude_fields": "title_terms,body_terms,author_terms",
+            "highlight_fields": "doc_id",
+        }
+        clause = filters_of(request, translated.filter_by).without()
+        if clause:
+            search["filter_by"] = clause
+        first = self.multi([{**search, "page": 1}])[0]
+        total = int(first["found"])
+
+        def documents() -> Iterator[Document]:
+            result, page = first, 1
+            while True:
+                for hit in result.get("hits") or ():
+                    yield from_record(hit["document"])
+                if page * EXPORT_PAGE >= total or not result.get("hits"):
+                    return
+                page += 1
+                result = self.multi([{**search, "page": page}])[0]
+
+        return Export(total, documents())
 
     def facet_counts(
         self, request: SearchRequest, name: str, limit: int | None, *, disjunctive: bool = True
