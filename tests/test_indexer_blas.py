@@ -7,7 +7,7 @@ import pytest
 from thinc.api import NumpyOps, get_current_ops
 from threadpoolctl import threadpool_info
 
-import indexer.ner
+import indexer.ner_model
 from indexer.blas import NumpyBlasOps, single_thread_blas
 from indexer.ner import load_pipeline, spans_of
 
@@ -42,7 +42,7 @@ def test_the_model_loads_on_numpy_blas_and_finds_the_same_entities(
     fast = load_pipeline()
     assert isinstance(fast.get_pipe("ner").model.ops, NumpyBlasOps)
     assert type(get_current_ops()) is before  # the swap does not leak past loading
-    monkeypatch.setattr(indexer.ner, "with_numpy_blas", lambda load: load())
+    monkeypatch.setattr(indexer.ner_model, "with_numpy_blas", lambda load: load())
     plain = load_pipeline()
     assert not isinstance(plain.get_pipe("ner").model.ops, NumpyBlasOps)
     found = spans_of(fast, TEXTS, 64)
