@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from indexer.blas import single_thread_blas
 from indexer.casing import case_map, needs_recasing, recase
-from indexer.extract import mask_furniture, mask_title
+from indexer.furniture import mask_furniture, mask_title
 from indexer.ner_lines import (
     FailedMentions,
     _Line,

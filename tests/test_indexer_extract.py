@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.extract import is_junk, mask_furniture, trim_span
+from indexer.extract import is_junk, trim_span
+from indexer.furniture import mask_furniture
 from indexer.ner import SpacyExtractor
 from search.documents import Mention
 from search.errors import ConfigError

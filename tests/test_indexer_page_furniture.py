@@ -14,7 +14,7 @@ import pytest
 
 from indexer.cli import main
 from indexer.entity_types import retype
-from indexer.extract import mask_furniture, mask_title, teaser_lines
+from indexer.furniture import mask_furniture, mask_title, teaser_lines
 from indexer.store import DocumentStore
 from search.documents import Document, Mention
 from search.service import SearchService
