@@ -18,7 +18,7 @@ from dataclasses import replace
 from indexer.casing import needs_recasing
 from indexer.gazetteer import is_place_name
 from indexer.names import OFFICE_WORDS, has_person_evidence, is_titled_in
-from search.documents import Document, Mention
+from search.documents import ENTITY_LABELS, Document, Mention
 
 __all__ = ["head_label", "person_use", "place_use", "product_use", "retype"]
 
@@ -380,7 +380,7 @@ def _named_as_adjective(body: str, value: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(value)}(?:n|an|ian|ese|i)\b", body) is not None
 
 
-NAME_LABELS = ("person", "org", "place")
+NAME_LABELS = ENTITY_LABELS
 _LOWER_WORD = re.compile(r"(?<![\w@#/.'’-])([a-z][a-z'’-]*[a-z])(?![\w@/'’-]|\.\w)")
 _SENTENCE_OPENERS = ".!?:;\"“”‘'([{—–-•*|>#"
 # shorter lines are headings, labels or list items, which capitalise any word

@@ -10,12 +10,12 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from indexer.ner_model import NOT_A_NAME_LABEL, Spans
-from search.documents import Mention
+from search.documents import ENTITY_LABELS, Mention
 
 _POSSESSIVE = re.compile(r"\s*['’]s?$")
 
 
-NAME_LABELS = ("person", "org", "place")
+NAME_LABELS = ENTITY_LABELS
 
 
 # --- documents as lines ----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from indexer.aliases import load_name_table
 from indexer.store import DocumentStore
 from search.documents import ENTITY_LABELS
 from search.names import NameTable
+from search.parameters import ENTITY_NOUNS
 
 # how much each kind of evidence counts towards a value's rank
 WEIGHTS = {
@@ -51,7 +52,7 @@ CREDIT_LINE = re.compile(
     r"|\b(?:editor|producer|correspondent|photographer|reporter)s?\s*:",
     re.IGNORECASE,
 )
-LABEL_WORDS = {"person": "person", "org": "organisation", "place": "place"}
+LABEL_WORDS = ENTITY_NOUNS
 
 
 @dataclass(frozen=True, slots=True)

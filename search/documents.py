@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from search.parameters import ENTITY_FACETS
+
 
 def make_doc_id(key: str) -> str:
     """A short stable id from a canonical key (absolute path, canonical URL, export line)."""
@@ -52,7 +54,8 @@ def parse_iso_at(value: str | None) -> tuple[dt.date, str] | None:
         return None
 
 
-ENTITY_LABELS = ("person", "org", "place")
+# the labels of names: person, org, place (search.parameters lists the facets)
+ENTITY_LABELS = ENTITY_FACETS
 MENTION_LABELS = (*ENTITY_LABELS, "date")
 # the languages the entity model reads; a document in another has no entities, and says so
 NER_LANGUAGES = ("en",)

@@ -32,20 +32,19 @@ from whoosh.query import (
 from search import ranking
 from search.analysis import cached_stem
 from search.errors import QueryError
-from search.safetext import valid_text
+from search.parameters import (
+    FACETS,
+    HISTOGRAMS,
+    MAX_FILTER_CHARS,
+    MAX_FILTER_VALUES,
+    MAX_PAGE,
+    SORTS,
+    VERSIONS,
+)
+from search.parameters import values_of as _getlist
 from search.schema import SEARCH_FIELDS
 from search.stories import CHANGE_FLAGS
 
-# the facets whose values are names, resolved through the name table (search.names)
-ENTITY_FACETS = ("person", "org", "place")
-# every value facet a request can filter on (values of one OR-ed, facets AND-ed); filetype and
-# origin are the source facets (the file's type; the site of a URL or the folder of a file)
-FACETS = (*ENTITY_FACETS, "language", "filetype", "origin")
-# date histograms and the range parameters that filter them
-HISTOGRAMS = {"published": ("from", "to"), "mentioned": ("mentioned_from", "mentioned_to")}
-SORTS = ("relevance", "newest", "oldest")
-# "collapse": one hit per story (its best-ranked version); "all": every version is a hit
-VERSIONS = ("collapse", "all")
 QUERY_FIELDS = (
     "title",
     "body",
@@ -59,7 +58,6 @@ QUERY_FIELDS = (
     "url",
     "mentioned",
 )
-MAX_PAGE = 1000
 # a query of up to this many words (function words aside; a phrase or field:term is one) needs
 # them all; a longer one, such as a question typed as a sentence, ranks documents by how well
 # they match it, so one missing word no longer hides the best answer
@@ -71,8 +69,6 @@ FUNCTION_WORDS = frozenset(STOP_WORDS) | frozenset(cached_stem(w) for w in STOP_
 # Whoosh's coordination bonus: a small extra score for each further word a document matches
 # explicit operators: the query is taken as written (words side by side all required)
 OPERATORS = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
-MAX_FILTER_VALUES = 20
-MAX_FILTER_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,23 +212,6 @@ class SearchRequest:
 
 def _ordered(filters: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((f, tuple(filters[f])) for f in FACETS if filters.get(f))
-
-
-def _getlist(params: Mapping[str, Any], key: str) -> list[str]:
-    """Every value of `key` as text, made valid Unicode where it enters (a terminal's
-    undecodable bytes reach argv as lone surrogates, which no later encode accepts)."""
-    getlist = getattr(params, "getlist", None)
-    if callable(getlist):
-        values = getlist(key)
-    else:
-        raw = params.get(key)
-        if raw is None:
-            values = []
-        elif isinstance(raw, str | int):
-            values = [raw]
-        else:
-            values = list(raw)
-    return [valid_text(str(v)) for v in values]
 
 
 def _getone(params: Mapping[str, Any], key: str) -> str | None:

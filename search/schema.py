@@ -5,20 +5,17 @@ from __future__ import annotations
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from search.analysis import NewsAnalyzer
+from search.parameters import FACETS
 
 # 4: the language field (facet); 5: no stop words, one-letter words kept; 6: file type and
 # origin (source facets)
 SCHEMA_VERSION = 6
 SEARCH_FIELDS = ("title", "body")
 # facet name -> Whoosh field
-FACET_FIELDS = {
-    "person": "person",
-    "org": "org",
-    "place": "place",
-    "language": "language",
-    "filetype": "filetype",  # "PDF", "Web page", "E-mail" (search.documents.CONTENT_TYPE_LABELS)
-    "origin": "origin",  # the site of a URL, the folder of a file (search.documents)
-}
+# each facet (search.parameters) is a field of its own name: a file type is shown as "PDF", "Web
+# page", "E-mail" (search.documents.CONTENT_TYPE_LABELS); an origin is the site of a URL or the
+# folder of a file (search.documents)
+FACET_FIELDS = {facet: facet for facet in FACETS}
 # dates mentioned in the text, ISO at their precision ("2024-03-14", "2024-03", "2024", "1990s")
 MENTIONED_FIELD = "mentioned"
 

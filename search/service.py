@@ -22,7 +22,8 @@ from search.errors import DocumentNotFound, EntityNotFound, QueryError
 from search.export import Export
 from search.facets import value_facet
 from search.mention_sentences import sentences_mentioning
-from search.query import ENTITY_FACETS, FACETS, SearchRequest, parse_request
+from search.parameters import ENTITY_FACETS, FACETS
+from search.query import SearchRequest, parse_request
 from search.results import EntityResponse, Facet, FacetValue, SearchResponse, StoryLink
 from search.searchers import SEARCHERS
 from search.settings import Settings

@@ -20,7 +20,7 @@ from whoosh.query import Or, Phrase, Query, Term
 
 from search.analysis import NewsAnalyzer
 from search.names import WEAK, NameTable
-from search.query import ENTITY_FACETS
+from search.parameters import ENTITY_FACETS
 from search.schema import SEARCH_FIELDS
 
 _ANALYZER = NewsAnalyzer()

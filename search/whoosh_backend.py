@@ -72,7 +72,8 @@ from search.matching import (
     top_by_relevance,
 )
 from search.names import NameTable
-from search.query import FACETS, HISTOGRAMS, SearchRequest, to_whoosh
+from search.parameters import FACETS, HISTOGRAMS
+from search.query import SearchRequest, to_whoosh
 from search.related import Similar, related_links
 from search.results import Hit, SearchResponse, StoryLink
 from search.schema import FACET_FIELDS, MENTIONED_FIELD, SEARCH_FIELDS

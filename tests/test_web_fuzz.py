@@ -37,7 +37,8 @@ from schemathesis.specs.openapi.checks import (
 from webfixtures import CORPUS, build_app
 
 from search.index import write_documents
-from search.query import HISTOGRAMS, MAX_PAGE, QUERY_FIELDS
+from search.parameters import HISTOGRAMS, MAX_PAGE
+from search.query import QUERY_FIELDS
 from search.service import SearchService
 from search.settings import Settings
 from web import create_app

@@ -14,19 +14,21 @@ from werkzeug.datastructures import MultiDict
 from search.compare import parse_compare
 from search.errors import QueryError
 from search.export import MEDIA_TYPES, lines, parse_flag, parse_format
+from search.parameters import (
+    facet_text,
+    parameter,
+    whole_number,
+)
 from search.query import SearchRequest
 from search.service import SearchService
 from web.auth import token_required
 from web.context import get_service
 from web.openapi import openapi_document
-from web.views import entity_name, parse_facet_text
+from web.views import entity_name
 
 bp = Blueprint("api", __name__)
 
 SEARCH_BASE = "/api/search"
-DEFAULT_FACET_VALUES = 100
-MAX_FACET_VALUES = 1000
-MAX_OFFSET = 100_000_000
 # no automatic OPTIONS answers: they would be empty text/html, and the API only speaks JSON
 # (OPTIONS gets the JSON 405 instead; there is no CORS to negotiate)
 JSON_ONLY = {"provide_automatic_options": False}
@@ -83,8 +85,8 @@ def facet_values(facet: str) -> Response:
     """One facet's values for the current search, narrowed to those containing `q` (the text
     typed into the facet's search box); the search's own query text comes as `query`."""
     service = get_service()
-    limit = parse_limit(request.args.get("limit"))
-    offset = parse_offset(request.args.get("offset"))
+    limit = whole_number(request.args.get("limit"), parameter("api_facets", "limit"))
+    offset = whole_number(request.args.get("offset"), parameter("api_facets", "offset"))
     search_request, contains = parse_facet_request(service, request.args)
     found = service.facet_values(facet, search_request, limit, contains, offset)
     return jsonify(
@@ -119,8 +121,6 @@ def openapi() -> Response:
     """The OpenAPI description of this API, with this deployment's limits (web/openapi.py)."""
     document = openapi_document(
         get_service().settings,
-        facet_limits=(DEFAULT_FACET_VALUES, MAX_FACET_VALUES),
-        max_facet_offset=MAX_OFFSET,
         token_required=token_required(),
     )
     return jsonify(document)
@@ -138,8 +138,8 @@ def parse_facet_request(
         QueryError: naming the bad parameter as the client sent it.
     """
     if "prefix" in args:
-        return service.parse(args), parse_facet_text(args.get("prefix"), "prefix")
-    contains = parse_facet_text(args.get("q"), "q")
+        return service.parse(args), facet_text(args.get("prefix"), "prefix")
+    contains = facet_text(args.get("q"), "q")
     params = MultiDict(args)
     params.setlist("q", params.poplist("query"))
     try:
@@ -150,32 +150,3 @@ def parse_facet_request(
         message = str(exc)
         message = f"query {message[2:]}" if message.startswith("q ") else message
         raise QueryError(message, "query", exc.value) from None
-
-
-def parse_limit(raw: str | None) -> int:
-    """The `limit` parameter of /api/facets.
-
-    Raises:
-        QueryError: not a whole number between 1 and MAX_FACET_VALUES.
-    """
-    if raw is None or raw == "":
-        return DEFAULT_FACET_VALUES
-    valid = raw.isascii() and raw.isdigit() and len(raw) <= 6
-    if not valid or not 1 <= int(raw) <= MAX_FACET_VALUES:
-        raise QueryError(f"limit must be a whole number from 1 to {MAX_FACET_VALUES}", "limit", raw)
-    return int(raw)
-
-
-def parse_offset(raw: str | None) -> int:
-    """The `offset` parameter of /api/facets: how many of the most frequent values to skip,
-    for paging through any number of them.
-
-    Raises:
-        QueryError: not a whole number from 0 to MAX_OFFSET.
-    """
-    if raw is None or raw == "":
-        return 0
-    valid = raw.isascii() and raw.isdigit() and len(raw) <= 9
-    if not valid or int(raw) > MAX_OFFSET:
-        raise QueryError(f"offset must be a whole number from 0 to {MAX_OFFSET}", "offset", raw)
-    return int(raw)

@@ -1,10 +1,11 @@
 """The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json.
 
-Written by hand beside the views it describes, with every limit taken from the constants and
-Settings the parsers use, so the document says what the server actually enforces. Kept honest
-by tests: every /api/ route must be described here, the document must validate, and
-tests/test_web_fuzz.py sends generated requests from these parameter schemas to the real app
-and checks every answer against these response schemas.
+The request parameters are generated from the table the parsers read (search/parameters.py:
+each parameter's type, bounds, choices and description, with this deployment's Settings), so
+the document says what the server actually enforces. The response schemas are written here,
+beside the views they describe. Kept honest by tests: every /api/ route must be described
+here, the document must validate, and tests/test_web_fuzz.py sends generated requests from
+these parameter schemas to the real app and checks every answer against these response schemas.
 
 What a schema cannot say is written in the parameter's description: a query's syntax (balanced
 quotes and parentheses, known fields), that a date must exist in the calendar, and that a range's
@@ -13,23 +14,27 @@ start must not be after its end. Those give a 400 naming the parameter.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from search.compare import LABELS, MAX_ID_CHARS
+from search.compare import LABELS
 from search.documents import MENTION_LABELS
 from search.export import FORMATS as EXPORT_FORMATS
 from search.facets import GRANULARITIES, PRECISIONS
-from search.query import (
+from search.parameters import (
+    COMPARE_PARAMETERS,
     ENTITY_FACETS,
     FACETS,
     HISTOGRAMS,
     MAX_FILTER_CHARS,
-    MAX_FILTER_VALUES,
     MAX_PAGE,
-    QUERY_FIELDS,
+    SEARCH_PARAMETERS,
     SORTS,
     VERSIONS,
+    Parameter,
+    parameter,
 )
+from search.query import QUERY_FIELDS
 from search.settings import Settings
 from search.stories import CHANGE_FLAGS
 
@@ -63,16 +68,6 @@ ERROR_TEXTS = {
     500: "An unexpected failure (logged; no details are given)",
     503: "No index yet (`index_unavailable`: run `docsift ingest`), too many expensive searches "
     "at once (`busy`, with Retry-After) or a search past its time limit (`search_timeout`)",
-}
-
-
-# what a facet's values are, where a name alone does not say
-FACET_NOTES = {
-    "language": " Languages are ISO 639-1 codes detected from the text (`de`, `fr`).",
-    "filetype": " File types as the facet shows them (`PDF`, `Web page`, `E-mail`, "
-    "`Word document`, `Text`).",
-    "origin": " Where documents come from: the site of a web address without `www.` "
-    "(`example.com`), or the folder of a file (`/archive/2024`).",
 }
 
 
@@ -520,94 +515,54 @@ def _query_param(name: str, schema: dict[str, Any], description: str, **extra: A
     return {"name": name, "in": "query", "schema": schema, "description": description, **extra}
 
 
+def _schema(param: Parameter, settings: Settings) -> dict[str, Any]:
+    """A parameter's JSON schema, from its entry in the table (search/parameters.py) and this
+    deployment's settings."""
+    if param.type == "integer":
+        schema: dict[str, Any] = {"type": "integer", "minimum": param.minimum}
+        schema["maximum"] = param.maximum or getattr(settings, param.maximum_setting)
+        default = getattr(settings, param.default_setting) if param.default_setting else None
+        if param.default is not None or default is not None:
+            schema["default"] = param.default if param.default is not None else default
+        return schema
+    if param.type == "date":
+        return {"type": "string", "pattern": DATE_PARAM_PATTERN}
+    if param.type == "choice":
+        item: dict[str, Any] = {"type": "string", "enum": list(param.choices)}
+        if param.default is not None:
+            item["default"] = param.default
+        return {"type": "array", "items": item} if param.repeatable else item
+    text: dict[str, Any] = {"type": "string"}
+    if param.maximum_setting:
+        text["maxLength"] = getattr(settings, param.maximum_setting)
+    elif param.max_length is not None:
+        text["maxLength"] = param.max_length
+    text["pattern"] = NO_NUL
+    if not param.repeatable:
+        return text
+    return {"type": "array", "maxItems": param.max_values, "items": text}
+
+
+def _described(param: Parameter, settings: Settings, **extra: Any) -> dict[str, Any]:
+    """One query parameter as OpenAPI describes it; a repeatable one as `name=a&name=b`."""
+    if param.repeatable:
+        extra = {"style": "form", "explode": True, **extra}
+    return _query_param(param.name, _schema(param, settings), param.description, **extra)
+
+
 def _search_parameters(settings: Settings, *, q_name: str = "q") -> list[dict[str, Any]]:
     """The parameters parse_request reads (search/query.py), with its limits."""
-    fields = ", ".join(QUERY_FIELDS)
-    params = [
-        _query_param(
-            q_name,
-            {"type": "string", "maxLength": settings.max_query_chars, "pattern": NO_NUL},
-            "Search text in Whoosh syntax: words (up to three must all match; a longer query "
-            'without operators matches any of its words, best first), "phrases", AND/OR/NOT, '
-            f"parentheses, field:term for {fields}, wildcards. Quotes and parentheses must "
-            "balance, only those fields are known and a query of only wildcards is refused "
-            f"(400 naming `{q_name}`). Empty: browse every document, newest first. "
-            "Give it at most once.",
-        )
-    ]
-    for facet in FACETS:
-        params.append(
-            _query_param(
-                facet,
-                {
-                    "type": "array",
-                    "maxItems": MAX_FILTER_VALUES,
-                    "items": {"type": "string", "maxLength": MAX_FILTER_CHARS, "pattern": NO_NUL},
-                },
-                (
-                    f"Only documents with this {facet} (repeat for several: OR within a facet, "
-                    f"AND across facets); at most {MAX_FILTER_VALUES} distinct values of at "
-                    f"most {MAX_FILTER_CHARS} characters."
-                )
-                + FACET_NOTES.get(facet, ""),
-                style="form",
-                explode=True,
+    params = []
+    for param in SEARCH_PARAMETERS:
+        if param.name == "q":
+            described = replace(
+                param,
+                name=q_name,
+                description=param.description.format(fields=", ".join(QUERY_FIELDS), name=q_name),
             )
-        )
-    for histogram, (low, high) in HISTOGRAMS.items():
-        for name, edge in ((low, "first"), (high, "last")):
-            params.append(
-                _query_param(
-                    name,
-                    {"type": "string", "pattern": DATE_PARAM_PATTERN},
-                    f"{histogram.capitalize()} date range, {edge} day: YYYY, YYYY-MM or "
-                    f"YYYY-MM-DD (a year or month means its {edge} day). It must be a real "
-                    f"date and `{low}` must not be after `{high}` (400 otherwise).",
-                )
-            )
-    params += [
-        _query_param(
-            "sort",
-            {"type": "string", "enum": [*SORTS, "date"]},
-            "Order of the hits (case-insensitive; `date` means `newest`). `relevance` "
-            "without query text browses newest first.",
-        ),
-        _query_param(
-            "page",
-            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
-            "Page of results.",
-        ),
-        _query_param(
-            "per_page",
-            {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": settings.max_page_size,
-                "default": settings.page_size,
-            },
-            "Hits per page (the deployment's `max_page_size` at most).",
-        ),
-        _query_param(
-            "versions",
-            {"type": "string", "enum": list(VERSIONS), "default": "collapse"},
-            "`collapse`: one hit per story (its best version); `all`: every version is a hit.",
-        ),
-        _query_param(
-            "exact",
-            {"type": "string", "enum": ["0", "1", "true", "false", "yes", "no", "on", "off"]},
-            "`1`: search the words as typed: no other spellings of names (`also_searching`), "
-            "no spelling correction.",
-        ),
-        _query_param(
-            "changes",
-            {"type": "array", "items": {"type": "string", "enum": list(CHANGE_FLAGS)}},
-            "Only later versions of stories that, compared with the story's earliest version, "
-            "`adds_people` (names people it does not) or has `unsupported_quotes` (quotes a "
-            "person the earlier version never quotes saying them). Repeat for several (OR).",
-            style="form",
-            explode=True,
-        ),
-    ]
+            params.append(_described(described, settings))
+        else:
+            params.append(_described(param, settings))
     return params
 
 
@@ -694,19 +649,9 @@ def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str
     }
 
 
-def openapi_document(
-    settings: Settings,
-    *,
-    facet_limits: tuple[int, int],
-    max_facet_offset: int = 100_000_000,
-    token_required: bool = False,
-) -> dict[str, Any]:
-    """The OpenAPI document for this deployment's limits.
-
-    `facet_limits` is /api/facets' (default, maximum) `limit`, `max_facet_offset` its largest
-    `offset`; `token_required` says whether the app checks DOCSIFT_TOKEN.
-    """
-    default_limit, max_limit = facet_limits
+def openapi_document(settings: Settings, *, token_required: bool = False) -> dict[str, Any]:
+    """The OpenAPI document for this deployment's limits; `token_required` says whether the
+    app checks DOCSIFT_TOKEN."""
     facet_param = _path_param("facet", {"type": "string", "enum": list(FACETS)}, "The facet.")
     label_param = _path_param(
         "label", {"type": "string", "enum": list(ENTITY_FACETS)}, "What kind of entity."
@@ -745,18 +690,12 @@ def openapi_document(
                 "compare",
                 [
                     _query_param(
-                        name,
-                        {
-                            "type": "string",
-                            "minLength": 1,
-                            "maxLength": MAX_ID_CHARS,
-                            "pattern": NO_NUL,
-                        },
-                        f"Document id of version {name.upper()}"
-                        + (" (the base)." if name == "a" else " (what it adds, drops, changes)."),
+                        param.name,
+                        {"minLength": 1, **_schema(param, settings)},
+                        param.description,
                         required=True,
                     )
-                    for name in ("a", "b")
+                    for param in COMPARE_PARAMETERS
                 ],
                 "Comparison",
                 "What b adds, drops or changes relative to a: names only in one version, "
@@ -795,40 +734,12 @@ def openapi_document(
                 "getFacetValues",
                 [
                     facet_param,
-                    _query_param(
-                        "q",
-                        {"type": "string", "maxLength": MAX_FILTER_CHARS, "pattern": NO_NUL},
-                        "Only values containing this text (case-insensitive; merged "
-                        "spellings count).",
-                    ),
-                    _query_param(
-                        "limit",
-                        {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": max_limit,
-                            "default": default_limit,
-                        },
-                        "Most values returned.",
-                    ),
-                    _query_param(
-                        "offset",
-                        {
-                            "type": "integer",
-                            "minimum": 0,
-                            "maximum": max_facet_offset,
-                            "default": 0,
-                        },
-                        "Values to skip, most frequent first: the next page starts at offset + "
-                        "limit while that is below total_values.",
+                    *(
+                        _described(parameter("api_facets", n), settings)
+                        for n in ("q", "limit", "offset")
                     ),
                     *_search_parameters(settings, q_name="query"),
-                    _query_param(
-                        "prefix",
-                        {"type": "string", "maxLength": MAX_FILTER_CHARS, "pattern": NO_NUL},
-                        "Older form: when given, it is the facet text and `q` the search text.",
-                        deprecated=True,
-                    ),
+                    _described(parameter("api_facets", "prefix"), settings, deprecated=True),
                 ],
                 "FacetValues",
                 "The facet's values, most frequent first, each counted with every other "

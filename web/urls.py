@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 from flask import request, url_for
 
 from search.facets import bucket_range
-from search.query import HISTOGRAMS, SearchRequest
+from search.parameters import HISTOGRAMS
+from search.query import SearchRequest
 from search.timeline import Bar
 
 WEB_SCHEMES = ("http://", "https://")

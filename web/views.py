@@ -24,7 +24,18 @@ from search.documents import Document, content_type_label, iso_at
 from search.errors import DocumentNotFound, EntityNotFound, QueryError
 from search.highlight import query_words
 from search.mention_sentences import MentionSentence
-from search.query import ENTITY_FACETS, HISTOGRAMS, MAX_FILTER_CHARS, QUERY_FIELDS, SearchRequest
+from search.parameters import (
+    DEFAULT_FACET_VALUES,
+    ENTITY_FACETS,
+    ENTITY_NOUNS,
+    FACET_LABELS,
+    FILTER_LABELS,
+    HISTOGRAMS,
+    facet_text,
+    parameter,
+    whole_number,
+)
+from search.query import QUERY_FIELDS, SearchRequest
 from search.reasons import plain_reason
 from search.service import SearchService
 from search.stories import CHANGE_FLAGS
@@ -35,27 +46,8 @@ from web.context import get_service
 
 bp = Blueprint("views", __name__)
 
-FACET_LABELS = {
-    "person": "People",
-    "org": "Organisations",
-    "place": "Places",
-    "language": "Language",
-    "filetype": "File type",
-    "origin": "Source",
-    "published": "Published",
-    "mentioned": "Dates mentioned",
-}
-FILTER_LABELS = {
-    "person": "Person",
-    "org": "Organisation",
-    "place": "Place",
-    "language": "Language",
-    "filetype": "File type",
-    "origin": "Source",
-}
-ENTITY_NOUNS = {"person": "person", "org": "organisation", "place": "place"}
-FACET_PAGE_VALUES = 100
-MAX_PAGE_NUMBER = 100_000
+# the facet page shows this many values at a time
+FACET_PAGE_VALUES = DEFAULT_FACET_VALUES
 _ENGLISH = Locale("en")
 BAR_LEVELS = 10
 
@@ -188,8 +180,8 @@ def facet_page(facet: str) -> str:
     by the text in `fq`."""
     service = get_service()
     search_request = service.parse(request.args)
-    contains = parse_facet_text(request.args.get("fq"), "fq")
-    number = parse_page_number(request.args.get("fpage"), "fpage")
+    contains = facet_text(request.args.get("fq"), "fq")
+    number = whole_number(request.args.get("fpage"), parameter("facet_page", "fpage"))
     offset = (number - 1) * FACET_PAGE_VALUES
     found = service.facet_values(facet, search_request, FACET_PAGE_VALUES, contains, offset)
     return render_template(
@@ -224,33 +216,6 @@ def entity_name(label: str, name: str) -> str:
     if not stripped and label in ENTITY_FACETS:
         raise EntityNotFound(label, name)
     return stripped or name
-
-
-def parse_facet_text(raw: str | None, param: str) -> str:
-    """The text typed into a facet's search box.
-
-    Raises:
-        QueryError: longer than any facet value can be, or holding a NUL.
-    """
-    text = (raw or "").strip()
-    if len(text) > MAX_FILTER_CHARS or "\x00" in text:
-        raise QueryError(f"{param} is too long or invalid", param, text[:50])
-    return text
-
-
-def parse_page_number(raw: str | None, param: str) -> int:
-    """A 1-based page number of a list other than the results (a facet's values).
-
-    Raises:
-        QueryError: not a whole number from 1 to MAX_PAGE_NUMBER.
-    """
-    if raw is None or raw == "":
-        return 1
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not (
-        1 <= int(raw) <= MAX_PAGE_NUMBER
-    ):
-        raise QueryError(f"{param} must be a whole number from 1 to {MAX_PAGE_NUMBER}", param, raw)
-    return int(raw)
 
 
 @bp.app_template_filter("bar_level")

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from search.documents import ENTITY_LABELS
 from search.settings import Settings, load_settings
 
 # the --label option of the name commands
-LABELS = click.Choice(["person", "org", "place"])
+LABELS = click.Choice(list(ENTITY_LABELS))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

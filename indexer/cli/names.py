@@ -16,6 +16,7 @@ from indexer.cli.output import (
     LABEL_NOUNS,
 )
 from indexer.store import AliasRow, DocumentStore
+from search.documents import ENTITY_LABELS
 from search.engines import open_backend
 from search.index import write_names
 from search.names import ALL_LABELS, WEAK, NameTable, read_name_table
@@ -221,7 +222,7 @@ def aliases_split(ctx: click.Context, variant: str, label: str | None) -> None:
     "--to",
     "target",
     required=True,
-    type=click.Choice(["person", "org", "place", "auto"]),
+    type=click.Choice([*ENTITY_LABELS, "auto"]),
     help="The label to show NAME under; auto: back to the automatic decision.",
 )
 @click.pass_context

@@ -11,11 +11,13 @@ import click
 from indexer.pipeline import IngestReport
 from search.backend import IndexStats
 from search.compare import Comparison
+from search.parameters import ENTITY_NOUNS
 from search.results import SearchResponse
 from search.safetext import printable
 
 MAX_LISTED_PROBLEMS = 20
-LABEL_NOUNS = {"person": "person", "org": "organisation", "place": "place"}
+# how the terminal names a kind of name (search.parameters)
+LABEL_NOUNS = ENTITY_NOUNS
 
 
 def print_ingest_report(report: IngestReport, quiet: bool) -> None:

@@ -19,23 +19,16 @@ from indexer.cli.output import (
 from indexer.cli.status import ExitStatus
 from indexer.review import review_entities
 from indexer.store import DocumentStore
+from search.parameters import SEARCH_PARAMETERS, parameter
 from search.service import SearchService
 
-# the search filters as command options: (option, request parameter, help); the same in
-# `search` and `export`, so a query exports exactly what it finds
-FILTER_OPTIONS = (
-    ("--person", "person", "Only documents naming this person (repeat = OR)."),
-    ("--org", "org", "Only documents mentioning this organisation."),
-    ("--place", "place", "Only documents mentioning this place."),
-    ("--language", "language", "Only documents in this language (ISO 639-1: de, fr)."),
-    ("--filetype", "filetype", "Only documents of this file type (PDF, Web page, E-mail)."),
-    ("--origin", "origin", "Only documents from this site (example.com) or folder."),
+# the search filters as command options: (option, request parameter, help), from the table of
+# request parameters; the same in `search` and `export`, so a query exports exactly what it finds
+FILTER_OPTIONS = tuple(
+    (p.cli, p.name, p.help) for p in SEARCH_PARAMETERS if p.cli and p.type == "text"
 )
-RANGE_OPTIONS = (
-    ("--from", "from", "Published on or after (2024, 2024-03, 2024-03-14)."),
-    ("--to", "to", "Published on or before."),
-    ("--mentioned-from", "mentioned_from", "Mentions a date on or after this one."),
-    ("--mentioned-to", "mentioned_to", "Mentions a date on or before this one."),
+RANGE_OPTIONS = tuple(
+    (p.cli, p.name, p.help) for p in SEARCH_PARAMETERS if p.cli and p.type == "date"
 )
 
 
@@ -66,17 +59,13 @@ def filter_params(options: dict[str, Any]) -> dict[str, Any]:
 @filter_options
 @click.option(
     "--sort",
-    type=click.Choice(["relevance", "newest", "oldest", "date"]),
+    type=click.Choice(parameter("search", "sort").choices),
     default="relevance",
     show_default=True,
 )
 @click.option("--page", default=1, show_default=True, type=int)
 @click.option("--per-page", default=None, type=int)
-@click.option(
-    "--exact",
-    is_flag=True,
-    help="The words as typed: no other spellings of names, no spelling correction.",
-)
+@click.option("--exact", is_flag=True, help=parameter("search", "exact").help)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the API returns.")
 @click.pass_context
 def search(

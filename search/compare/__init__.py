@@ -42,6 +42,7 @@ from typing import Any
 
 from search.documents import Document, Mention, iso_at
 from search.errors import QueryError
+from search.parameters import ENTITY_NOUNS, ENTITY_PLURALS, MAX_ID_CHARS, values_of
 
 __all__ = [
     "ALIGN_THRESHOLD",
@@ -118,11 +119,7 @@ from search.compare.sentences import (
 # bump when what decides the flags changes: the indexer then compares every version again
 FLAGS_VERSION = 1
 
-LABEL_NOUNS = {
-    "person": ("person", "people"),
-    "org": ("organisation", "organisations"),
-    "place": ("place", "places"),
-}
+LABEL_NOUNS = {label: (ENTITY_NOUNS[label], ENTITY_PLURALS[label]) for label in ENTITY_NOUNS}
 
 # the same country or union written differently: one key each when comparing names
 _NAME_GROUPS = (
@@ -399,8 +396,6 @@ def compare_entities(
 
 # -- the comparison ---------------------------------------------------------------------------
 
-MAX_ID_CHARS = 200
-
 
 def parse_compare(params: Mapping[str, Any]) -> tuple[str, str]:
     """The two document ids of a comparison request (`a`, `b`), each given once.
@@ -410,12 +405,10 @@ def parse_compare(params: Mapping[str, Any]) -> tuple[str, str]:
     """
     ids = []
     for name in ("a", "b"):
-        getlist = getattr(params, "getlist", None)
-        raw = getlist(name) if callable(getlist) else params.get(name)
-        values = [] if raw is None else [raw] if isinstance(raw, str) else list(raw)
+        values = values_of(params, name)
         if len(values) > 1:
             raise QueryError(f"{name} given {len(values)} times; give it once", name, None)
-        value = str(values[0]) if values else ""
+        value = values[0] if values else ""
         if not value:
             raise QueryError(f"{name} is required: the id of a document to compare", name, None)
         if len(value) > MAX_ID_CHARS or "\x00" in value:

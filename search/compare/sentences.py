@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from search.analysis import cached_stem
-from search.documents import Mention
+from search.documents import ENTITY_LABELS, Mention
 from search.words import MONTHS, WEEKDAYS
 
 # sentences whose cosine reaches this are versions of one another (bench/compare_quality.py)
@@ -30,7 +30,7 @@ SIMILAR_SHARE = 0.6
 
 
 # the kinds of name compared (a sentence's names count toward its alignment too)
-LABELS = ("person", "org", "place")
+LABELS = ENTITY_LABELS
 
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof st sr jr gen lt col sgt capt cmdr adm gov sen rep rev hon pres supt

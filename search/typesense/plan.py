@@ -12,7 +12,8 @@ from typing import Any
 
 from search.documents import parse_iso_at, snippet_page
 from search.facets import date_interval, granularity, histogram_facet, value_facet
-from search.query import FACETS, HISTOGRAMS, SearchRequest
+from search.parameters import FACETS, HISTOGRAMS
+from search.query import SearchRequest
 from search.results import Facet, Hit, SearchResponse
 from search.snippets import make_snippet
 from search.stories import StoryTable
