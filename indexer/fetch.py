@@ -10,10 +10,9 @@ import datetime as dt
 import errno
 import os
 import stat
-from collections.abc import Collection
 from dataclasses import dataclass
 
-from indexer.net.fetcher import TEXT_CONTENT_TYPES, CrawlFetcher, too_large
+from indexer.net.fetcher import TEXT_CONTENT_TYPES, CrawlFetcher, FetchOptions, too_large
 from indexer.net.guard import Refused, Resolver, system_resolver
 from search.errors import FetchError, SkipDocument
 
@@ -90,28 +89,9 @@ class HttpFetcher:
     an honest User-Agent and the size cap. robots.txt is not asked: a URL given to `docsift
     ingest` is one a person chose to fetch."""
 
-    def __init__(
-        self,
-        *,
-        user_agent: str,
-        timeout_s: float,
-        max_bytes: int,
-        max_redirects: int,
-        allow_private: bool = False,
-        allow_hosts: Collection[str] = (),
-        resolve: Resolver = system_resolver,
-    ) -> None:
-        self.max_bytes = max_bytes
-        self.getter = CrawlFetcher(
-            user_agent=user_agent,
-            timeout_s=timeout_s,
-            max_bytes=max_bytes,
-            max_redirects=max_redirects,
-            allow_private=allow_private,
-            allow_hosts=allow_hosts,
-            resolve=resolve,
-            connections=2,
-        )
+    def __init__(self, options: FetchOptions, *, resolve: Resolver = system_resolver) -> None:
+        self.max_bytes = options.max_bytes
+        self.getter = CrawlFetcher(options, resolve=resolve, connections=2)
 
     def close(self) -> None:
         self.getter.close()

@@ -77,7 +77,8 @@ class Tally:
             self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - started
 
 
-def described_error(exc: BaseException) -> str:
-    """An unexpected exception as one line of a report: its type and its first line."""
-    message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+def described_error(exc: BaseException, limit: int = 300) -> str:
+    """An unexpected exception as one line of a report: its type and its first line (at most
+    `limit` characters of it)."""
+    message = str(exc).strip().splitlines()[0][:limit] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__

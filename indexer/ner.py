@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Protocol
 from indexer.blas import single_thread_blas
 from indexer.casing import case_map, needs_recasing, recase
 from indexer.furniture import mask_furniture, mask_title
+from indexer.ingest_report import described_error
 from indexer.ner_lines import (
     FailedMentions,
     _Line,
@@ -433,8 +434,8 @@ class SpacyExtractor:
 
 
 def brief_error(exc: BaseException) -> str:
-    message = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    """An exception in NER as a document's one-line reason (shorter than a source's)."""
+    return described_error(exc, limit=200)
 
 
 def _take(items: Iterator[tuple[str, str]], count: int) -> list[tuple[str, str]]:

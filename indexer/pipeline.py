@@ -23,6 +23,7 @@ from indexer.ingest_items import Item, ItemReader, raw_items, take
 from indexer.ingest_report import IngestReport, Problem, Tally, described_error
 from indexer.language.detect import backfill_languages
 from indexer.make_document import DocumentMaker
+from indexer.net.fetcher import FetchOptions
 from indexer.sources import Source, iter_sources
 from indexer.store import DocumentStore
 from search.backend import Backend
@@ -104,12 +105,9 @@ class Pipeline:
     def http(self) -> HttpFetcher:
         if self._http is None:
             self._http = HttpFetcher(
-                user_agent=self.settings.user_agent,
-                timeout_s=self.settings.fetch_timeout_s,
-                max_bytes=self.settings.max_file_bytes,
-                max_redirects=self.settings.max_redirects,
-                allow_private=self.allow_private,
-                allow_hosts=self.allow_hosts,
+                FetchOptions.from_settings(
+                    self.settings, allow_private=self.allow_private, allow_hosts=self.allow_hosts
+                )
             )
         return self._http
 

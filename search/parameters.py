@@ -22,7 +22,7 @@ from search.stories import CHANGE_FLAGS
 
 
 @dataclass(frozen=True, slots=True)
-class Facet:
+class FacetSpec:
     """One facet: what a search counts and filters by."""
 
     name: str  # the facet's name: its URL parameter (value facets) and its index field
@@ -41,7 +41,7 @@ class Facet:
 
 
 FACET_TABLE = (
-    Facet(
+    FacetSpec(
         "person",
         "name",
         "People",
@@ -50,7 +50,7 @@ FACET_TABLE = (
         "people",
         cli_help="Only documents naming this person (repeat = OR).",
     ),
-    Facet(
+    FacetSpec(
         "org",
         "name",
         "Organisations",
@@ -59,7 +59,7 @@ FACET_TABLE = (
         "organisations",
         cli_help="Only documents mentioning this organisation.",
     ),
-    Facet(
+    FacetSpec(
         "place",
         "name",
         "Places",
@@ -68,7 +68,7 @@ FACET_TABLE = (
         "places",
         cli_help="Only documents mentioning this place.",
     ),
-    Facet(
+    FacetSpec(
         "language",
         "value",
         "Language",
@@ -76,7 +76,7 @@ FACET_TABLE = (
         cli_help="Only documents in this language (ISO 639-1: de, fr).",
         note=" Languages are ISO 639-1 codes detected from the text (`de`, `fr`).",
     ),
-    Facet(
+    FacetSpec(
         "filetype",
         "value",
         "File type",
@@ -85,7 +85,7 @@ FACET_TABLE = (
         note=" File types as the facet shows them (`PDF`, `Web page`, `E-mail`, "
         "`Word document`, `Text`).",
     ),
-    Facet(
+    FacetSpec(
         "origin",
         "value",
         "Source",
@@ -94,7 +94,7 @@ FACET_TABLE = (
         note=" Where documents come from: the site of a web address without `www.` "
         "(`example.com`), or the folder of a file (`/archive/2024`).",
     ),
-    Facet(
+    FacetSpec(
         "published",
         "histogram",
         "Published",
@@ -104,7 +104,7 @@ FACET_TABLE = (
             "Published on or before.",
         ),
     ),
-    Facet(
+    FacetSpec(
         "mentioned",
         "histogram",
         "Dates mentioned",

@@ -27,6 +27,23 @@ from search.safetext import printable, valid_text
 from search.settings import Settings
 
 
+def address_options(command: Any) -> Any:
+    """--allow-private and --allow-host: which addresses `ingest URL` and `crawl` may fetch
+    from (indexer.net.fetcher.FetchOptions); the callback gets allow_private, allow_hosts."""
+    command = click.option(
+        "--allow-host",
+        "allow_hosts",
+        multiple=True,
+        metavar="HOST[:PORT]",
+        help="Fetch from this one host even on a private address (repeat); others stay refused.",
+    )(command)
+    return click.option(
+        "--allow-private",
+        is_flag=True,
+        help="Fetch URLs on loopback, private and link-local addresses too (local test sites).",
+    )(command)
+
+
 @click.command()
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store has documents.")
@@ -42,18 +59,7 @@ from search.settings import Settings
     default=None,
     help="Progress bar (default: on when stderr is a terminal).",
 )
-@click.option(
-    "--allow-private",
-    is_flag=True,
-    help="Fetch URLs on loopback, private and link-local addresses too (local test sites).",
-)
-@click.option(
-    "--allow-host",
-    "allow_hosts",
-    multiple=True,
-    metavar="HOST[:PORT]",
-    help="Fetch from this one host even on a private address (repeat); others stay refused.",
-)
+@address_options
 @click.option(
     "--follow-symlinks",
     is_flag=True,
@@ -204,18 +210,7 @@ def _crawl_seeds(seeds: tuple[str, ...], seeds_file: Path | None) -> tuple[str, 
 @click.option("--exclude", multiple=True, help="Never follow URLs matching this regex (repeat).")
 @click.option("--delay", type=float, help="Seconds between requests to one host [crawl_delay_s].")
 @click.option("--concurrency", type=int, help="Requests in flight [crawl_concurrency].")
-@click.option(
-    "--allow-private",
-    is_flag=True,
-    help="Allow loopback, private and link-local addresses (local test sites).",
-)
-@click.option(
-    "--allow-host",
-    "allow_hosts",
-    multiple=True,
-    metavar="HOST[:PORT]",
-    help="Fetch from this one host even on a private address (repeat); others stay refused.",
-)
+@address_options
 @click.option("--resume", is_flag=True, help="Continue the crawl that was stopped.")
 @click.option("--sitemaps/--no-sitemaps", default=True, help="Read robots.txt/sitemap.xml lists.")
 @click.option("--entities/--no-entities", default=True, show_default=True, help="Run NER.")

@@ -26,7 +26,7 @@ from indexer.crawl.discover import Listing, is_gzip, page_links, parse_listing, 
 from indexer.crawl.frontier import Frontier, FrontierRow, PendingBody
 from indexer.crawl.robots import RobotsCache
 from indexer.fetch import RawDocument
-from indexer.net.fetcher import CrawlFetcher, Fetched, RetryLater
+from indexer.net.fetcher import CrawlFetcher, Fetched, FetchOptions, RetryLater
 from indexer.net.guard import Resolver, system_resolver
 from indexer.net.urls import canonicalize, host_key, same_site
 from indexer.page.decode import charset_from_content_type, decode_bytes
@@ -66,6 +66,17 @@ class CrawlOptions:
     max_redirects: int = 5
     user_agent: str = "docsift"
     sitemaps: bool = True
+
+    def fetch_options(self) -> FetchOptions:
+        """The options every GET of this crawl obeys (the same type `ingest URL` uses)."""
+        return FetchOptions(
+            user_agent=self.user_agent,
+            timeout_s=self.timeout_s,
+            max_bytes=self.max_bytes,
+            max_redirects=self.max_redirects,
+            allow_private=self.allow_private,
+            allow_hosts=self.allow_hosts,
+        )
 
     @classmethod
     def from_settings(
@@ -215,12 +226,7 @@ class Crawler:
         self.seed_hosts = frozenset(host_key(s) for s in self.seeds)
         self.robots = RobotsCache(self._get_robots)
         self.fetcher = CrawlFetcher(
-            user_agent=options.user_agent,
-            timeout_s=options.timeout_s,
-            max_bytes=options.max_bytes,
-            max_redirects=options.max_redirects,
-            allow_private=options.allow_private,
-            allow_hosts=options.allow_hosts,
+            options.fetch_options(),
             resolve=resolve,
             robots_problem=self._robots_problem,
             connections=options.concurrency + 2,

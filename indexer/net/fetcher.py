@@ -34,6 +34,7 @@ import httpx
 from indexer.net.guard import Refused, Resolver, check_url_allowed, system_resolver
 from indexer.net.urls import canonicalize
 from search.errors import FetchError, SkipDocument
+from search.settings import Settings
 
 TEXT_CONTENT_TYPES = (
     "text/html",
@@ -175,27 +176,51 @@ class Deadline:
         return f"timed out: no complete answer within {self.seconds:g} s (fetch_timeout_s)"
 
 
+@dataclass(frozen=True, slots=True)
+class FetchOptions:
+    """What every GET of one run obeys, for `ingest URL` and the crawler alike: who we say we
+    are, one deadline per request, the size cap, how many redirects, and which addresses may
+    be reached (private ones only when allowed; `allow_hosts`: "host" or "host:port" trusted
+    on any address)."""
+
+    user_agent: str
+    timeout_s: float
+    max_bytes: int
+    max_redirects: int
+    allow_private: bool = False
+    allow_hosts: Collection[str] = ()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, allow_private: bool = False, allow_hosts: Collection[str] = ()
+    ) -> FetchOptions:
+        return cls(
+            user_agent=settings.user_agent,
+            timeout_s=settings.fetch_timeout_s,
+            max_bytes=settings.max_file_bytes,
+            max_redirects=settings.max_redirects,
+            allow_private=allow_private,
+            allow_hosts=allow_hosts,
+        )
+
+
 class CrawlFetcher:
     """GETs with checked redirects, size cap, content-type filter and conditional headers."""
 
     def __init__(
         self,
+        options: FetchOptions,
         *,
-        user_agent: str,
-        timeout_s: float,
-        max_bytes: int,
-        max_redirects: int,
-        allow_private: bool = False,
-        allow_hosts: Collection[str] = (),
         resolve: Resolver = system_resolver,
         robots_problem: Callable[[str], str] | None = None,
         connections: int = 8,
     ) -> None:
+        user_agent, timeout_s = options.user_agent, options.timeout_s
+        self.max_bytes = options.max_bytes
         self.timeout_s = timeout_s
-        self.max_bytes = max_bytes
-        self.max_redirects = max_redirects
-        self.allow_private = allow_private
-        self.allow_hosts = frozenset(allow_hosts)
+        self.max_redirects = options.max_redirects
+        self.allow_private = options.allow_private
+        self.allow_hosts = frozenset(options.allow_hosts)
         self.resolve = resolve
         self.robots_problem = robots_problem
         self.client = httpx.Client(

@@ -14,7 +14,6 @@ import logging
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -25,6 +24,7 @@ from bs4 import BeautifulSoup, Tag
 from indexer.page.extractors import extract_article
 from indexer.page.extractors import invisible as _invisible
 from indexer.page.extractors import text_of as _text_of
+from indexer.page.json_ld import json_ld_objects
 from indexer.page.markup import (  # noqa: F401 (cap_attributes and the limits are part of the API)
     EXTRACTOR_MAX_ELEMENTS,
     MAX_ATTRIBUTES,
@@ -356,7 +356,7 @@ def _json_ld_article(soup: BeautifulSoup) -> dict[str, Any]:
             data = valid_json(json.loads(script.string or ""))
         except (ValueError, RecursionError):
             continue
-        for obj in _walk_ld(data):
+        for obj in json_ld_objects(data):
             if any(key in obj for key in ("headline", "datePublished", "author")):
                 return obj
     return {}
@@ -372,17 +372,6 @@ def _json_ld_texts(soup: BeautifulSoup) -> list[str]:
         except (ValueError, RecursionError):
             texts.append(valid_text(raw))
     return texts
-
-
-def _walk_ld(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
-    if depth > 4:
-        return
-    if isinstance(data, list):
-        for item in data:
-            yield from _walk_ld(item, depth + 1)
-    elif isinstance(data, dict):
-        yield data
-        yield from _walk_ld(data.get("@graph"), depth + 1)
 
 
 def _ld_text(value: Any) -> str:

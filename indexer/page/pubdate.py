@@ -51,6 +51,7 @@ from indexer.language.dates import (
     plausible_published,
     text_dates,
 )
+from indexer.page.json_ld import json_ld_objects
 
 # meta names (property, name or itemprop, lower case) that declare the publication itself
 PUBLISHED_METAS = (
@@ -350,7 +351,7 @@ def _json_ld_dates(scripts: list[str]) -> list[str]:
             data = json.loads(script)
         except (ValueError, RecursionError):
             continue
-        for obj in _walk_ld(data):
+        for obj in json_ld_objects(data, into=("@graph", "mainEntity")):
             value = obj.get("datePublished")
             if isinstance(value, list) and value:
                 value = value[0]
@@ -360,19 +361,6 @@ def _json_ld_dates(scripts: list[str]) -> list[str]:
             kinds = " ".join(map(str, kind)) if isinstance(kind, list) else str(kind or "")
             (articles if _ARTICLE_TYPES.search(kinds) else others).append(value)
     return articles + others
-
-
-def _walk_ld(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
-    if depth > 4:
-        return
-    if isinstance(data, list):
-        for item in data:
-            yield from _walk_ld(item, depth + 1)
-    elif isinstance(data, dict):
-        yield data
-        for key in ("@graph", "mainEntity"):
-            if isinstance(data.get(key), (list, dict)):
-                yield from _walk_ld(data[key], depth + 1)
 
 
 # -- what the page shows -------------------------------------------------------------------
