@@ -21,8 +21,9 @@ from typing import Any
 
 from search.documents import Document, content_type_label, source_origin
 from search.errors import QueryError
+from search.parameters import EXPORT_FORMATS, parameter
 
-FORMATS = ("jsonl", "csv")
+FORMATS = EXPORT_FORMATS
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 COLUMNS = (
     "id",
@@ -85,7 +86,7 @@ def parse_flag(value: str | None, name: str) -> bool:
         QueryError: anything else.
     """
     raw = (value or "").strip().lower()
-    if raw not in ("", "0", "1", "true", "false", "yes", "no"):
+    if raw not in ("", *parameter("export", name).choices):
         raise QueryError(f"{name} must be 1 or 0, got {raw[:20]!r}", name, raw[:20])
     return raw in ("1", "true", "yes")
 

@@ -311,9 +311,30 @@ API_FACET_PARAMETERS = (
         max_length=MAX_FILTER_CHARS,
     ),
 )
+# GET /api/export and `docsift export`: the search's parameters less paging, and these
+EXPORT_FORMATS = ("jsonl", "csv")
+EXPORT_PARAMETERS = (
+    Parameter(
+        "format",
+        "choice",
+        "JSON Lines (one object a line) or CSV (a header row, one row per document).",
+        choices=EXPORT_FORMATS,
+        default="jsonl",
+        cli="--format",
+    ),
+    Parameter(
+        "bom",
+        "choice",
+        "Begin a CSV with a UTF-8 byte order mark (Excel).",
+        "`1`: begin a CSV with a UTF-8 byte order mark (Excel reads UTF-8 only with it).",
+        choices=YES_NO[:6],  # 1/0, true/false, yes/no
+        cli="--bom",
+    ),
+)
 PARAMETERS = {
     (where, p.name): p
     for where, table in (
+        ("export", EXPORT_PARAMETERS),
         ("search", SEARCH_PARAMETERS),
         ("compare", COMPARE_PARAMETERS),
         ("facet_page", FACET_PAGE_PARAMETERS),

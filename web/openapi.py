@@ -19,7 +19,7 @@ from typing import Any
 
 from search.compare import LABELS
 from search.documents import MENTION_LABELS
-from search.export import FORMATS as EXPORT_FORMATS
+from search.export import CELL_CHARS, JOIN
 from search.facets import GRANULARITIES, PRECISIONS
 from search.parameters import (
     COMPARE_PARAMETERS,
@@ -599,18 +599,16 @@ def _export_operation(settings: Settings) -> dict[str, Any]:
         p for p in _search_parameters(settings) if p["name"] not in ("page", "per_page", "versions")
     ]
     params += [
-        _query_param(
-            "format",
-            {"type": "string", "enum": list(EXPORT_FORMATS), "default": "jsonl"},
-            "`jsonl`: one JSON object a line; `csv`: a header row, then one row per document "
-            "(names joined with `; `, cells that start with = + - @ prefixed with `'`, the "
-            "text cut at 32,000 characters).",
+        _described(
+            replace(
+                parameter("export", "format"),
+                description="`jsonl`: one JSON object a line; `csv`: a header row, then one row "
+                f"per document (names joined with `{JOIN}`, cells that start with = + - @ "
+                f"prefixed with `'`, the text cut at {CELL_CHARS:,} characters).",
+            ),
+            settings,
         ),
-        _query_param(
-            "bom",
-            {"type": "string", "enum": ["0", "1", "true", "false", "yes", "no"]},
-            "`1`: begin a CSV with a UTF-8 byte order mark (Excel reads UTF-8 only with it).",
-        ),
+        _described(parameter("export", "bom"), settings),
     ]
     count = {
         "X-Total-Count": {

@@ -10,7 +10,8 @@ import click
 
 from indexer.cli.group import settings_of
 from indexer.cli.read import filter_options, filter_params
-from search.export import FORMATS, lines
+from search.export import lines
+from search.parameters import parameter
 from search.service import SearchService
 
 
@@ -20,12 +21,12 @@ from search.service import SearchService
 @click.option(
     "--format",
     "export_format",
-    type=click.Choice(FORMATS),
-    default="jsonl",
+    type=click.Choice(parameter("export", "format").choices),
+    default=parameter("export", "format").default,
     show_default=True,
-    help="JSON Lines (one object a line) or CSV (a header row, one row per document).",
+    help=parameter("export", "format").help,
 )
-@click.option("--bom", is_flag=True, help="Begin a CSV with a UTF-8 byte order mark (Excel).")
+@click.option("--bom", is_flag=True, help=parameter("export", "bom").help)
 @click.option(
     "--sort",
     type=click.Choice(["newest", "oldest"]),
