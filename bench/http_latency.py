@@ -217,7 +217,11 @@ def search_once(client: httpx.Client, q: str) -> Outcome:
         return Outcome((time.perf_counter() - started) * 1000, type(exc).__name__)
     ms = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
-        return Outcome(ms, f"HTTP {response.status_code}")
+        try:  # the API's error code says which failure it was (index_unavailable, busy, ...)
+            code = json.loads(body)["error"]["code"]
+        except (ValueError, KeyError, TypeError):
+            code = ""
+        return Outcome(ms, f"HTTP {response.status_code} {code}".strip())
     try:
         data = json.loads(body)
     except ValueError:

@@ -121,6 +121,13 @@ def main() -> int:
             f"| {name} | {len(outcomes)} | {failed} | {p50:.1f} ms | {p95:.1f} ms "
             f"| {max(ms):.1f} ms |"
         )
+    kinds: dict[str, int] = {}
+    for _, outcome in timeline:
+        if outcome.error:
+            kinds[outcome.error] = kinds.get(outcome.error, 0) + 1
+    figures["error_kinds"] = kinds
+    if kinds:
+        lines += ["", "Errors: " + ", ".join(f"{k} x{n}" for k, n in sorted(kinds.items()))]
     switched = generations != [before] and len(generations) == 1
     ok = not errors and worst <= LIMIT_MS and switched and not done.returncode
     lines += ["", f"Verdict: {'passed' if ok else 'FAILED'} (no error, none over 2 s, switched)."]

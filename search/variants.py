@@ -139,6 +139,7 @@ class VariantCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()  # one build at a time; the others wait for it
         self._items: OrderedDict[object, VariantIndex] = OrderedDict()
 
     def get(self, key: object, searcher: object, names: NameTable) -> VariantIndex:
@@ -146,6 +147,14 @@ class VariantCache:
             found = self._items.get(key)
         if found is not None:
             return found
+        with self._build_lock:
+            with self._lock:
+                found = self._items.get(key)
+            if found is not None:
+                return found
+            return self._build(key, searcher, names)
+
+    def _build(self, key: object, searcher: object, names: NameTable) -> VariantIndex:
         reader = searcher.reader()  # type: ignore[attr-defined]
         raw = {
             label: [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(label)]

@@ -135,6 +135,7 @@ class WhooshBackend:
         self.index_dir = index_dir or settings.index_dir
         self.tables = tables or IndexTables(self.index_dir)
         self._lock = threading.Lock()
+        self._keys_lock = threading.Lock()
         self._ix: Index | None = None
         self._facets: FacetIndex | None = None
         self._facets_key: tuple[object, ...] | None = None
@@ -218,13 +219,16 @@ class WhooshBackend:
         reader = searcher.reader()
         table = self.tables.stories()
         key = (self._where(), reader.generation(), self.tables.stories_key)
-        with self._lock:
-            if self._story_keys_key == key and self._story_keys is not None:
-                return self._story_keys
-        story_keys = read_story_keys(reader, table)
-        with self._lock:
-            self._story_keys, self._story_keys_key = story_keys, key
-        return story_keys
+        # one build at a time: after a reindex every thread of a worker misses at once, and
+        # each building its own copy multiplied the wait (seconds at 21k) instead of sharing it
+        with self._keys_lock:
+            with self._lock:
+                if self._story_keys_key == key and self._story_keys is not None:
+                    return self._story_keys
+            story_keys = read_story_keys(reader, table)
+            with self._lock:
+                self._story_keys, self._story_keys_key = story_keys, key
+            return story_keys
 
     def facet_index(self, searcher: Searcher) -> FacetIndex:
         """The facet arrays of the searcher's generation under the current name table."""
