@@ -28,37 +28,46 @@ from pathlib import Path
 
 import httpx
 from common import REUTERS, ensure_home, record
-from http_latency import serve
+from http_latency import Server, serve
 
 TARGET_MB = 300
 SAMPLE_S = 0.01
 
 
-def rss_mb(pid: int, field: str = "VmRSS") -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    match = re.search(rf"^{field}:\s+(\d+) kB", status, re.M)
-    return int(match.group(1)) / 1024 if match else float("nan")
+def rss_mb(server: Server, field: str = "VmRSS") -> float:
+    """The server's resident memory summed over its processes (gunicorn's master and
+    workers; `docsift serve` forks them), in MB."""
+    total = 0
+    for pid in server.processes():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(rf"^{field}:\s+(\d+) kB", status, re.M)
+        total += int(match.group(1)) if match else 0
+    return total / 1024
 
 
-def reset_peak(pid: int) -> bool:
-    """Reset the process's VmHWM to its current RSS (Linux 4.0+); False where refused."""
+def reset_peak(server: Server) -> bool:
+    """Reset each server process's VmHWM to its current RSS (Linux 4.0+); False if refused."""
     try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        for pid in server.processes():
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
     except OSError:
         return False
     return True
 
 
 class Sampler:
-    """The largest VmRSS seen while the block runs."""
+    """The largest summed VmRSS seen while the block runs."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+    def __init__(self, server: Server) -> None:
+        self.server, self.peak, self._stop = server, 0.0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, rss_mb(self.pid))
+            self.peak = max(self.peak, rss_mb(self.server))
             time.sleep(SAMPLE_S)
 
     def __enter__(self) -> Sampler:
@@ -84,15 +93,15 @@ def text_lines(chunks: Iterator[bytes]) -> Iterator[str]:
         yield pending
 
 
-def export_once(url: str, pid: int, export_format: str) -> dict[str, object]:
+def export_once(server: Server, export_format: str) -> dict[str, object]:
     params = {"format": export_format, **({"bom": "1"} if export_format == "csv" else {})}
-    reset = reset_peak(pid)
+    reset = reset_peak(server)
     started = time.perf_counter()
     rows = 0
     nbytes = 0
     with (
-        Sampler(pid) as sampler,
-        httpx.Client(base_url=url, timeout=600, trust_env=False) as client,
+        Sampler(server) as sampler,
+        httpx.Client(base_url=server.url, timeout=600, trust_env=False) as client,
         client.stream("GET", "/api/export", params=params) as response,
     ):
         if response.status_code != 200:
@@ -124,7 +133,7 @@ def export_once(url: str, pid: int, export_format: str) -> dict[str, object]:
         "seconds": round(seconds, 1),
         "rows_per_s": round(rows / seconds),
         "mb": round(nbytes / 1_048_576, 1),
-        "peak_rss_mb": round(rss_mb(pid, "VmHWM"), 1) if reset else None,
+        "peak_rss_mb": round(rss_mb(server, "VmHWM"), 1) if reset else None,
         "sampled_peak_rss_mb": round(sampler.peak, 1),
     }
 
@@ -135,24 +144,31 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=REUTERS)
     parser.add_argument("--formats", default="jsonl,csv")
     parser.add_argument("--record", default="", help="keep the figures under this name")
+    parser.add_argument(
+        "--serve-args", default="", help="more `docsift serve` options ('--workers 1', '--dev')"
+    )
     args = parser.parse_args()
     home = ensure_home(args.home, args.corpus)
     results = []
-    with serve(home) as server:
-        cold = rss_mb(server.pid)
+    with serve(home, tuple(args.serve_args.split())) as server:
+        cold = rss_mb(server)
         with httpx.Client(base_url=server.url, timeout=600, trust_env=False) as client:
-            found = client.get("/api/search", params={"versions": "all", "per_page": 1}).json()
-        total = int(found["total"])
+            for _ in range(len(server.processes())):  # each worker opens the index once
+                found = client.get("/api/search", params={"versions": "all", "per_page": 1})
+        total = int(found.json()["total"])
         time.sleep(0.5)
-        idle = rss_mb(server.pid)
-        print(f"server on {server.url}: {server.documents} documents, /api/search total {total}")
-        print(f"RSS: {cold:.0f} MB after start, {idle:.0f} MB idle (after one search)")
+        idle = rss_mb(server)
+        print(
+            f"server on {server.url} ({len(server.processes())} processes): "
+            f"{server.documents} documents, /api/search total {total}"
+        )
+        print(f"RSS (all server processes): {cold:.0f} MB after start, {idle:.0f} MB idle")
         print(
             f"{'format':6} {'rows':>7} {'total':>7} {'header':>7} {'MB':>7} {'s':>6} "
             f"{'rows/s':>7} {'peak RSS':>9} {'above idle':>10} {'sampled':>8}"
         )
         for export_format in args.formats.split(","):
-            result = export_once(server.url, server.pid, export_format)
+            result = export_once(server, export_format)
             peak = result["peak_rss_mb"] or result["sampled_peak_rss_mb"]
             above = float(peak) - idle  # type: ignore[arg-type]
             result.update(total=total, above_idle_mb=round(above, 1), idle_rss_mb=round(idle, 1))
