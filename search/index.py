@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
@@ -244,6 +245,18 @@ def write_names(link: Path, table: NameTable) -> None:
 def write_stories(link: Path, table: StoryTable) -> None:
     """Replace the story table beside the current index generation."""
     _write_sidecar(link, STORIES_FILE, table.to_dict())
+
+
+def open_unmapped(ix: Index) -> Index:
+    """The same index read through ordinary file reads instead of a memory map.
+
+    From a map, Whoosh copies each file it opens into memory whole (a segment's postings, its
+    stored-fields column), and a searcher keeps them until closed: one that walks every
+    stored document (an export) would end up holding the whole index. Through file handles it
+    reads what it needs, a block at a time.
+    """
+    storage = FileStorage(ix.storage.folder, supports_mmap=False, readonly=True)
+    return storage.open_index(ix.indexname, schema=ix.schema)
 
 
 def open_searcher(ix: Index) -> Searcher:

@@ -58,6 +58,7 @@ from search.index import (
     index_exists,
     open_index,
     open_searcher,
+    open_unmapped,
     rebuild_index,
     write_documents,
     write_names,
@@ -473,7 +474,9 @@ class WhooshBackend:
         for sort=oldest), read one at a time from a searcher of its own: the pool's
         searchers stay free for searches however long the reader of the export takes."""
         ix, _ = self._current()
-        searcher = open_searcher(ix)
+        # read without memory maps: a mapped searcher would copy every segment's stored
+        # column into memory as the export reaches it (search.index.open_unmapped)
+        searcher = open_searcher(open_unmapped(ix))
         try:
             with self._budget(request.q):
                 _, counted = self.match(searcher, request)
