@@ -82,7 +82,10 @@ def load_facet_index(target: Path, commit: int | None, stamp: str) -> FacetIndex
         meta = json.loads((where / "meta.json").read_text(encoding="utf-8"))
 
         def load(name: str) -> np.ndarray:
-            array: np.ndarray = np.load(where / f"{name}.npy", mmap_mode="r")
+            # a plain ndarray over the mapping: np.memmap's own indexing runs Python code on
+            # every access (2.4 ms of each search at 21k); the view keeps the mapping alive
+            mapped = np.load(where / f"{name}.npy", mmap_mode="r")
+            array: np.ndarray = mapped.view(np.ndarray)
             return array
 
         fields = {}

@@ -40,7 +40,8 @@ def test_ingest_and_reindex_leave_arrays_that_servers_map_with_the_same_counts(
         built = build_facet_index(
             searcher.reader(), FACET_FIELDS, MENTIONED_FIELD, service.tables.names()
         )
-    assert isinstance(mapped.live, np.memmap)  # read from disk, not rebuilt
+    assert isinstance(mapped.live.base, np.memmap)  # mapped from disk, not rebuilt
+    assert not mapped.live.flags.writeable
     assert mapped.doc_count == built.doc_count
     for name, arrays in built.fields.items():
         assert mapped.fields[name].values == arrays.values
@@ -80,5 +81,5 @@ def test_arrays_of_another_commit_or_name_table_are_not_used(home: Path) -> None
     assert service.search(parse_request({"q": "strike", "per_page": "50"})).total >= 4
     with service.backend.searcher() as searcher:  # type: ignore[attr-defined]
         counted = service.backend.facet_index(searcher)  # type: ignore[attr-defined]
-        assert not isinstance(counted.live, np.memmap)
+        assert not isinstance(counted.live.base, np.memmap)
         assert counted.doc_count == searcher.reader().doc_count_all()
