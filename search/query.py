@@ -40,11 +40,15 @@ from search.parameters import (
     MAX_PAGE,
     SORTS,
     VERSIONS,
+    YES_NO,
 )
 from search.parameters import values_of as _getlist
 from search.schema import SEARCH_FIELDS
+from search.settings import Settings
 from search.stories import CHANGE_FLAGS
 
+# the limits a request is parsed with when the caller gives none: the deployment defaults
+DEFAULTS = Settings()
 QUERY_FIELDS = (
     "title",
     "body",
@@ -289,9 +293,9 @@ def check_query_syntax(q: str) -> None:
 def parse_request(
     params: Mapping[str, Any],
     *,
-    page_size: int = 10,
-    max_page_size: int = 100,
-    max_query_chars: int = 1000,
+    page_size: int = DEFAULTS.page_size,
+    max_page_size: int = DEFAULTS.max_page_size,
+    max_query_chars: int = DEFAULTS.max_query_chars,
 ) -> SearchRequest:
     """Validate raw parameters into a SearchRequest.
 
@@ -342,7 +346,7 @@ def parse_request(
             f"versions must be one of {', '.join(VERSIONS)}, got {versions!r}", "versions", versions
         )
     exact_raw = (_getone(params, "exact") or "").lower()
-    if exact_raw not in ("", "0", "1", "true", "false", "yes", "no", "on", "off"):
+    if exact_raw not in ("", *YES_NO):
         raise QueryError(f"exact must be 1 or 0, got {exact_raw[:20]!r}", "exact", exact_raw[:20])
     return SearchRequest(
         q=q,
