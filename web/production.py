@@ -45,6 +45,8 @@ from web.warmup import GenerationWatcher
 # threads per worker: searches wait on the worker's searcher pool (search/searchers.py), the
 # other threads answer static files, health checks and slow clients meanwhile
 THREADS = 4
+# seconds an idle keep-alive connection stays open (gunicorn's advice: 1-5 s facing clients)
+KEEPALIVE_S = 5
 # a request line longer than this is a 414: gunicorn's largest (nginx's default is the same)
 MAX_REQUEST_LINE = 8190
 # what an error the server answers itself shows of gunicorn's message
@@ -183,6 +185,9 @@ def run_production(
         "preload_app": False,
         "limit_request_line": MAX_REQUEST_LINE,
         "graceful_timeout": 10,
+        # an idle keep-alive connection is closed after this: under full CPU (a reindex beside
+        # 8 clients) gunicorn's 2 s can close one just as its client sends the next request
+        "keepalive": KEEPALIVE_S,
         "timeout": 60,
         "accesslog": None,
         "errorlog": "-",
