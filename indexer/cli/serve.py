@@ -100,10 +100,17 @@ def serve(
         sock = listen(host, port)
     except OSError as exc:
         raise DocsiftError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    workers = workers or len(os.sched_getaffinity(0))
+    workers = workers or default_workers()
     announce(ctx, host, sock.getsockname()[1], public, f"{workers} workers")
     # gunicorn owns the socket from here (its workers exit through this frame too: no cleanup)
     run_production(make_app, sock, workers=workers)
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on (all cores where that is not known)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux: honours taskset and container CPU sets
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def announce(ctx: click.Context, host: str, port: int, public: bool, how: str) -> None:
