@@ -15,7 +15,8 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 
-from indexer.casing import needs_recasing
+from indexer.casing import is_title_case, needs_recasing
+from indexer.entity_orgs import resolve_org_tails
 from indexer.gazetteer import is_place_name
 from indexer.names import OFFICE_WORDS, has_person_evidence, is_titled_in
 from search.documents import ENTITY_LABELS, Document, Mention
@@ -167,7 +168,8 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
     out = _not_products(document, _not_places(document, _not_people(document, out)))
     out = _teams_not_places(document, _not_storms(document, _camel_case_not_places(out)))
     out = _not_units(document, _not_adjectives(document, out))
-    return _not_common_words(document, _not_title_only(document, out))
+    out = _not_common_words(document, _not_title_only(document, out))
+    return resolve_org_tails(document, out)
 
 
 # "Hurricane Sandy", "Tropical Storm Irene", "Typhoon Haiyan": a storm's given name
@@ -355,15 +357,20 @@ TITLE_ONLY_BODY_WORDS = 50
 
 
 def _not_title_only(document: Document, mentions: list[Mention]) -> list[Mention]:
-    """Names only the title gives, never a body of some length: a story names in its text the
-    people, organisations and places its headline names, so a name found in the title alone is
-    a title-case headline word the model took for a name ("Release Clause To", "Syrian Forces
-    Blocking Refugee") or the page's masthead left in the title. A country or capital the
-    gazetteer knows stays, and so does a name the body writes as an adjective ("North
-    African")."""
+    """Names only the title or the body's title-case headings give, never a body of some
+    length's prose: a story names in its text the people, organisations and places its
+    headlines name, so a name found in headlines alone is a title-case headline word the model
+    took for a name ("Release Clause To", "Syrian Forces Blocking Refugee", the "Focus" of a
+    subheading "NATO's Focus on Military Support") or the page's masthead left in the title. A
+    country or capital the gazetteer knows stays, and so does a name the body writes as an
+    adjective ("North African")."""
     if len(document.body.split()) < TITLE_ONLY_BODY_WORDS:
         return mentions
-    in_body = {(m.label, m.value) for m in mentions if m.field == "body"}
+    in_body = {
+        (m.label, m.value)
+        for m in mentions
+        if m.field == "body" and not _heading(_line_at(document.body, m.start))
+    }
     return [
         m
         for m in mentions
@@ -374,6 +381,12 @@ def _not_title_only(document: Document, mentions: list[Mention]) -> list[Mention
     ]
 
 
+def _heading(line: str) -> bool:
+    """A line set in title case as a heading is: not a list of names ("Bob Marley, Bruno Mars,
+    Drake") nor a wrapped line of prose that runs on after a comma."""
+    return is_title_case(line) and line.count(",") < 2 and not line.rstrip().endswith((",", ";"))
+
+
 def _named_as_adjective(body: str, value: str) -> bool:
     """Whether the body names `value` in a word built on it: a headline's "North Africa" is the
     story's "North African nation", its "Syria" the "Syrian army"."""
@@ -382,6 +395,7 @@ def _named_as_adjective(body: str, value: str) -> bool:
 
 NAME_LABELS = ENTITY_LABELS
 _LOWER_WORD = re.compile(r"(?<![\w@#/.'’-])([a-z][a-z'’-]*[a-z])(?![\w@/'’-]|\.\w)")
+_NEXT_CAPITAL = re.compile(r"[ \t]+[A-Z]")
 _SENTENCE_OPENERS = ".!?:;\"“”‘'([{—–-•*|>#"
 # shorter lines are headings, labels or list items, which capitalise any word
 PROSE_WORDS = 6
@@ -409,18 +423,26 @@ def _not_common_words(document: Document, mentions: list[Mention]) -> list[Menti
     for m in mentions:
         if m.value in candidates and m.label in NAME_LABELS:
             source = document.title if m.field == "title" else document.body
-            if m.field == "body" and _mid_sentence(source, m.start):
+            # "Home Secretary", "Liberal Democrats": a word capitalised as part of a longer
+            # name the model cut is no evidence that the word alone is a name
+            cut = _NEXT_CAPITAL.match(source, m.end) is not None
+            if m.field == "body" and _mid_sentence(source, m.start) and not cut:
                 named.add(m.value)
     common = candidates - named
     return [m for m in mentions if not (m.label in NAME_LABELS and m.value in common)]
+
+
+def _line_at(source: str, start: int) -> str:
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", start)
+    return source[line_start : len(source) if line_end < 0 else line_end]
 
 
 def _mid_sentence(source: str, start: int) -> bool:
     """Whether the word at `start` stands where only a name is capitalised: after another
     word of a sentence, in a prose line that is not set in title case or capitals."""
     line_start = source.rfind("\n", 0, start) + 1
-    line_end = source.find("\n", start)
-    line = source[line_start : len(source) if line_end < 0 else line_end]
+    line = _line_at(source, start)
     before = source[line_start:start].rstrip()
     if not before or before[-1] in _SENTENCE_OPENERS:
         return False

@@ -299,3 +299,79 @@ def test_an_adjective_before_its_noun_is_no_place() -> None:
         _in(document, "place", "Atlantic", 1),
     ]
     assert [m.value for m in retype(document, mentions)] == ["Athens", "Atlantic", "Atlantic"]
+
+
+def test_a_name_only_headlines_give_is_no_name() -> None:
+    prose = (
+        "Ministers met in Helsinki on Tuesday to agree a plan for the winter, and the talks ran "
+        "late into the night as officials from Nordlund Bank set out what the money would buy. "
+        "The bank said the first payments would reach towns in the north before the snow, and "
+        "that a second round would follow in the spring if the plan worked as hoped."
+    )
+    document = _titled(
+        "Ministers agree winter plan", f"Nordlund's Focus on Winter Aid for Ukraine\n{prose}"
+    )
+    mentions = [
+        _in(document, "org", "Focus"),
+        _in(document, "place", "Ukraine"),
+        _in(document, "place", "Helsinki"),
+        _in(document, "org", "Nordlund Bank"),
+    ]
+    # a heading's word never in the prose goes; a country the gazetteer knows stays
+    assert [m.value for m in retype(document, mentions)] == ["Ukraine", "Helsinki", "Nordlund Bank"]
+
+
+def test_a_short_organisation_is_its_countrys_longer_one_in_the_story() -> None:
+    document = _titled(
+        "Kyiv rejects offer",
+        "The Ukrainian Foreign Ministry rejected the offer. Ukraine's Foreign Ministry said "
+        "talks were over, and Russia's Foreign Ministry said nothing. The Reserve Bank waited.",
+    )
+    mentions = [
+        _in(document, "org", "Ukrainian Foreign Ministry"),
+        _in(document, "place", "Ukraine"),
+        _in(document, "org", "Foreign Ministry", 1),
+        _in(document, "place", "Russia"),
+        _in(document, "org", "Foreign Ministry", 2),
+        _in(document, "org", "Reserve Bank"),
+    ]
+    assert [m.value for m in retype(document, mentions) if m.label == "org"] == [
+        "Ukrainian Foreign Ministry",
+        "Ukrainian Foreign Ministry",
+        "Foreign Ministry",  # Russia's is another ministry
+        "Reserve Bank",
+    ]
+    # two countries' ministries: a mention without its owner stays as written
+    both = _titled(
+        "Talks",
+        "The Ukrainian Foreign Ministry and the Russian Foreign Ministry met in Ukraine and "
+        "Russia. The Foreign Ministry said little.",
+    )
+    mentions = [
+        _in(both, "org", "Ukrainian Foreign Ministry"),
+        _in(both, "org", "Russian Foreign Ministry"),
+        _in(both, "place", "Ukraine"),
+        _in(both, "place", "Russia"),
+        _in(both, "org", "Foreign Ministry", 2),
+    ]
+    assert [m.value for m in retype(both, mentions) if m.label == "org"] == [
+        "Ukrainian Foreign Ministry",
+        "Russian Foreign Ministry",
+        "Foreign Ministry",
+    ]
+
+
+def test_a_word_capitalised_only_inside_a_longer_name_is_no_name() -> None:
+    document = _titled(
+        "Minister speaks",
+        "The Home Secretary said on Monday that the plan would be published in a week. "
+        "Many people work from home now, and the Home Office agreed. Police in Leeds said the "
+        "Leeds force would help.",
+    )
+    mentions = [
+        _in(document, "org", "Home"),
+        _in(document, "org", "Home", 1),
+        _in(document, "place", "Leeds"),
+    ]
+    assert [m.value for m in retype(document, mentions)] == ["Leeds"]
+

@@ -1,0 +1,79 @@
+"""Organisation values read from their own document, after its names are resolved.
+
+A story names a government body in full once ("the Ukrainian Foreign Ministry") and then
+shorter ("Ukraine's Foreign Ministry insists", where the model tags only "Foreign Ministry"):
+the short form alone is every country's ministry, so across a corpus it would join bodies of
+different countries. Inside the story the evidence is there: the short form is the end of one
+longer organisation of the same story whose first word is a place or its adjective. These
+rules run in indexer.entity_types.retype, per document, before any corpus-wide merge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from indexer.gazetteer import is_place_name, place_key
+from search.documents import Document, Mention
+
+__all__ = ["resolve_org_tails"]
+
+# endings that make a country's adjective from its name's stem: "Ukrain|ian", "Chin|ese"
+_DEMONYM_ENDINGS = ("", "n", "an", "ian", "ean", "ese", "i", "ish", "ic")
+_POSSESSIVE = re.compile(r"^(.+?)['’]s?$")
+_OWNER_BEFORE = re.compile(r"(\S+?)['’]s?\s+$")
+
+
+def _place_word(word: str, places: set[str]) -> str | None:
+    """The place key a capitalised word names or describes ("Ukraine", "Ukraine's",
+    "Ukrainian" -> "ukraine" when the story or the gazetteer knows Ukraine), else None."""
+    if not word[:1].isupper():
+        return None
+    owner = _POSSESSIVE.match(word)
+    bare = owner.group(1) if owner else word
+    key = place_key(bare)
+    if key in places or is_place_name(bare):
+        return key
+    if owner:
+        return None
+    folded = key.replace(" ", "")
+    for length in range(4, len(folded) + 1):
+        if folded[length:] in _DEMONYM_ENDINGS:
+            stem = folded[:length]
+            found = [p for p in places if p.replace(" ", "").startswith(stem)]
+            if len(found) == 1:
+                return found[0]
+    return None
+
+
+def resolve_org_tails(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """An organisation that is the end of one longer organisation of the same story, whose
+    first word is a place, its possessive or its adjective ("Foreign Ministry" of "Ukrainian
+    Foreign Ministry"), is that organisation. When the story has several ("Ukrainian" and
+    "Russian Foreign Ministry"), the owner written right before a mention ("Ukraine's
+    Foreign Ministry") chooses, and a mention without one stays as it is."""
+    places = {place_key(m.value) for m in mentions if m.label == "place"}
+    orgs = {m.value for m in mentions if m.label == "org"}
+    longer: dict[str, dict[str, str]] = {}  # short value -> place key -> longer value
+    for value in orgs:
+        first, _, rest = value.partition(" ")
+        if rest not in orgs:
+            continue
+        place = _place_word(first, places)
+        if place is not None:
+            longer.setdefault(rest, {})[place] = value
+    if not longer:
+        return mentions
+    out = []
+    for m in mentions:
+        owners = longer.get(m.value) if m.label == "org" else None
+        if owners:
+            source = document.title if m.field == "title" else document.body
+            before = _OWNER_BEFORE.search(source, max(0, m.start - 40), m.start)
+            place = _place_word(before.group(0).strip(), places) if before else None
+            if place in owners:
+                m = replace(m, value=owners[place])
+            elif len(set(owners.values())) == 1 and (before is None or place is None):
+                m = replace(m, value=next(iter(owners.values())))
+        out.append(m)
+    return out
