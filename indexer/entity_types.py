@@ -15,7 +15,8 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 
-from indexer.casing import is_title_case, needs_recasing
+from indexer.casing import needs_recasing
+from indexer.entity_headings import line_at, not_headline_only
 from indexer.entity_orgs import resolve_org_tails
 from indexer.gazetteer import is_place_name
 from indexer.names import OFFICE_WORDS, has_person_evidence, is_titled_in
@@ -168,7 +169,7 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
     out = _not_products(document, _not_places(document, _not_people(document, out)))
     out = _teams_not_places(document, _not_storms(document, _camel_case_not_places(out)))
     out = _not_units(document, _not_adjectives(document, out))
-    out = _not_common_words(document, _not_title_only(document, out))
+    out = _not_common_words(document, not_headline_only(document, out))
     return resolve_org_tails(document, out)
 
 
@@ -352,47 +353,6 @@ def _not_products(document: Document, mentions: list[Mention]) -> list[Mention]:
     return [m for m in mentions if not (m.label == "org" and m.value in products)]
 
 
-# a body this long tells the story: a name it never gives is not one of the story's
-TITLE_ONLY_BODY_WORDS = 50
-
-
-def _not_title_only(document: Document, mentions: list[Mention]) -> list[Mention]:
-    """Names only the title or the body's title-case headings give, never a body of some
-    length's prose: a story names in its text the people, organisations and places its
-    headlines name, so a name found in headlines alone is a title-case headline word the model
-    took for a name ("Release Clause To", "Syrian Forces Blocking Refugee", the "Focus" of a
-    subheading "NATO's Focus on Military Support") or the page's masthead left in the title. A
-    country or capital the gazetteer knows stays, and so does a name the body writes as an
-    adjective ("North African")."""
-    if len(document.body.split()) < TITLE_ONLY_BODY_WORDS:
-        return mentions
-    in_body = {
-        (m.label, m.value)
-        for m in mentions
-        if m.field == "body" and not _heading(_line_at(document.body, m.start))
-    }
-    return [
-        m
-        for m in mentions
-        if m.label not in NAME_LABELS
-        or (m.label, m.value) in in_body
-        or is_place_name(m.value)
-        or _named_as_adjective(document.body, m.value)
-    ]
-
-
-def _heading(line: str) -> bool:
-    """A line set in title case as a heading is: not a list of names ("Bob Marley, Bruno Mars,
-    Drake") nor a wrapped line of prose that runs on after a comma."""
-    return is_title_case(line) and line.count(",") < 2 and not line.rstrip().endswith((",", ";"))
-
-
-def _named_as_adjective(body: str, value: str) -> bool:
-    """Whether the body names `value` in a word built on it: a headline's "North Africa" is the
-    story's "North African nation", its "Syria" the "Syrian army"."""
-    return re.search(rf"(?<!\w){re.escape(value)}(?:n|an|ian|ese|i)\b", body) is not None
-
-
 NAME_LABELS = ENTITY_LABELS
 _LOWER_WORD = re.compile(r"(?<![\w@#/.'’-])([a-z][a-z'’-]*[a-z])(?![\w@/'’-]|\.\w)")
 _NEXT_CAPITAL = re.compile(r"[ \t]+[A-Z]")
@@ -432,17 +392,11 @@ def _not_common_words(document: Document, mentions: list[Mention]) -> list[Menti
     return [m for m in mentions if not (m.label in NAME_LABELS and m.value in common)]
 
 
-def _line_at(source: str, start: int) -> str:
-    line_start = source.rfind("\n", 0, start) + 1
-    line_end = source.find("\n", start)
-    return source[line_start : len(source) if line_end < 0 else line_end]
-
-
 def _mid_sentence(source: str, start: int) -> bool:
     """Whether the word at `start` stands where only a name is capitalised: after another
     word of a sentence, in a prose line that is not set in title case or capitals."""
     line_start = source.rfind("\n", 0, start) + 1
-    line = _line_at(source, start)
+    line = line_at(source, start)
     before = source[line_start:start].rstrip()
     if not before or before[-1] in _SENTENCE_OPENERS:
         return False

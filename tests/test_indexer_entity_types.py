@@ -374,4 +374,3 @@ def test_a_word_capitalised_only_inside_a_longer_name_is_no_name() -> None:
         _in(document, "place", "Leeds"),
     ]
     assert [m.value for m in retype(document, mentions)] == ["Leeds"]
-
