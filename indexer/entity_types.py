@@ -18,7 +18,7 @@ from dataclasses import replace
 from indexer.casing import needs_recasing
 from indexer.entity_headings import line_at, not_headline_only
 from indexer.entity_orgs import resolve_org_tails
-from indexer.gazetteer import is_place_name
+from indexer.gazetteer import is_city_name, is_place_name
 from indexer.names import OFFICE_WORDS, has_person_evidence, is_titled_in
 from search.documents import ENTITY_LABELS, Document, Mention
 
@@ -246,6 +246,13 @@ def _place_if_known(mention: Mention, text: str) -> Mention:
         and " " not in mention.value
         and is_place_name(mention.value)
         and not is_titled_in(text, mention.value)
+    ):
+        return replace(mention, label="place")
+    # "Sioux Falls", "Palmerston North": a town's name of two words is nobody's name
+    if (
+        mention.label == "person"
+        and is_city_name(mention.value)
+        and not has_person_evidence(text, mention.value)
     ):
         return replace(mention, label="place")
     return mention

