@@ -54,10 +54,22 @@ def not_headline_only(document: Document, mentions: list[Mention]) -> list[Menti
     ]
 
 
+# a headline is shorter; a longer title-case line is a list ("Gunter Grass (Germany) Ismail
+# Kadare (Albania) ...")
+HEADING_MAX_WORDS = 20
+
+
 def _heading(line: str) -> bool:
     """A line set in title case as a heading is: not a list of names ("Bob Marley, Bruno Mars,
-    Drake") nor a wrapped line of prose that runs on after a comma."""
-    return is_title_case(line) and line.count(",") < 2 and not line.rstrip().endswith((",", ";"))
+    Drake", "T Abeyie (Woodford Green), C Lambert (Belgrave Harriers).") nor a wrapped line of
+    prose that runs on after a comma, nor longer than a headline."""
+    line = line.strip()
+    return (
+        is_title_case(line)
+        and line.count(",") < 2
+        and not line.endswith((",", ";", "."))
+        and len(line.split()) <= HEADING_MAX_WORDS
+    )
 
 
 def _named_as_adjective(body: str, value: str) -> bool:

@@ -319,6 +319,15 @@ def test_a_name_only_headlines_give_is_no_name() -> None:
     ]
     # a heading's word never in the prose goes; a country the gazetteer knows stays
     assert [m.value for m in retype(document, mentions)] == ["Ukraine", "Helsinki", "Nordlund Bank"]
+    # a long title-case line, or one ending in a full stop, is a list of names, no heading
+    listed = _titled(
+        "Writers shortlisted",
+        f"{prose}\nGunter Grass (Germany) Ismail Kadare (Albania) Stanislaw Lem (Poland) Doris "
+        "Lessing (UK) Ian McEwan (UK) Naguib Mahfouz (Egypt) Philip Roth (US) John Updike (US)\n"
+        "T Abeyie (Woodford Green), C Lambert (Belgrave Harriers).",
+    )
+    names = [_in(listed, "person", n) for n in ("Ismail Kadare", "Philip Roth", "C Lambert")]
+    assert [m.value for m in retype(listed, names)] == ["Ismail Kadare", "Philip Roth", "C Lambert"]
 
 
 def test_a_short_organisation_is_its_countrys_longer_one_in_the_story() -> None:
