@@ -42,7 +42,7 @@ def not_headline_only(document: Document, mentions: list[Mention]) -> list[Menti
     in_body = {
         (m.label, m.value)
         for m in mentions
-        if m.field == "body" and not _heading(line_at(document.body, m.start))
+        if m.field == "body" and not _heading_at(document.body, m.start)
     }
     return [
         m
@@ -70,6 +70,25 @@ def _heading(line: str) -> bool:
         and not line.endswith((",", ";", "."))
         and len(line.split()) <= HEADING_MAX_WORDS
     )
+
+
+_SENTENCE_END = tuple('.!?:"”’)')
+
+
+def _heading_at(body: str, start: int) -> bool:
+    """Whether the character at `start` is on a heading line that stands apart: the line
+    before it ends a paragraph or a sentence and the line after it does not go on in small
+    letters; a hard-wrapped line of prose ("The European Investment Bank is" / "planning a
+    bond") is no heading."""
+    line_start = body.rfind("\n", 0, start) + 1
+    line_end = body.find("\n", start)
+    line_end = len(body) if line_end < 0 else line_end
+    if not _heading(body[line_start:line_end]):
+        return False
+    before = body[: max(0, line_start - 1)].rstrip(" \t")
+    previous = before[before.rfind("\n") + 1 :].strip()
+    following = body[line_end + 1 :].lstrip(" \t")[:1]
+    return (not previous or previous.endswith(_SENTENCE_END)) and not following.islower()
 
 
 def _named_as_adjective(body: str, value: str) -> bool:

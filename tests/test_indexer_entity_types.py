@@ -404,3 +404,13 @@ def test_a_towns_name_of_two_words_is_a_place_not_a_person() -> None:
         ("person", "Paris Hilton"),
         ("person", "Jackson"),  # one-word towns are surnames as often
     ]
+
+
+def test_a_hard_wrapped_line_of_prose_is_no_heading() -> None:
+    prose = " ".join(["The bank will price the issue next week and pay in May."] * 6)
+    document = _titled(
+        "EIB PLANS 300 MLN GUILDER BOND",
+        f"The European Investment Bank is\nplanning a 300 mln guilder bond, Amro said.\n{prose}",
+    )
+    mentions = [_in(document, "org", "European Investment Bank"), _in(document, "org", "Amro")]
+    assert [m.value for m in retype(document, mentions)] == ["European Investment Bank", "Amro"]
