@@ -20,6 +20,7 @@ from indexer.formats.limits import Limits
 from indexer.formats.ocr import Ocr
 from indexer.index_feed import IndexFeed
 from indexer.ingest_items import Item, ItemReader, raw_items, take
+from indexer.ingest_progress import IngestProgress
 from indexer.ingest_report import IngestReport, Problem, Tally, described_error
 from indexer.language.detect import backfill_languages
 from indexer.make_document import DocumentMaker
@@ -134,7 +135,18 @@ class Pipeline:
             for target in targets
             for s in iter_sources(target, follow_symlinks=self.follow_symlinks)
         )
-        return self._run(self._items(sources, tally), tally, started, progress)
+        if not isinstance(progress, IngestProgress):
+            return self._run(self._items(sources, tally), tally, started, progress)
+        progress.watch(lambda: tally.unchanged + len(tally.skipped) + len(tally.errors))
+        report = self._run(
+            self._items(sources, tally),
+            tally,
+            started,
+            progress,
+            done=lambda finished: progress.documents_finished(len(finished)),
+        )
+        progress.set_stage("done")
+        return report
 
     def run_raw(
         self,
@@ -193,6 +205,8 @@ class Pipeline:
                 upstream_before = sum(tally.stages.values())
                 waited = time.perf_counter()
                 enriched = next(stream, None)
+                if enriched is not None and isinstance(progress, IngestProgress):
+                    progress.document_analysed()
                 # time spent in NER = waiting on the stream minus the upstream stages it ran
                 nested = sum(tally.stages.values()) - upstream_before
                 tally.stages["entities"] = (
@@ -223,10 +237,14 @@ class Pipeline:
                     break
         fault_point("ingest.after_commit")
         self.store.mark_indexed(feed.ids)
+        if isinstance(progress, IngestProgress):
+            progress.set_stage("names")
         with tally.timed("aliases"):
             names = refresh_aliases(self.store)
         with tally.timed("index"):
             indexed = len(set(feed.ids) | set(self._update_index(names)))
+        if isinstance(progress, IngestProgress):
+            progress.set_stage("stories")
         with tally.timed("stories"):
             stories = update_stories(self.store, names, signed=signed)
             fault_point("ingest.stories")

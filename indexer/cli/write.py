@@ -18,9 +18,13 @@ from indexer.cli.output import (
     print_crawl_report,
     print_ingest_report,
 )
+from indexer.cli.progress import PLAIN_EVERY_S
+from indexer.cli.progress import shown as progress_shown
 from indexer.cli.status import ExitStatus
 from indexer.delete import delete_documents, gone_under
+from indexer.ingest_progress import IngestProgress, expected_documents
 from indexer.pipeline import Pipeline
+from indexer.sources import iter_sources
 from indexer.store import DocumentStore
 from search.index import ensure_index
 from search.safetext import printable, valid_text
@@ -57,7 +61,16 @@ def address_options(command: Any) -> Any:
 @click.option(
     "--progress/--no-progress",
     default=None,
-    help="Progress bar (default: on when stderr is a terminal).",
+    help="Progress with the stage and time left: a bar on a terminal, else a line every "
+    "--progress-every seconds (default: on unless --quiet).",
+)
+@click.option(
+    "--progress-every",
+    type=click.FloatRange(min=0.1),
+    default=PLAIN_EVERY_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds between progress lines when stderr is not a terminal.",
 )
 @address_options
 @click.option(
@@ -80,6 +93,7 @@ def ingest(
     as_json: bool,
     entities: bool,
     progress: bool | None,
+    progress_every: float,
     allow_private: bool,
     allow_hosts: tuple[str, ...],
     follow_symlinks: bool,
@@ -104,7 +118,7 @@ def ingest(
             return
         if settings.backend == "whoosh":
             ensure_index(settings.index_dir)  # searches answer (empty) even if this run is killed
-        show = sys.stderr.isatty() and not ctx.meta["quiet"] if progress is None else progress
+        show = not ctx.meta["quiet"] if progress is None else progress
         pipeline = Pipeline.from_settings(
             settings,
             store,
@@ -115,14 +129,13 @@ def ingest(
         )
         try:
             if show:
-                from tqdm import tqdm
-
-                with tqdm(unit=" docs", desc="ingest", file=sys.stderr) as bar:
-
-                    def tick(_source: str) -> None:
-                        bar.update()
-
-                    report = pipeline.run(targets, progress=tick)
+                sources = (
+                    s for t in targets for s in iter_sources(t, follow_symlinks=follow_symlinks)
+                )
+                tracker = IngestProgress(expected_documents(sources))
+                terminal = sys.stderr.isatty()
+                with progress_shown(tracker, sys.stderr, terminal=terminal, every_s=progress_every):
+                    report = pipeline.run(targets, progress=tracker)
             else:
                 report = pipeline.run(targets)
         finally:
