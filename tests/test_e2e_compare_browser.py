@@ -194,6 +194,14 @@ def test_compare_page_fits_a_phone(site: str, browser: Any) -> None:
         phone.goto(site + f"/compare/{ids[0]}/{ids[1]}")
         width = phone.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"content {width[0]} px wide in {width[1]} px"
+        # each sentence gets the phone's width: A over B, an empty side takes no room
+        empty = phone.locator(".compare-table td.is-empty").evaluate_all(
+            "cells => cells.map(c => c.getBoundingClientRect().height)"
+        )
+        assert empty and max(empty) == 0, empty
+        pair = phone.locator(".compare-table tr.row-changed").first
+        a, b = pair.locator("td.side-a").bounding_box(), pair.locator("td.side-b").bounding_box()
+        assert b["y"] >= a["y"] + a["height"] - 1 and a["width"] > 300, (a, b)
         assert not phone.console.problems()
     finally:
         phone.context.close()
