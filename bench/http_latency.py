@@ -2,9 +2,12 @@
 
     python bench/http_latency.py --home DIR [--queries 200] [--clients 1] [--seconds 0]
         [--corpus ../shared/data/reuters21578/reuters.jsonl] [--load-queries 2000] [--record NAME]
+        [--common 0.2 --typos 0.1] [--against-code CHECKOUT]
 
 Queries are Reuters titles typed as a user would: lower-cased, one to four consecutive words,
-numbers left out, drawn with a fixed seed. Every request asks for what the results page shows:
+numbers left out, drawn with a fixed seed. `--common` and `--typos` give a share of them a
+common word ("the", "US", "of") or a one-edit typo of a corpus word (bench/query_mix.py; issue
+20 asks for 0.2 and 0.1). Every request asks for what the results page shows:
 /api/search returns the person, org and place facets, the published and mentioned date
 histograms and highlighted snippets by default.
 
@@ -18,6 +21,10 @@ histograms and highlighted snippets by default.
 The last line printed is one JSON object (documents, p50_ms, p95_ms, p99_ms, errors, requests,
 rps, clients, seconds, ...) describing the load phase when there is one, else the single-client
 phase; `bench/common.record` keeps it for bench/REPORT.md.
+
+3. With `--against-code CHECKOUT`, instead: a second server runs CHECKOUT's code over the same
+   home and every single-client query goes to both, alternating which first
+   (bench/latency_against.py): p50/p95 of both in one run, per kind of query.
 """
 
 from __future__ import annotations
@@ -134,13 +141,20 @@ class Server:
 
 
 @contextmanager
-def serve(home: Path, extra: tuple[str, ...] = ()) -> Iterator[Server]:
-    """`docsift --home HOME serve --host 127.0.0.1 --port 0` until the block ends."""
+def serve(
+    home: Path,
+    extra: tuple[str, ...] = (),
+    *,
+    command: list[str] | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """`docsift --home HOME serve --host 127.0.0.1 --port 0` until the block ends (`command`
+    and `env` run another checkout's docsift: bench/latency_against.py)."""
     log = tempfile.TemporaryFile(mode="w+")  # the request log, shown if the server fails
-    command = [*docsift_command(), "--home", str(home), "serve"]
-    command += ["--host", "127.0.0.1", "--port", "0", *extra]
+    argv = [*(command or docsift_command()), "--home", str(home), "serve"]
+    argv += ["--host", "127.0.0.1", "--port", "0", *extra]
     begun = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
     try:
         line = _first_line(process, deadline=begun + 60)
         url = line.strip()
@@ -376,9 +390,11 @@ def measure(
     load_queries: int,
     serve_args: tuple[str, ...] = (),
     bombers: int = 0,
+    single_queries: list[str] | None = None,
 ) -> tuple[dict[str, object], list[str]]:
-    """Start the server over `home`, run the phases, return the figures and Markdown lines."""
-    single_queries = title_queries(corpus, queries)
+    """Start the server over `home`, run the phases, return the figures and Markdown lines
+    (`single_queries` in place of `queries` title queries for the single-client phase)."""
+    single_queries = single_queries or title_queries(corpus, queries)
     lines: list[str] = []
     with serve(home, serve_args) as server:
         print(
@@ -539,6 +555,18 @@ def build_parser(
         default="",
         help="more `docsift serve` options, one string (e.g. '--workers 2' or '--dev')",
     )
+    parser.add_argument(
+        "--common", type=float, default=0.0, help="share of queries given a common word (0.2)"
+    )
+    parser.add_argument(
+        "--typos", type=float, default=0.0, help="share of queries given a typo (0.1)"
+    )
+    parser.add_argument(
+        "--against-code",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also serve CHECKOUT's code over the same home; alternate queries between both",
+    )
     return parser
 
 
@@ -549,6 +577,8 @@ def check_bounds(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
         parser.error("--clients must be between 1 and 64")
     if not 0 <= args.seconds <= MAX_SECONDS:
         parser.error(f"--seconds must be between 0 and {MAX_SECONDS}")
+    if not (0 <= args.common <= 1 and 0 <= args.typos <= 1 and args.common + args.typos <= 1):
+        parser.error("--common and --typos are shares between 0 and 1, together at most 1")
 
 
 def report(name: str, figures: dict[str, object], lines: list[str]) -> None:
@@ -564,6 +594,24 @@ def main() -> int:
     if not args.corpus.exists():
         print(f"skipped: {args.corpus} is absent (needs ../shared)")
         return 0
+    plain = title_queries(args.corpus, args.queries)
+    queries, kinds = plain, ["title"] * len(plain)
+    if args.common or args.typos:
+        from query_mix import corpus_words, describe, mixed_queries
+
+        vocabulary = corpus_words(args.corpus)
+        queries = mixed_queries(plain, vocabulary, common=args.common, typos=args.typos)
+        print(f"query mix: {describe(queries, plain)}", flush=True)
+        kinds = [
+            "title" if q == p else "common" if len(q.split()) > len(p.split()) else "typo"
+            for q, p in zip(queries, plain, strict=True)
+        ]
+    if args.against_code:
+        from latency_against import measure_against
+
+        figures, lines = measure_against(args.home, args.against_code, queries, kinds)
+        report(args.record, figures, lines)
+        return 0
     figures, lines = measure(
         args.home,
         args.corpus,
@@ -572,6 +620,7 @@ def main() -> int:
         seconds=args.seconds,
         load_queries=args.load_queries,
         serve_args=tuple(args.serve_args.split()),
+        single_queries=queries,
     )
     report(args.record, figures, lines)
     return 0

@@ -11,9 +11,10 @@ per word by default); a look-up costs one term search per candidate in each segm
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 
-from whoosh.reading import TermNotFound
+from whoosh.reading import IndexReader, TermNotFound
 from whoosh.searching import Searcher
 
 from search.analysis import cached_stem
@@ -93,6 +94,46 @@ def suggest(
     if not corrected:
         return None
     return "".join(pieces), all(word.islower() for word in corrected)
+
+
+def suggest_in(searcher: Searcher, q: str, words: frozenset[str]) -> tuple[str, bool] | None:
+    """`suggest` against an index: frequencies from the body (a headline's words are in its
+    body), looked up only for a word in `words` (indexed_words), candidates attested there."""
+
+    def frequency(stem: str) -> int:
+        return int(searcher.doc_frequency("body", stem)) if stem in words else 0
+
+    return suggest(q, frequency, lambda word, stem: attested(searcher, word, stem))
+
+
+def indexed_words(reader: IndexReader, field: str = "body") -> frozenset[str]:
+    """Every word (stem) `field` holds, read segment by segment: built once per index
+    generation, it answers most candidates of a typo (about 400 for a seven-letter word, nearly
+    all no word at all) without a term look-up in every segment (21 ms a typo at 21k stories
+    before, a set built in about 0.1 s)."""
+    words: set[bytes] = set()
+    for leaf in reader.leaf_readers():
+        segment = leaf[0] if isinstance(leaf, tuple) else leaf
+        words.update(segment.lexicon(field))
+    return frozenset(w.decode("utf-8") for w in words)
+
+
+class IndexedWords:
+    """indexed_words of the latest index generation, read once for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: object = None
+        self._words: frozenset[str] = frozenset()
+
+    def get(self, key: object, reader: IndexReader) -> frozenset[str]:
+        with self._lock:
+            if self._key == key:
+                return self._words
+        words = indexed_words(reader)
+        with self._lock:
+            self._key, self._words = key, words
+        return words
 
 
 def attested(searcher: Searcher, word: str, stem: str, documents: int = 3) -> bool:

@@ -24,6 +24,9 @@ from search.parameters import ENTITY_FACETS
 from search.schema import SEARCH_FIELDS
 
 _ANALYZER = NewsAnalyzer()
+# a word that ends more merged names than this is a company suffix or a common word ("Inc",
+# "Corp", "Bank"), not a surname: typed alone it is searched as written
+MAX_NAMES_PER_LAST_WORD = 3
 _WORD = re.compile(r"\w[\w'’.-]*")
 
 
@@ -118,9 +121,9 @@ def _widen_words(
     for group in index.by_full.get(words, []):
         if len(words) > 1:
             alternatives.update(group.full)
-    if len(words) == 1:
+    if len(words) == 1 and _surname(words[0], index):
         for group in [*index.by_last.get(words[0], []), *index.by_full.get(words, [])]:
-            alternatives.update({(w,): text for w, text in group.last.items()})
+            alternatives.update({(w,): t for w, t in group.last.items() if _surname(w, index)})
     alternatives.pop(words, None)
     if not alternatives:
         return node
@@ -132,6 +135,14 @@ def _widen_words(
         for key in alternatives
     ]
     return Or([node, *extra])
+
+
+def _surname(word: str, index: VariantIndex) -> bool:
+    """Whether a word alone may stand for the names it ends: not when it ends more than
+    MAX_NAMES_PER_LAST_WORD merged names. At 21k Reuters stories "inc" ends 862 and "corp" 845:
+    widened, `q=inc` searched every other company suffix and matched 20,641 stories (4,745
+    have the word), at 0.1-0.8 s a query."""
+    return len(index.by_last.get(word, ())) <= MAX_NAMES_PER_LAST_WORD
 
 
 class VariantCache:

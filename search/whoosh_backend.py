@@ -1,7 +1,9 @@
 """WhooshBackend: the embedded default engine, docsift's production read and write path.
 
-Reads: a small pool of searchers kept open until the next commit (search/searchers.py),
-matching into numpy masks (search/matching.py), facet counts from arrays cached per index
+Reads: a small pool of searchers kept open until the next commit (search/searchers.py), the
+query text parsed once per search (search/prepared.py), matching into numpy masks
+(search/matching.py), the page's hits and related stories from stored fields
+(search/whoosh_hits.py), facet counts from arrays cached per index
 generation and name table (search/facet_arrays.py), and LRU caches of responses and counts
 keyed by the request and the IndexState (issue 7). Writes go through search/index.py, which
 owns the index on disk; the name and story tables beside it are read at query time.
@@ -9,40 +11,23 @@ owns the index on disk; the name and story tables beside it are read at query ti
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import threading
 import time
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from whoosh.index import Index
-from whoosh.query import Every, Query
+from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from search.backend import IndexStats
-from search.budget import (
-    ExpensiveLane,
-    Limits,
-    check_time,
-    check_work,
-    expand,
-    is_expensive,
-    time_limit,
-)
+from search.budget import ExpensiveLane, Limits, time_limit
 from search.cache import LruCache
-from search.documents import (
-    Document,
-    document_from_stored,
-    snippet_page,
-    stored_names,
-    stored_precision,
-)
-from search.errors import DocumentNotFound, IndexUnavailable
+from search.documents import Document, document_from_stored
+from search.errors import IndexUnavailable
 from search.export import Export
 from search.facet_arrays import (
     FacetCounts,
@@ -64,29 +49,21 @@ from search.index import (
     write_names,
     write_stories,
 )
-from search.matching import (
-    POSTING_CACHE,
-    by_date,
-    first_per_story,
-    highlight_words,
-    query_mask,
-    top_by_relevance,
-)
+from search.matching import POSTING_CACHE, by_date, query_mask
 from search.names import NameTable
 from search.parameters import FACETS, HISTOGRAMS
-from search.query import SearchRequest, to_whoosh
-from search.related import Similar, related_links
+from search.prepared import PreparedQuery, ResolvedQuery, prepare, resolve
+from search.query import SearchRequest
 from search.results import Hit, SearchResponse, StoryLink
-from search.schema import FACET_FIELDS, MENTIONED_FIELD, SEARCH_FIELDS
+from search.schema import FACET_FIELDS, MENTIONED_FIELD
 from search.searchers import SEARCHERS, SearcherPool, Snapshot
 from search.settings import Settings
-from search.snippets import make_snippet
-from search.spelling import attested, suggest
+from search.spelling import IndexedWords, suggest_in
 from search.stories import CHANGE_FLAGS, StoryTable
 from search.story_keys import StoryKeys, read_story_keys
 from search.tables import IndexTables
 from search.variants import VariantCache, VariantIndex
-from search.variants import expand as expand_names
+from search.whoosh_hits import exported, index_stats, make_hits, ranked_page, related_stories
 
 # settings.cache_mb split between the caches of a server process (README: Memory): decoded
 # postings of searched words (most of a query's time at 200k stories), FacetCounts (every
@@ -110,10 +87,6 @@ class IndexState:
     @property
     def snapshot(self) -> Snapshot:
         return self.target, self.commit
-
-
-# document numbers turned into Python ints at a time while exporting
-EXPORT_CHUNK = 1000
 
 
 class WhooshBackend:
@@ -144,6 +117,7 @@ class WhooshBackend:
         self._story_keys_key: tuple[object, ...] | None = None
         self._pool = SearcherPool(searchers)
         self._variant_cache = VariantCache()
+        self._words = IndexedWords()
         # wildcards and very long queries: at most this many at once, the rest queue
         self._lane = ExpensiveLane(settings.expensive_searches)
         self.limits = Limits()
@@ -251,37 +225,46 @@ class WhooshBackend:
         key = (self._where(), searcher.reader().generation(), self.tables.names_key)
         return self._variant_cache.get(key, searcher, self.tables.names())
 
+    def prepare(self, q: str, exact: bool = False) -> PreparedQuery:
+        """The query text parsed once for a whole search, within this deployment's work
+        limits (search.prepared); checked before any wait for a searcher or a lane slot.
+
+        Raises:
+            QueryError: bad syntax, or more work than the limits allow.
+        """
+        return prepare(q, self._current()[0].schema, self.limits, exact=exact)
+
+    def resolve(self, searcher: Searcher, prepared: PreparedQuery) -> ResolvedQuery:
+        """The prepared query as this searcher runs it: names in every merged spelling
+        (unless exact), wildcards expanded into the terms they match.
+
+        Raises:
+            QueryError: the wildcards match more words than the limits allow.
+            SearchTimeout: past the time limit while expanding wildcards.
+        """
+        return resolve(prepared, searcher, self._variants(searcher), self.limits)
+
     def parse_query(self, searcher: Searcher, q: str, exact: bool = False) -> Query:
-        """The query for `q`, within this deployment's work limits, with its wildcards
-        expanded into the terms they match (search.budget).
+        """The query `searcher` runs for `q` (prepare, then resolve), for callers that hold
+        a searcher already (bench/facets.py).
 
         Raises:
             QueryError: bad syntax, or more work than the limits allow.
             SearchTimeout: past the time limit while expanding wildcards.
         """
-        if not q:
-            return Every()
-        query = to_whoosh(q, searcher.schema, SEARCH_FIELDS)
-        check_work(query, self.limits, q)
-        query = expand(searcher, query, self.limits, q)
-        return query if exact else expand_names(query, self._variants(searcher))[0]
+        prepared = prepare(q, searcher.schema, self.limits, exact=exact)
+        return self.resolve(searcher, prepared).query
 
     @contextmanager
-    def _budget(self, q: str) -> Iterator[None]:
+    def _budget(self, prepared: PreparedQuery) -> Iterator[None]:
         """A slot in the expensive lane for a query with wildcards or very many clauses
         (ordinary searches never wait for one), then the time limit for the block.
 
         Raises:
-            QueryError: bad syntax, or more work than the limits allow (before any wait).
             SearchBusy: the expensive lane stayed full for the whole time limit.
         """
-        expensive = False
-        if q:
-            query = to_whoosh(q, self._current()[0].schema, SEARCH_FIELDS)
-            check_work(query, self.limits, q)
-            expensive = is_expensive(query)
         wait_s = self.settings.query_timeout_s
-        with self._lane.enter(expensive, wait_s), time_limit(self.settings.query_timeout_s):
+        with self._lane.enter(prepared.expensive, wait_s), time_limit(wait_s):
             yield
 
     def search(self, request: SearchRequest) -> SearchResponse:
@@ -300,14 +283,11 @@ class WhooshBackend:
         cached = self.result_cache.get(key)
         if cached is not None:
             return replace(cached, took_ms=(time.perf_counter() - started) * 1000)
-        with self._budget(request.q), self._pool.lend(ix, state.snapshot) as (searcher, reads):
-            parsed, counted = self._counted(searcher, request, replace(state, commit=reads[1]))
-            query = (
-                parsed
-                if parsed is not None
-                else self.parse_query(searcher, request.q, request.exact)
-            )
-            also = self._also_searching(searcher, request)
+        prepared = self.prepare(request.q, request.exact)
+        with self._budget(prepared), self._pool.lend(ix, state.snapshot) as (searcher, reads):
+            resolved = self.resolve(searcher, prepared)
+            query = resolved.query
+            counted = self._counted(searcher, request, replace(state, commit=reads[1]), query)
             suggestion = self._suggestion(searcher, request)
             total = int(counted.result_mask.sum())
             stories = self._keys(searcher)
@@ -335,7 +315,7 @@ class WhooshBackend:
             facets=facets,
             took_ms=took_ms,
             stories=story_count,
-            also_searching=also,
+            also_searching=resolved.also_searching,
             suggestion=suggestion[0] if suggestion else None,
         )
         if not total and suggestion and suggestion[1]:
@@ -346,23 +326,12 @@ class WhooshBackend:
             self.result_cache.put(key, response)
         return response
 
-    def _also_searching(self, searcher: Searcher, request: SearchRequest) -> tuple[str, ...]:
-        """Other spellings of the query's names searched too (none for `exact`)."""
-        if request.exact or not request.q:
-            return ()
-        query = to_whoosh(request.q, searcher.schema, SEARCH_FIELDS)
-        return expand_names(query, self._variants(searcher))[1]
-
     def _suggestion(self, searcher: Searcher, request: SearchRequest) -> tuple[str, bool] | None:
         """The query with unknown or rare words corrected, unless `exact` (search.spelling)."""
         if request.exact or not request.q:
             return None
-
-        def frequency(stem: str) -> int:
-            # the body only: one look-up per candidate (a headline's words are in its body)
-            return int(searcher.doc_frequency("body", stem))
-
-        return suggest(request.q, frequency, lambda word, stem: attested(searcher, word, stem))
+        key = (self._where(), searcher.reader().generation())
+        return suggest_in(searcher, request.q, self._words.get(key, searcher.reader()))
 
     def counted(self, request: SearchRequest) -> FacetCounts:
         """Matching and every facet count for a request, without fetching a page of hits.
@@ -373,28 +342,34 @@ class WhooshBackend:
         found = self.counts_cache.get(_counts_key(request, state))
         if found is not None:
             return found
-        with self._budget(request.q), self._pool.lend(ix, state.snapshot) as (searcher, reads):
-            return self._counted(searcher, request, replace(state, commit=reads[1]))[1]
+        prepared = self.prepare(request.q, request.exact)
+        with self._budget(prepared), self._pool.lend(ix, state.snapshot) as (searcher, reads):
+            query = self.resolve(searcher, prepared).query
+            return self._counted(searcher, request, replace(state, commit=reads[1]), query)
 
     def _counted(
-        self, searcher: Searcher, request: SearchRequest, state: IndexState
-    ) -> tuple[Query | None, FacetCounts]:
-        """The facet counts for a request from the cache, else matched (with the parsed
-        query) and cached; `state` must name the commit `searcher` reads, so that a cached
-        result mask lines up with its document numbers."""
+        self, searcher: Searcher, request: SearchRequest, state: IndexState, query: Query
+    ) -> FacetCounts:
+        """The facet counts for a request from the cache, else matched with `query` (the
+        request's, resolved for this searcher) and cached; `state` must name the commit
+        `searcher` reads, so that a cached result mask lines up with its document numbers."""
         key = _counts_key(request, state)
         found = self.counts_cache.get(key)
         if found is not None:
-            return None, found
-        query, found = self.match(searcher, request)
+            return found
+        found = self.match(searcher, request, query)[1]
         found.result_mask.setflags(write=False)  # shared by every later hit
         self.counts_cache.put(key, found)
-        return query, found
+        return found
 
-    def match(self, searcher: Searcher, request: SearchRequest) -> tuple[Query, FacetCounts]:
-        """The parsed query and the facet counts/result mask for a request (uncached)."""
+    def match(
+        self, searcher: Searcher, request: SearchRequest, query: Query | None = None
+    ) -> tuple[Query, FacetCounts]:
+        """The query and the facet counts/result mask for a request (uncached); `query` is
+        the request's, already resolved, or None to parse it here."""
         facet_index = self.facet_index(searcher)
-        query = self.parse_query(searcher, request.q, request.exact)
+        if query is None:
+            query = self.parse_query(searcher, request.q, request.exact)
         base = facet_index.live.copy()
         if request.changes:
             base &= self._changes_mask(searcher, request.changes, len(base))
@@ -416,58 +391,26 @@ class WhooshBackend:
         start = (request.page - 1) * request.per_page
         if start >= total:
             return ()
-        sort = request.effective_sort
         stories = self._keys(searcher)
-        keys = stories.keys if request.collapsed and stories.docnums else None
-        need = start + request.per_page
-        if sort == "relevance":
-            ranked: list[tuple[int, float | None]] = list(
-                top_by_relevance(
-                    searcher,
-                    query,
-                    need=need,
-                    allowed=mask if filtered else None,
-                    keys=keys,
-                    matched=mask,
-                )
-            )
-        else:
-            ordinal = self.facet_index(searcher).published_ordinal
-            ordered = first_per_story(by_date(mask, ordinal, newest=sort == "newest"), keys)
-            ranked = [(int(docnum), None) for docnum in ordered[:need]]
-        words = highlight_words(searcher, query) if request.q else frozenset()
-        analyzer = searcher.schema["body"].analyzer
-        names = self.tables.names()
-        hits = []
-        for docnum, score in ranked[start:need]:
-            check_time()
-            hit = searcher.stored_fields(docnum)
-            body = hit.get("body", "")
-            snippet = make_snippet(body, words, self.settings.snippet_chars, analyzer)
-            date_value = hit.get("date")
-            matching = [m for m, n in stories.members(hit["doc_id"]) if mask[n]] or [hit["doc_id"]]
-            shown = names.shown(stored_names(hit))
-            hits.append(
-                Hit(
-                    doc_id=hit["doc_id"],
-                    title=hit.get("title") or "(untitled)",
-                    url=hit.get("url", ""),
-                    source=hit.get("source", ""),
-                    date=date_value.date() if isinstance(date_value, dt.datetime) else None,
-                    date_precision=stored_precision(hit.get("day")),
-                    snippet=snippet,
-                    score=score if sort == "relevance" and request.q else None,
-                    people=tuple(shown["person"]),
-                    orgs=tuple(shown["org"]),
-                    places=tuple(shown["place"]),
-                    language=hit.get("language") or "",
-                    story_id=stories.table.story(hit["doc_id"]),
-                    versions=len(matching),
-                    version_ids=tuple(matching),
-                    page=snippet_page(body, snippet, (hit.get("meta") or {}).get("page_starts")),
-                )
-            )
-        return tuple(hits)
+        ranked = ranked_page(
+            searcher,
+            query,
+            request,
+            mask,
+            filtered=filtered,
+            stories=stories,
+            published_ordinal=self.facet_index(searcher).published_ordinal,
+        )
+        return make_hits(
+            searcher,
+            query,
+            request,
+            ranked[start : start + request.per_page],
+            mask,
+            stories=stories,
+            names=self.tables.names(),
+            snippet_chars=self.settings.snippet_chars,
+        )
 
     def export(self, request: SearchRequest) -> Export:
         """Every document the request matches (every version), newest first (oldest first
@@ -478,20 +421,17 @@ class WhooshBackend:
         # column into memory as the export reaches it (search.index.open_unmapped)
         searcher = open_searcher(open_unmapped(ix))
         try:
-            with self._budget(request.q):
-                _, counted = self.match(searcher, request)
+            prepared = self.prepare(request.q, request.exact)
+            with self._budget(prepared):
+                query = self.resolve(searcher, prepared).query
+                _, counted = self.match(searcher, request, query)
             ordinal = self.facet_index(searcher).published_ordinal
             order = by_date(counted.result_mask, ordinal, newest=request.sort != "oldest")
         except BaseException:
             searcher.close()
             raise
 
-        def documents() -> Iterator[Document]:
-            for start in range(0, len(order), EXPORT_CHUNK):
-                for docnum in order[start : start + EXPORT_CHUNK].tolist():
-                    yield document_from_stored(searcher.stored_fields(docnum))
-
-        return Export(len(order), documents(), searcher.close)
+        return exported(searcher, order)
 
     def facet_counts(
         self, request: SearchRequest, name: str, limit: int | None, *, disjunctive: bool = True
@@ -514,8 +454,11 @@ class WhooshBackend:
         others = replace(request, changes=(), page=1)
         ix, state = self._state()
         counts = []
-        with self._budget(request.q), self._pool.lend(ix, state.snapshot) as (searcher, reads):
-            mask = self._counted(searcher, others, replace(state, commit=reads[1]))[1].result_mask
+        prepared = self.prepare(request.q, request.exact)
+        with self._budget(prepared), self._pool.lend(ix, state.snapshot) as (searcher, reads):
+            query = self.resolve(searcher, prepared).query
+            others_state = replace(state, commit=reads[1])
+            mask = self._counted(searcher, others, others_state, query).result_mask
             for flag in CHANGE_FLAGS:
                 counts.append(
                     (flag, int((mask & self._changes_mask(searcher, (flag,), len(mask))).sum()))
@@ -535,40 +478,9 @@ class WhooshBackend:
     def related(self, doc_id: str, limit: int) -> tuple[StoryLink, ...]:
         """Whoosh's more_like_this over the body; a candidate that shares no name with this
         document shows the key terms both bodies hold."""
-        names = self.tables.names()
         with self.searcher() as searcher:
-            docnum = searcher.document_number(doc_id=doc_id)
-            if docnum is None:
-                raise DocumentNotFound(doc_id)
-            fields = searcher.stored_fields(docnum)
-            text = fields.get("body") or fields.get("title") or ""
-            if not text.strip():
-                return ()
-            own_terms = [t for t, _ in searcher.key_terms_from_text("body", text, numterms=30)]
-
-            def shared_terms(other: Mapping[str, Any]) -> list[str]:
-                body = other.get("body") or ""
-                theirs = {t for t, _ in searcher.key_terms_from_text("body", body, numterms=30)}
-                return [t for t in own_terms if t in theirs]
-
-            def candidates() -> Iterator[Similar]:
-                hits = searcher.more_like(
-                    docnum, "body", text=text, top=limit * 4 + 10, numterms=15
-                )
-                for hit in hits:
-                    other = hit.fields()
-                    yield Similar(
-                        _link(other),
-                        names.shown_names(stored_names(other)),
-                        functools.partial(shared_terms, other),
-                    )
-
-            return related_links(
-                doc_id,
-                names.shown_names(stored_names(fields)),
-                candidates(),
-                self.tables.stories(),
-                limit,
+            return related_stories(
+                searcher, doc_id, limit, self.tables.names(), self.tables.stories()
             )
 
     def count(self) -> int:
@@ -577,33 +489,14 @@ class WhooshBackend:
     def stats(self) -> IndexStats:
         if not self.ready():
             return IndexStats(0, False, str(self.index_dir), self.name)
-        cached = self.result_cache.stats()
         try:
             with self.searcher() as searcher:
-                reader = searcher.reader()
-                facet_index = self.facet_index(searcher)
-                dated = facet_index.published_ordinal[facet_index.live]
-                dated = dated[dated > 0]
-                return IndexStats(
-                    documents=searcher.doc_count(),
-                    ready=True,
+                return index_stats(
+                    searcher,
+                    self.facet_index(searcher),
                     index=str(self.index_dir.resolve()),
                     backend=self.name,
-                    generation=reader.generation(),
-                    segments=len(reader.leaf_readers()),
-                    people=len(facet_index.fields["person"].values),
-                    orgs=len(facet_index.fields["org"].values),
-                    places=len(facet_index.fields["place"].values),
-                    languages=len(facet_index.fields["language"].values),
-                    earliest=dt.date.fromordinal(int(dated.min())).isoformat()
-                    if len(dated)
-                    else None,
-                    latest=dt.date.fromordinal(int(dated.max())).isoformat()
-                    if len(dated)
-                    else None,
-                    cache_hits=cached.hits,
-                    cache_misses=cached.misses,
-                    cache_entries=cached.entries,
+                    cached=self.result_cache.stats(),
                 )
         except IndexUnavailable as exc:
             return IndexStats(0, False, str(self.index_dir), self.name, reason=str(exc))
@@ -613,14 +506,3 @@ def _counts_key(request: SearchRequest, state: IndexState) -> Hashable:
     """What facet counts depend on: the request less its sort, page, page size and versions
     (every other field stays in, so a filter added to SearchRequest later is not forgotten)."""
     return replace(request, sort="relevance", page=1, per_page=0, versions="collapse"), state
-
-
-def _link(fields: Mapping[str, Any], reason: str = "") -> StoryLink:
-    date_value = fields.get("date")
-    return StoryLink(
-        doc_id=fields["doc_id"],
-        title=fields.get("title") or "(untitled)",
-        date=date_value.date() if isinstance(date_value, dt.datetime) else None,
-        reason=reason,
-        date_precision=stored_precision(fields.get("day")),
-    )

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from search.analysis import cached_stem
+from search.documents import Document
+from search.names import NameTable
+from search.query import SearchRequest
+from search.settings import load_settings
 from search.spelling import correct_word, edits1, suggest
+from search.whoosh_backend import WhooshBackend
 
 WORDS = {"election": 400, "elation": 3, "government": 500, "over": 900, "putt": 70, "economy": 200}
 DOCS = {cached_stem(word): count for word, count in WORDS.items()}
@@ -56,3 +63,26 @@ def test_name_suggestions_put_a_word_that_starts_with_the_text_first() -> None:
     assert ranked == [("Mark Rutte", 4), ("Ruttenberg", 2), ("David Prutton", 9)]
     merged = rank_name_matches([("Volodymyr Zelenskiy", 3)], "zelensky", lambda v: ("Zelensky",))
     assert merged == [("Volodymyr Zelenskiy", 3)]
+
+
+def test_a_word_ingested_later_is_suggested_for_its_typo(tmp_path: Path) -> None:
+    """The index's word list is kept per generation (search.spelling.indexed_words): a word
+    the next ingest brings is known to the very next search."""
+    backend = WhooshBackend(load_settings(environ={}, home=tmp_path / "home"))
+    filler = [
+        Document(doc_id=f"f{i}", title=f"Council item {i}", body=f"The council met. Item {i}.")
+        for i in range(5)
+    ]
+    backend.write(filler, NameTable())
+    assert backend.search(SearchRequest(q="refinery")).total == 0
+    assert backend.search(SearchRequest(q="refnery")).suggestion is None  # no such word yet
+    backend.write(
+        [
+            Document(doc_id=f"r{i}", title="Refinery fire", body=f"The refinery burned ({i}).")
+            for i in range(3)
+        ],
+        NameTable(),
+    )
+    found = backend.search(SearchRequest(q="refnery"))
+    assert found.suggestion == "refinery" and found.corrected_from == "refnery"
+    assert found.total == 3

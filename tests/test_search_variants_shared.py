@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from conftest import shared_path
@@ -51,3 +52,33 @@ def test_field_and_phrase_queries_take_any_variant(seeds: Settings, q: str) -> N
     service = SearchService.from_settings(seeds)
     response = service.search(service.parse({"q": q, "versions": "all"}))
     assert response.total == 2, (q, response.total)
+
+
+def test_one_search_parses_its_text_once_and_widens_names_once(
+    seeds: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lane check, the matching, the facet counts and "also searching" share one parse
+    (search.prepared): a name query and a wildcard query each parse once and widen once."""
+    import search.prepared as prepared
+    import search.query_text as query_text
+
+    calls = {"parse": 0, "widen": 0}
+    parse, widen = query_text.to_whoosh, prepared.expand_names
+
+    def counting_parse(*args: Any, **kwargs: Any) -> Any:
+        calls["parse"] += 1
+        return parse(*args, **kwargs)
+
+    def counting_widen(*args: Any, **kwargs: Any) -> Any:
+        calls["widen"] += 1
+        return widen(*args, **kwargs)
+
+    monkeypatch.setattr(query_text, "to_whoosh", counting_parse)
+    monkeypatch.setattr(prepared, "expand_names", counting_widen)
+    client = create_app(seeds, SearchService.from_settings(seeds)).test_client()
+    for q in ("Zelensky", "Zelensk*", "Zelensky ceasefire talks in Kyiv with the president"):
+        calls.update(parse=0, widen=0)
+        data = client.get("/api/search", query_string={"q": q, "per_page": 3}).get_json()
+        assert data["total"] >= 1, q
+        assert calls == {"parse": 1, "widen": 1}, q
+    assert "Zelenskiy" in data["also_searching"]
