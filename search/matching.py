@@ -34,6 +34,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from search import feedback
 from search.budget import check_time
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -349,7 +350,8 @@ def top_by_relevance(
     """The best `need` (document number, score) pairs, one per story when `keys` is given.
 
     `matched`, when the caller has it, is the exact set to rank (query, filters and live
-    documents already applied), which spares matching the query a second time.
+    documents already applied), which spares matching the query a second time. A long query
+    of plain words is re-scored with words from its first answers (search.feedback).
 
     Whoosh scores only a top list (skipping posting blocks that cannot enter it); when
     collapsing versions leaves too few, the list grows until it covers every match.
@@ -361,7 +363,8 @@ def top_by_relevance(
             if allowed is not None:
                 matched &= allowed
             matched &= _live(searcher, len(matched))
-        return _top_from_scores(searcher, terms, matched, need=need, keys=keys)
+        words = feedback.wanted(query)
+        return _top_from_scores(searcher, terms, matched, need=need, keys=keys, feedback=words)
     limit = max(need * 3, 30)
     allow = set(np.flatnonzero(allowed).tolist()) if allowed is not None else None
     while True:
@@ -389,11 +392,17 @@ def _top_from_scores(
     *,
     need: int,
     keys: np.ndarray | None,
+    feedback: int = 0,
 ) -> list[tuple[int, float]]:
+    """`feedback`: the query's content words when it is long enough for search.feedback."""
     docs = np.flatnonzero(matched)
     if not len(docs):
         return []
     scores = bm25f_scores(searcher, terms, len(matched))[docs]
+    if feedback:
+        more = _feedback_terms(searcher, docs, scores, feedback)
+        if more:
+            scores = scores + bm25f_scores(searcher, more, len(matched))[docs]
     # best first; equal scores in document order, as Whoosh's collector keeps them
     order = np.lexsort((docs, -scores))
     ordered, ordered_scores = docs[order], scores[order]
@@ -405,6 +414,14 @@ def _top_from_scores(
         (int(d), float(score))
         for d, score in zip(ordered[:need], ordered_scores[:need], strict=True)
     ]
+
+
+def _feedback_terms(
+    searcher: Searcher, docs: np.ndarray, scores: np.ndarray, words: int
+) -> list[Term]:
+    check_time()
+    top, top_scores = feedback.top_documents(docs, scores)
+    return feedback.expansion(searcher, top, top_scores, words)
 
 
 def _live(searcher: Searcher, doc_count: int) -> np.ndarray:
