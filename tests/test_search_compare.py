@@ -152,6 +152,15 @@ def test_alignment_pairs_edited_sentences_and_leaves_new_ones_alone() -> None:
     assert sorted(r.b for r in rows if r.b is not None) == [0, 1, 2]
 
 
+def test_one_word_in_common_is_a_topic_not_a_pair() -> None:
+    a = split_sentences("Brussels hosted talks. Rain fell.")
+    b = split_sentences("Snow closed Brussels. Rain fell.")
+    sim = similarity_matrix(a, b)
+    assert sim[0, 0] >= ALIGN_THRESHOLD  # alike enough by cosine alone
+    pairs = {(r.a, r.b) for r in align(a, b, sim)}
+    assert (0, 0) not in pairs and (1, 1) in pairs
+
+
 def test_names_count_in_alignment_through_their_canonical_form() -> None:
     a = doc("Mr Zelenskiy asked for air defence.", ("person", "Zelenskiy", "Volodymyr Zelenskiy"))
     b = doc("Zelensky asked for air defence.", ("person", "Zelensky", "Volodymyr Zelenskiy"))
@@ -500,6 +509,42 @@ def test_seed_comparison_the_other_way_round(seeds: tuple[Settings, str, str]) -
     assert service.compare(original, original).summary == "no differences found"
     with pytest.raises(DocumentNotFound):
         service.compare(original, "no-such-id")
+
+
+def test_seed_alignment_pairs_what_both_say_and_not_a_caption_with_a_report(
+    seeds: tuple[Settings, str, str],
+) -> None:
+    settings, original, rewrite = seeds
+    comparison = SearchService.from_settings(settings).compare(original, rewrite)
+    a, b = comparison.a.sentences, comparison.b.sentences
+
+    def pairs_of(a_start: str) -> list[str]:
+        return [
+            b[row.b].text
+            for row in comparison.rows
+            if row.a is not None and row.b is not None and a[row.a].text.startswith(a_start)
+        ]
+
+    # the photo caption (printed twice) only shares its setting with a report sentence
+    caption = "Nato's secretary general Mark Rutte gestures during a press conference"
+    assert sum(s.text.startswith(caption) for s in a) == 2
+    assert pairs_of(caption) == []
+    diplomats = next(s.index for s in b if s.text.startswith("However, diplomats have reported"))
+    assert all(row.a is None for row in comparison.rows if row.b == diplomats)
+    # the same statements, reworded, still pair
+    assert pairs_of("Ukrainian president Volodymyr Zelenskiy has urged Nato to invite") == [
+        next(s.text for s in b if s.text.startswith("Ukrainian President Zelensky has called"))
+    ]
+    assert pairs_of("Make sure that Ukraine has what it needs") == [
+        "Rutte highlighted the need to strengthen Ukraine’s position in peace talks amid ongoing "
+        "Russian aggression."
+    ]
+    assert pairs_of("“With the bitter experience of the Budapest Memorandum") == [
+        f"The Ministry declared, “{MINISTRY_B}”"
+    ]
+    assert pairs_of("Thirty years after Ukraine signed the Budapest Memorandum") == [
+        next(s.text for s in b if s.text.startswith("This stands as a reminder of Ukraine"))
+    ]
 
 
 def test_seed_rewrite_is_flagged_in_the_story_table_and_found_by_the_filter(

@@ -24,6 +24,9 @@ from search.words import MONTHS, WEEKDAYS
 ALIGN_THRESHOLD = 0.2
 # an aligned pair this alike reports a number only one side has (else only replacements)
 NUMBER_PAIR = 0.5
+# a pair shares at least this many content words, numbers or names: one word in common
+# (a place, "aggression") is a shared topic, not a shared statement
+MIN_SHARED_TERMS = 2
 # a sentence left without a pair is "similar" (merged or split) when its cosine with its
 # closest sentence reaches the threshold and this share of that sentence's own pair's
 SIMILAR_SHARE = 0.6
@@ -226,12 +229,15 @@ def numbers_in(text: str) -> tuple[str, ...]:
 # -- alignment --------------------------------------------------------------------------------
 
 
+_POSSESSIVE = re.compile(r"'s?$")
+
+
 def _terms(text: str) -> list[str]:
-    terms = [
-        cached_stem(w)
-        for w in (m.group(0).lower().replace("’", "'") for m in _WORD.finditer(text))
-        if len(w) > 1 and w not in _STOP and not w.isdigit()
-    ]
+    # "Ukraine's" and "Ukraine" are one word: a possessive must not hide a shared name
+    words = (
+        _POSSESSIVE.sub("", m.group(0).lower().replace("’", "'")) for m in _WORD.finditer(text)
+    )
+    terms = [cached_stem(w) for w in words if len(w) > 1 and w not in _STOP and not w.isdigit()]
     return terms + [f"#{n}" for n in numbers_in(text)]
 
 
@@ -288,6 +294,40 @@ def _normal(text: str) -> str:
     return " ".join(m.group(0).lower().replace("’", "'") for m in _WORD.finditer(text))
 
 
+def _evidence(a: Sequence[Sentence], b: Sequence[Sentence], sim: np.ndarray) -> np.ndarray:
+    """sim with the pairs that lack evidence of saying the same thing set to 0.
+
+    Two rules, neither a tuned figure. A pair shares MIN_SHARED_TERMS content words, numbers
+    or names (a single one in common is a shared topic). And a sentence its own version prints
+    more than once (a photo caption under two pictures, a byline, a credit) is page furniture,
+    not a statement of the story: it pairs only with the same words. A caption's setting ("in
+    Brussels, where the foreign ministers are meeting") shares as many rare words with a report
+    sentence set there as a true paraphrase does, so no threshold on shared words can tell
+    them apart (the seed pair: caption and "diplomats have reported ..." share five stems,
+    Dice 0.29; Zelenskiy's call for an invitation and its rewrite share five, Dice 0.22).
+    """
+    if not sim.size:
+        return sim
+    normal_a = [_normal(s.text) for s in a]
+    normal_b = [_normal(s.text) for s in b]
+    repeated = {t for t, n in Counter(normal_a).items() if n > 1} | {
+        t for t, n in Counter(normal_b).items() if n > 1
+    }
+    terms_a = [set(_terms(s.text)) for s in a]
+    terms_b = [set(_terms(s.text)) for s in b]
+    kept = sim.copy()
+    for i, j in zip(*np.nonzero(sim > 0), strict=True):
+        if normal_a[i] == normal_b[j]:
+            continue
+        if (
+            normal_a[i] in repeated
+            or normal_b[j] in repeated
+            or len(terms_a[i] & terms_b[j]) < MIN_SHARED_TERMS
+        ):
+            kept[i, j] = 0.0
+    return kept
+
+
 def align(
     a: Sequence[Sentence],
     b: Sequence[Sentence],
@@ -295,7 +335,9 @@ def align(
     threshold: float = ALIGN_THRESHOLD,
 ) -> tuple[Row, ...]:
     """Rows for the side-by-side view in a's order, b's unpaired sentences after the row of the
-    nearest earlier paired b sentence. Pairs are one to one, best cosine first."""
+    nearest earlier paired b sentence. Pairs are one to one, best cosine first, among the
+    pairs with evidence of saying the same thing (`_evidence`)."""
+    sim = _evidence(a, b, sim)
     pairs: dict[int, int] = {}
     used_b: set[int] = set()
     if sim.size:
