@@ -161,6 +161,17 @@ def test_one_word_in_common_is_a_topic_not_a_pair() -> None:
     assert (0, 0) not in pairs and (1, 1) in pairs
 
 
+def test_a_heading_pairs_with_a_heading_not_with_a_sentence_using_its_words() -> None:
+    a = split_sentences("Harbour Budget Approved\nThe ferry timetable will change in spring.")
+    b = split_sentences("The council approved the harbour budget on Monday.")
+    sim = similarity_matrix(a, b)
+    assert sim[0, 0] >= ALIGN_THRESHOLD  # alike enough by cosine alone
+    assert [r.status for r in align(a, b, sim)] == ["only_b", "only_a", "only_a"]
+    headed = split_sentences(f"{b[0].text}\nHarbour Budget Is Approved")
+    rows = align(a, headed, similarity_matrix(a, headed))
+    assert {(r.a, r.b) for r in rows if r.a is not None and r.b is not None} == {(0, 1)}
+
+
 def test_names_count_in_alignment_through_their_canonical_form() -> None:
     a = doc("Mr Zelenskiy asked for air defence.", ("person", "Zelenskiy", "Volodymyr Zelenskiy"))
     b = doc("Zelensky asked for air defence.", ("person", "Zelensky", "Volodymyr Zelenskiy"))
@@ -531,6 +542,9 @@ def test_seed_alignment_pairs_what_both_say_and_not_a_caption_with_a_report(
     assert pairs_of(caption) == []
     diplomats = next(s.index for s in b if s.text.startswith("However, diplomats have reported"))
     assert all(row.a is None for row in comparison.rows if row.b == diplomats)
+    # a heading names a topic: a sentence using its words is not the same thing said
+    assert pairs_of("And Russia’s aggression shows no sign of abating.") == []
+    assert pairs_of("“And that is what we will very much focus") == []
     # the same statements, reworded, still pair
     assert pairs_of("Ukrainian president Volodymyr Zelenskiy has urged Nato to invite") == [
         next(s.text for s in b if s.text.startswith("Ukrainian President Zelensky has called"))

@@ -9,9 +9,9 @@ table shows). The stages, each testable alone:
   in each sentence (IDF from the two documents' sentences); pairs are taken greedily, best
   first, above ALIGN_THRESHOLD (tuned on bench/compare_quality.py and the seed rewrite),
   among pairs with evidence of saying the same thing: at least two content words, numbers or
-  names in common, and no page furniture (a caption or credit its version prints twice) paired
-  with a sentence of other words. A sentence with no such counterpart is "only in this
-  version".
+  names in common, no page furniture (a caption or credit its version prints twice) paired
+  with a sentence of other words, and a heading paired only with a heading. A sentence with
+  no such counterpart is "only in this version".
 - `extract_quotes`: text inside straight or curly quotation marks, a quote running on to the
   end of its paragraph when it is not closed, and its speaker: the person named outside the
   quote near a speech verb (said, told, according to ...), else for "he"/"she" the speaker or

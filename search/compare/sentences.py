@@ -294,13 +294,36 @@ def _normal(text: str) -> str:
     return " ".join(m.group(0).lower().replace("’", "'") for m in _WORD.finditer(text))
 
 
+_CLOSED = re.compile(r"[.!?…:;,\"'”’»)\]]$")
+_LONG_WORD = re.compile(r"[^\W\d_][\w'’-]{3,}")
+
+
+def _headings(sentences: Sequence[Sentence]) -> list[bool]:
+    """Whether each sentence is a heading: a paragraph of its own, of two words or more, with
+    no closing stop and every word of four letters or more capitalised."""
+    per_paragraph = Counter(s.paragraph for s in sentences)
+    flags = []
+    for s in sentences:
+        words = _LONG_WORD.findall(s.text)
+        flags.append(
+            per_paragraph[s.paragraph] == 1
+            and len(s.text.split()) >= 2
+            and not _CLOSED.search(s.text)
+            and bool(words)
+            and all(w[0].isupper() for w in words)
+        )
+    return flags
+
+
 def _evidence(a: Sequence[Sentence], b: Sequence[Sentence], sim: np.ndarray) -> np.ndarray:
     """sim with the pairs that lack evidence of saying the same thing set to 0.
 
-    Two rules, neither a tuned figure. A pair shares MIN_SHARED_TERMS content words, numbers
-    or names (a single one in common is a shared topic). And a sentence its own version prints
+    Three rules, none a tuned figure. A pair shares MIN_SHARED_TERMS content words, numbers
+    or names (a single one in common is a shared topic). A sentence its own version prints
     more than once (a photo caption under two pictures, a byline, a credit) is page furniture,
-    not a statement of the story: it pairs only with the same words. A caption's setting ("in
+    not a statement of the story: it pairs only with the same words. And a heading names a
+    topic ("Russia's Aggression and Ukraine's Response"); a sentence using its words says
+    something about that topic, so a heading pairs only with a heading. A caption's setting ("in
     Brussels, where the foreign ministers are meeting") shares as many rare words with a report
     sentence set there as a true paraphrase does, so no threshold on shared words can tell
     them apart (the seed pair: caption and "diplomats have reported ..." share five stems,
@@ -313,6 +336,7 @@ def _evidence(a: Sequence[Sentence], b: Sequence[Sentence], sim: np.ndarray) -> 
     repeated = {t for t, n in Counter(normal_a).items() if n > 1} | {
         t for t, n in Counter(normal_b).items() if n > 1
     }
+    heading_a, heading_b = _headings(a), _headings(b)
     terms_a = [set(_terms(s.text)) for s in a]
     terms_b = [set(_terms(s.text)) for s in b]
     kept = sim.copy()
@@ -322,6 +346,7 @@ def _evidence(a: Sequence[Sentence], b: Sequence[Sentence], sim: np.ndarray) -> 
         if (
             normal_a[i] in repeated
             or normal_b[j] in repeated
+            or heading_a[i] != heading_b[j]
             or len(terms_a[i] & terms_b[j]) < MIN_SHARED_TERMS
         ):
             kept[i, j] = 0.0
