@@ -64,6 +64,8 @@ _TITLE_HEADS = _ORG_HEADS | frozenset(
     """reporter times post daily news herald standard telegraph guardian observer express
     mirror mail review chronicle press examiner inquirer courier""".split()
 )
+# a person's title as a name's first word: "Prince Edward" is a town too, and the prince
+_TITLE_WORDS = frozenset("king queen prince princess emperor empress lord lady sir dame".split())
 _WORD_BEFORE = re.compile(r"(\S+)\s*$")
 _WORD_AFTER = re.compile(r"\s*([\w']+)")
 _NEXT_NAME = re.compile(r"[ \t]+([A-Z][\w'’]*)")
@@ -252,6 +254,7 @@ def _place_if_known(mention: Mention, text: str) -> Mention:
     if (
         mention.label == "person"
         and is_city_name(mention.value)
+        and mention.value.split()[0].casefold() not in _TITLE_WORDS  # "Prince Edward"
         and not has_person_evidence(text, mention.value)
     ):
         return replace(mention, label="place")

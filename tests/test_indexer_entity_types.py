@@ -389,13 +389,14 @@ def test_a_towns_name_of_two_words_is_a_place_not_a_person() -> None:
     document = _titled(
         "Storm hits towns",
         "Roofs came off in Sioux Falls and Palmerston North, Paris Hilton said, and Jackson "
-        "said the roads were shut.",
+        "said the roads were shut. Prince Edward visited.",
     )
     mentions = [
         _in(document, "person", "Sioux Falls"),
         _in(document, "person", "Palmerston North"),
         _in(document, "person", "Paris Hilton"),
         _in(document, "person", "Jackson"),
+        _in(document, "person", "Prince Edward"),
     ]
     out = [(m.label, m.value) for m in retype(document, mentions)]
     assert out == [
@@ -403,6 +404,7 @@ def test_a_towns_name_of_two_words_is_a_place_not_a_person() -> None:
         ("place", "Palmerston North"),
         ("person", "Paris Hilton"),
         ("person", "Jackson"),  # one-word towns are surnames as often
+        ("person", "Prince Edward"),  # a title first: the prince, not the town
     ]
 
 
