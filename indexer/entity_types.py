@@ -18,6 +18,7 @@ from dataclasses import replace
 from indexer.casing import needs_recasing
 from indexer.entity_headings import line_at, not_headline_only
 from indexer.entity_orgs import resolve_org_tails
+from indexer.entity_works import not_quoted_titles
 from indexer.gazetteer import is_city_name, is_place_name
 from indexer.names import OFFICE_WORDS, has_person_evidence, is_titled_in
 from search.documents import ENTITY_LABELS, Document, Mention
@@ -172,7 +173,7 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
     out = _teams_not_places(document, _not_storms(document, _camel_case_not_places(out)))
     out = _not_units(document, _not_adjectives(document, out))
     out = _not_common_words(document, not_headline_only(document, out))
-    return resolve_org_tails(document, out)
+    return resolve_org_tails(document, not_quoted_titles(document, out))
 
 
 # "Hurricane Sandy", "Tropical Storm Irene", "Typhoon Haiyan": a storm's given name

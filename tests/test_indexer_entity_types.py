@@ -416,3 +416,20 @@ def test_a_hard_wrapped_line_of_prose_is_no_heading() -> None:
     )
     mentions = [_in(document, "org", "European Investment Bank"), _in(document, "org", "Amro")]
     assert [m.value for m in retype(document, mentions)] == ["European Investment Bank", "Amro"]
+
+
+def test_a_name_only_ever_written_as_a_quoted_title_is_a_work() -> None:
+    document = _titled(
+        "Streaming service stumbles",
+        "Viewers asked for classic fare, including “Mary Poppins” and “Bambi.” Walt Disney "
+        "founded the studio, and “Walt Disney” is also a biography; Walt Disney died in 1966.",
+    )
+    mentions = [
+        _in(document, "person", "Mary Poppins"),
+        _in(document, "org", "Bambi"),
+        _in(document, "person", "Walt Disney"),
+        _in(document, "person", "Walt Disney", 1),
+        _in(document, "person", "Walt Disney", 2),
+    ]
+    # quoted each time: a title; quoted once and written plainly elsewhere: a name
+    assert [m.value for m in retype(document, mentions)] == ["Walt Disney"] * 3
