@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.ingest_progress import IngestProgress, expected_documents
+from indexer.ingest_progress import IngestProgress, _non_blank_lines, expected_documents
 from indexer.sources import Source
 
 DOCSIFT = Path(sys.executable).with_name("docsift")
@@ -142,3 +142,20 @@ def test_expected_documents_counts_files_and_export_lines(tmp_path: Path) -> Non
         Source(str(tmp_path / "note.txt"), "file"),
     ]
     assert expected_documents(sources) == 5
+
+
+def test_export_lines_are_counted_a_block_at_a_time_as_the_reader_counts_them(
+    tmp_path: Path,
+) -> None:
+    """Lines cut across read blocks, blank and whitespace-only lines, a last line with no
+    newline: the count is the non-blank lines, whatever the block size (the 1 GiB line test in
+    test_poisoned_records.py checks the memory side)."""
+    body = b'{"id": 1}\n\n   \n{"id": "two", "text": "' + b"x" * 37 + b'"}\n \t\n{"id": 3}'
+    export = tmp_path / "e.jsonl"
+    export.write_bytes(body)
+    expected = sum(1 for line in body.split(b"\n") if line.strip())
+    assert expected == 3
+    for block in (1, 2, 3, 7, 64, 1_048_576):
+        assert _non_blank_lines(str(export), block) == expected, block
+    export.write_bytes(body + b"\n\n")
+    assert _non_blank_lines(str(export), 5) == expected
