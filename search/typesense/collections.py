@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from search.documents import ENTITY_LABELS, Document
@@ -107,19 +107,7 @@ class CollectionWrites:
         """A new empty collection that every reachable node already knows."""
         name = f"{self.alias}_{time.time_ns()}"
         self._retrying(lambda: self.client.collections.create(collection_schema(name)))
-        deadline = time.monotonic() + 30.0
-        while time.monotonic() < deadline:
-            missing = False
-            for host, port in self.nodes:
-                try:
-                    self.node_client(host, port).collections[name].retrieve()
-                except self._exceptions.ObjectNotFound:
-                    missing = True
-                except Exception:  # noqa: BLE001 - a node down or still starting
-                    continue
-            if not missing:
-                break
-            time.sleep(0.05)
+        self._until_every_node(lambda node: node.collections[name].retrieve() is not None)
         return name
 
     def ensure(self) -> str:
@@ -133,13 +121,21 @@ class CollectionWrites:
 
     def _settle_alias(self, collection: str, timeout_s: float = 30.0) -> None:
         """Wait until every reachable node's alias points at `collection`."""
+        self._until_every_node(
+            lambda node: node.aliases[self.alias].retrieve().get("collection_name") == collection,
+            timeout_s,
+        )
+
+    def _until_every_node(self, settled: Callable[[Any], bool], timeout_s: float = 30.0) -> None:
+        """Poll until `settled(node client)` holds on every reachable node, or the time is up:
+        a write goes to one node and reaches the others a moment later. A node that does not
+        know the object yet is not settled; a node that is down or starting is left out."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             behind = False
             for host, port in self.nodes:
                 try:
-                    found = self.node_client(host, port).aliases[self.alias].retrieve()
-                    behind |= found.get("collection_name") != collection
+                    behind |= not settled(self.node_client(host, port))
                 except self._exceptions.ObjectNotFound:
                     behind = True
                 except Exception:  # noqa: BLE001 - a node down or still starting
