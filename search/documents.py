@@ -15,9 +15,10 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from search.json_schema import Schema
 from search.parameters import ENTITY_FACETS
 
 
@@ -35,6 +36,17 @@ def _clean_value(value: str) -> str:
 # and 11/04/2008 that nothing on its page reads one way or the other gives the year only
 PUBLISHED_PRECISIONS = ("day", "month", "year")
 _ISO_LENGTH = {"day": 10, "month": 7, "year": 4}
+
+
+# a date at its precision (iso_at), as the JSON answers write it: a histogram's bucket, a
+# publication date
+IsoAt = Annotated[
+    str,
+    Schema(
+        pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
+        description="YYYY-MM-DD, or YYYY-MM / YYYY when no more is known",
+    ),
+]
 
 
 def iso_at(day: dt.date, precision: str = "day") -> str:

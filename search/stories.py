@@ -16,7 +16,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from search.json_schema import Schema
 
 STORIES_FILE = "stories.json"
 STORIES_FORMAT = 2
@@ -25,6 +27,7 @@ CHANGE_FLAGS = {
     "unsupported_quotes": "Has unsupported quotes",
     "adds_people": "Adds people",
 }
+ChangeFlag = Annotated[str, Schema(enum=tuple(CHANGE_FLAGS))]
 
 
 @dataclass(frozen=True, slots=True)

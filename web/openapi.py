@@ -17,7 +17,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from search.compare import ComparisonJSON
 from search.export import CELL_CHARS, JOIN
+from search.json_schema import schemas
 from search.parameters import (
     COMPARE_PARAMETERS,
     ENTITY_FACETS,
@@ -310,7 +312,7 @@ def openapi_document(settings: Settings, *, token_required: bool = False) -> dic
             ),
         },
         "components": {
-            "schemas": response_schemas(),
+            "schemas": {**response_schemas(), **schemas(ComparisonJSON)},
             "responses": {
                 f"E{status}": {
                     "description": text,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from search.compare import LABELS
 from search.documents import MENTION_LABELS
 from search.facets import GRANULARITIES, PRECISIONS
 from search.parameters import (
@@ -351,7 +350,6 @@ def _base_schemas(day: dict[str, Any], facet_value_list: dict[str, Any]) -> dict
                 "values": facet_value_list,
             }
         ),
-        **_comparison_schemas(),
         "Health": _object(
             {
                 "status": {"type": "string", "enum": ["ok"]},
@@ -365,116 +363,6 @@ def _base_schemas(day: dict[str, Any], facet_value_list: dict[str, Any]) -> dict
                 "commit": {
                     "type": ["integer", "null"],
                     "description": "the commit within that generation (every ingest adds one)",
-                },
-            }
-        ),
-    }
-
-
-def _comparison_schemas() -> dict[str, Any]:
-    """What /api/compare returns: search.compare.Comparison.to_dict()."""
-    index = {"type": "integer", "minimum": 0}
-    quote = {
-        "text": {"type": "string"},
-        "speaker": {
-            "type": ["string", "null"],
-            "description": "a shown name, or the words before the speech verb",
-        },
-        "speaker_label": {"type": ["string", "null"], "enum": ["person", "org", None]},
-        "attribution": {
-            "type": ["string", "null"],
-            "enum": [
-                "named",
-                "phrase",
-                "pronoun",
-                "pronoun_far",
-                "continued",
-                "next_paragraph",
-                None,
-            ],
-            "description": "how the speaker was found: named beside the quote, the phrase "
-            "before the speech verb, he/she (in the paragraph or further back), or carried "
-            "over from the quote before",
-        },
-        "sentence": {**index, "description": "the sentence the quote opens in"},
-        "start": index,
-        "end": index,
-    }
-    counts = (
-        "people_added people_dropped orgs_added orgs_dropped places_added places_dropped "
-        "quotes_added quotes_dropped quotes_reworded speakers_changed unsupported_quotes "
-        "numbers_changed sentences_aligned sentences_only_a sentences_only_b"
-    ).split()
-    return {
-        "CompareVersion": _object(
-            {
-                "id": {"type": "string"},
-                "title": {"type": "string"},
-                "date": _nullable({"type": "string", "pattern": BUCKET}),
-                "sentences": _strings(),
-                "quotes": index,
-            }
-        ),
-        "Quote": _object(quote),
-        "QuoteChange": _object(
-            {
-                "kind": {
-                    "type": "string",
-                    "enum": ["added", "dropped", "reworded", "speaker_changed"],
-                },
-                "side": {"type": "string", "enum": ["a", "b"]},
-                **quote,
-                "counterpart": _nullable(ref("Quote")),
-                "similarity": {"type": "number", "minimum": 0},
-                "unsupported": {
-                    "type": "boolean",
-                    "description": "b gives these words to a person a never quotes saying them",
-                },
-            }
-        ),
-        "Comparison": _object(
-            {
-                "a": ref("CompareVersion"),
-                "b": ref("CompareVersion"),
-                "summary": {"type": "string", "description": 'e.g. "adds 2 people, 3 quotes"'},
-                "threshold": {"type": "number", "description": "sentence alignment cosine"},
-                "counts": _object({name: index for name in counts}),
-                "flags": {
-                    "type": "array",
-                    "items": {"type": "string", "enum": list(CHANGE_FLAGS)},
-                },
-                "entities": _object(
-                    {
-                        label: _object({"only_a": _strings(), "only_b": _strings()})
-                        for label in LABELS
-                    }
-                ),
-                "quotes": {"type": "array", "items": ref("QuoteChange")},
-                "unsupported_quotes": {"type": "array", "items": ref("QuoteChange")},
-                "numbers": {
-                    "type": "array",
-                    "items": _object(
-                        {
-                            "a_sentence": index,
-                            "b_sentence": index,
-                            "only_a": _strings(),
-                            "only_b": _strings(),
-                        }
-                    ),
-                },
-                "alignment": {
-                    "type": "array",
-                    "items": _object(
-                        {
-                            "a": _nullable(index),
-                            "b": _nullable(index),
-                            "score": {"type": "number"},
-                            "status": {
-                                "type": "string",
-                                "enum": ["same", "changed", "similar", "only_a", "only_b"],
-                            },
-                        }
-                    ),
                 },
             }
         ),

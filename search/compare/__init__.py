@@ -41,11 +41,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, TypedDict
 
-from search.documents import Document, Mention, iso_at
+from search.documents import Document, IsoAt, Mention, iso_at
 from search.errors import QueryError
+from search.json_schema import Schema, Whole
 from search.parameters import ENTITY_NOUNS, ENTITY_PLURALS, MAX_ID_CHARS, values_of
+from search.stories import ChangeFlag
 
 __all__ = [
     "ALIGN_THRESHOLD",
@@ -98,6 +100,7 @@ from search.compare.quotes import (
     SPEAKER_REACH,
     Quote,
     QuoteChange,
+    QuoteChangeJSON,
     compare_quotes,
     contained,
     extract_quotes,
@@ -110,7 +113,9 @@ from search.compare.sentences import (
     NUMBER_PAIR,
     SIMILAR_SHARE,
     NumberChange,
+    NumberChangeJSON,
     Row,
+    RowJSON,
     Sentence,
     align,
     compare_numbers,
@@ -138,6 +143,53 @@ _GROUP_OF = {name.casefold(): group[0] for group in _NAME_GROUPS for name in gro
 # -- values -------------------------------------------------------------------------------
 
 
+class EntityChangeJSON(TypedDict):
+    only_a: list[str]
+    only_b: list[str]
+
+
+class CompareVersionJSON(TypedDict):
+    id: str
+    title: str
+    date: IsoAt | None
+    sentences: list[str]
+    quotes: Annotated[Whole, Schema(description="how many quotes the version has")]
+
+
+class CountsJSON(TypedDict):
+    people_added: Whole
+    people_dropped: Whole
+    orgs_added: Whole
+    orgs_dropped: Whole
+    places_added: Whole
+    places_dropped: Whole
+    quotes_added: Whole
+    quotes_dropped: Whole
+    quotes_reworded: Whole
+    speakers_changed: Whole
+    unsupported_quotes: Whole
+    numbers_changed: Whole
+    sentences_aligned: Whole
+    sentences_only_a: Whole
+    sentences_only_b: Whole
+
+
+class ComparisonJSON(TypedDict):
+    """What /api/compare answers: what b adds, drops or changes relative to a."""
+
+    a: CompareVersionJSON
+    b: CompareVersionJSON
+    summary: Annotated[str, Schema(description='e.g. "adds 2 people, 3 quotes"')]
+    threshold: Annotated[float, Schema(description="sentence alignment cosine")]
+    counts: CountsJSON
+    flags: list[ChangeFlag]
+    entities: Annotated[dict[str, EntityChangeJSON], Schema(keys=LABELS)]
+    quotes: list[QuoteChangeJSON]
+    unsupported_quotes: list[QuoteChangeJSON]
+    numbers: list[NumberChangeJSON]
+    alignment: list[RowJSON]
+
+
 @dataclass(frozen=True, slots=True)
 class EntityChange:
     """Names of one kind found in only one of the two versions."""
@@ -146,7 +198,7 @@ class EntityChange:
     only_a: tuple[str, ...]
     only_b: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EntityChangeJSON:
         return {"only_a": list(self.only_a), "only_b": list(self.only_b)}
 
 
@@ -163,7 +215,7 @@ class Version:
     mentions: tuple[Mention, ...] = ()
     date_precision: str = "day"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CompareVersionJSON:
         return {
             "id": self.doc_id,
             "title": self.title,
@@ -235,7 +287,7 @@ class Comparison:
             found.append(Mark(quote.start, quote.end, "quote", change.kind, note))
         return tuple(sorted(found, key=lambda m: (m.start, -m.end)))
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> CountsJSON:
         rows = Counter(row.status for row in self.rows)
         return {
             "people_added": len(self.entity("person").only_b),
@@ -286,7 +338,7 @@ class Comparison:
         parts = self.summary_parts()
         return "; ".join(parts) if parts else "no differences found"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ComparisonJSON:
         return {
             "a": self.a.to_dict(),
             "b": self.b.to_dict(),

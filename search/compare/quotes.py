@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Annotated, Any, Literal, TypedDict
 
 from search.analysis import cached_stem
 from search.compare.sentences import _STOP, _WORD, Sentence
 from search.documents import Mention
+from search.json_schema import Schema, Whole
 from search.words import SPEECH_VERBS
 
 # a quote's word pairs found in the other version's quote at this share: the same words
@@ -38,6 +39,41 @@ _LEADING_DETERMINER = re.compile(r"^(?:the|a|an|its|their|and|but|as)\s+", re.IG
 # -- values -------------------------------------------------------------------------------
 
 
+# how a quote's speaker was found (Quote.attribution)
+ATTRIBUTIONS = ("named", "phrase", "pronoun", "pronoun_far", "continued", "next_paragraph")
+QuoteKind = Literal["added", "dropped", "reworded", "speaker_changed"]
+
+
+class QuoteJSON(TypedDict):
+    text: str
+    speaker: Annotated[
+        str | None, Schema(description="a shown name, or the words before the speech verb")
+    ]
+    speaker_label: Annotated[str | None, Schema(enum=("person", "org"))]
+    attribution: Annotated[
+        str | None,
+        Schema(
+            enum=ATTRIBUTIONS,
+            description="how the speaker was found: named beside the quote, the phrase "
+            "before the speech verb, he/she (in the paragraph or further back), or carried "
+            "over from the quote before",
+        ),
+    ]
+    sentence: Annotated[Whole, Schema(description="the sentence the quote opens in")]
+    start: Whole
+    end: Whole
+
+
+class QuoteChangeJSON(QuoteJSON):
+    kind: QuoteKind
+    side: Literal["a", "b"]
+    counterpart: QuoteJSON | None
+    similarity: Annotated[float, Schema(minimum=0)]
+    unsupported: Annotated[
+        bool, Schema(description="b gives these words to a person a never quotes saying them")
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Quote:
     """Words inside quotation marks in a body, and who says them when the text tells."""
@@ -58,7 +94,7 @@ class Quote:
     # them: whom "he said" could mean
     context: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> QuoteJSON:
         return {
             "text": self.text,
             "speaker": self.speaker or None,
@@ -78,17 +114,17 @@ class QuoteChange:
     counterpart in a) or "speaker_changed" (the same words, said by another person in a).
     """
 
-    kind: str
+    kind: QuoteKind
     quote: Quote  # b's quote, except for "dropped" (a's)
     counterpart: Quote | None = None  # a's quote for "reworded" and "speaker_changed"
     similarity: float = 0.0
     unsupported: bool = False
 
     @property
-    def side(self) -> str:
+    def side(self) -> Literal["a", "b"]:
         return "a" if self.kind == "dropped" else "b"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> QuoteChangeJSON:
         return {
             "kind": self.kind,
             "side": self.side,

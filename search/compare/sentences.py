@@ -12,12 +12,13 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal, TypedDict
 
 import numpy as np
 
 from search.analysis import cached_stem
 from search.documents import ENTITY_LABELS, Mention
+from search.json_schema import Whole
 from search.words import MONTHS, WEEKDAYS
 
 # sentences whose cosine reaches this are versions of one another (bench/compare_quality.py)
@@ -98,6 +99,25 @@ class Sentence:
     paragraph: int
 
 
+RowStatus = Literal["same", "changed", "similar", "only_a", "only_b"]
+
+
+class RowJSON(TypedDict):
+    """One line of the sentence alignment: indexes into a's and b's `sentences`."""
+
+    a: Whole | None
+    b: Whole | None
+    score: float
+    status: RowStatus
+
+
+class NumberChangeJSON(TypedDict):
+    a_sentence: Whole
+    b_sentence: Whole
+    only_a: list[str]
+    only_b: list[str]
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One line of the side-by-side view: aligned sentences, or a sentence in one version.
@@ -110,9 +130,9 @@ class Row:
     a: int | None
     b: int | None
     score: float
-    status: str
+    status: RowStatus
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RowJSON:
         return {"a": self.a, "b": self.b, "score": round(self.score, 3), "status": self.status}
 
 
@@ -125,7 +145,7 @@ class NumberChange:
     only_a: tuple[str, ...]
     only_b: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> NumberChangeJSON:
         return {
             "a_sentence": self.a_sentence,
             "b_sentence": self.b_sentence,
