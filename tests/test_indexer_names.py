@@ -323,6 +323,56 @@ def test_build_aliases_keeps_a_lone_surname_apart_from_a_stranger_with_that_name
     assert build_aliases(counts) == {}  # and with no evidence at all
 
 
+TONY = [
+    {("person", "Tony Blair"), ("person", "Gordon Brown"), ("org", "Labour")},
+    {("person", "Tony Blair"), ("person", "Gordon Brown"), ("person", "Michael Howard")},
+    {("person", "Tony Blair"), ("org", "Labour"), ("person", "Michael Howard")},
+    {("person", "Tony Blair"), ("org", "Labour"), ("place", "Iraq")},
+    {("person", "Tony Blair"), ("person", "Gordon Brown"), ("place", "Iraq")},
+    {("person", "Tony Blair"), ("person", "Michael Howard"), ("org", "Commons")},
+    {("person", "Tony Blair"), ("person", "Gordon Brown"), ("org", "Commons")},
+    {("person", "Tony Blair"), ("org", "Labour"), ("person", "Charles Kennedy")},
+]
+# the rest of a newsroom's corpus, so that Labour and Gordon Brown are rarer than with Blair
+NEWS = [{("place", f"City {i}"), ("org", f"Firm {i}")} for i in range(40)]
+# the police chief of another story: a Blair of his own
+IAN = {("person", "Ian Blair"), ("org", "Metropolitan Police"), ("place", "London")}
+
+
+def test_build_aliases_joins_a_lone_surname_to_the_full_name_that_dominates_and_keeps_company():
+    # "Mr Blair" in a BBC politics story that never says "Tony": the corpus knows an Ian Blair
+    # too, but Tony Blair is named far more and the story keeps his company
+    counts, co = corpus(
+        *TONY,
+        IAN,
+        {("person", "Blair"), ("person", "Gordon Brown"), ("org", "Labour")},
+        {("person", "Blair"), ("person", "Michael Howard"), ("org", "Commons")},
+        *ELSEWHERE,
+        *NEWS,
+    )
+    aliases = build_aliases(counts, co_mentions=co)
+    assert aliases[("person", "Blair")] == Alias("Blair", "Tony Blair", "person", "surname")
+    assert ("person", "Ian Blair") not in aliases
+
+
+def test_build_aliases_keeps_a_lone_surname_apart_when_no_full_name_dominates_or_fits():
+    # "Blair" in a story about the Metropolitan Police keeps Ian Blair's company, not Tony's:
+    # no merge into the better-known name
+    police = {("person", "Blair"), ("org", "Metropolitan Police"), ("place", "London")}
+    counts, co = corpus(*TONY, IAN, police, *ELSEWHERE, *NEWS)
+    assert ("person", "Blair") not in build_aliases(counts, co_mentions=co)
+    # two Cohens named about as often: neither is "Cohen", whatever company it keeps
+    cohens = [
+        {("person", "Noam Cohen"), ("org", "Wikipedia"), ("place", "San Francisco")},
+        {("person", "Noam Cohen"), ("org", "Wikipedia"), ("org", "New York Times")},
+        {("person", "Noam Cohen"), ("org", "Wikipedia"), ("place", "San Francisco")},
+        {("person", "Ben Cohen"), ("org", "Wikipedia"), ("place", "San Francisco")},
+    ]
+    lone = {("person", "Cohen"), ("org", "Wikipedia"), ("place", "San Francisco")}
+    counts, co = corpus(*cohens, lone, *ELSEWHERE, *NEWS)
+    assert ("person", "Cohen") not in build_aliases(counts, co_mentions=co)
+
+
 def test_build_aliases_merges_middle_name_variants_of_one_person():
     aliases = build_aliases({("person", "Owen John Dempsey"): 2, ("person", "Owen Dempsey"): 5})
     assert aliases == {

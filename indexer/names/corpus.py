@@ -36,6 +36,9 @@ from search.documents import ENTITY_LABELS
 # ASSOCIATION times more often than the corpus at large)
 SUPPORTED_SHARE = 2 / 3
 ASSOCIATION = 3.0
+# a lone surname shared by several full names may join the one named in this many times as
+# many documents as the others together, with the same evidence of shared company
+DOMINANT = 4
 
 
 def build_aliases(
@@ -75,8 +78,9 @@ def build_aliases(
     4. label-vote: the same value (case/accent-folded) under several labels goes to the label
        with strictly the most documents; ties stay.
     5. surname (person): a one-word name (or "de Gaulle") whose key ends exactly one
-       multi-word person name merges into it when `co_mentions` shows they keep the same
-       company (see SUPPORTED_SHARE), unless the same value is as common under another label.
+       multi-word person name, or one named in DOMINANT times as many documents as the others
+       together, merges into it when `co_mentions` shows they keep the same company (see
+       SUPPORTED_SHARE), unless the same value is as common under another label.
        Without that evidence it stays apart: a Cohen in one story is not another story's
        Noam Cohen just because the corpus knows no other Cohen.
     6. manual: merges always apply (later ones win a conflict, cycles are cut), their
@@ -407,8 +411,20 @@ def _merge_surnames(
         if other_labels.get(_fold(node[1]), -1) >= forest.total[node]:
             continue  # "Jordan": as much a place as a surname
         candidates = [full for full, fk in by_last.get(keys[-1], ()) if _ends_with(fk, keys)]
-        if len(candidates) == 1 and _keep_company(node, candidates[0], forest, co_mentions):
-            forest.merge(node, candidates[0], "surname")
+        full = _dominant(candidates, forest)
+        if full is not None and _keep_company(node, full, forest, co_mentions):
+            forest.merge(node, full, "surname")
+
+
+def _dominant(candidates: list[_Node], forest: _Forest) -> _Node | None:
+    """The one full name a lone surname can stand for: the only one, or the one named in
+    DOMINANT times as many documents as all the others together ("Tony Blair" beside "Cherie
+    Blair" and "Ian Blair" in the BBC's politics stories); None when no name stands out."""
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    ranked = sorted(candidates, key=lambda n: (-forest.total[n], n))
+    others = sum(forest.total[n] for n in ranked[1:])
+    return ranked[0] if forest.total[ranked[0]] >= DOMINANT * max(others, 1) else None
 
 
 def _keep_company(partial: _Node, full: _Node, forest: _Forest, co: CoMentions) -> bool:
