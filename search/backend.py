@@ -12,14 +12,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol, runtime_checkable
+from pathlib import Path
+from typing import Annotated, Any, Literal, Protocol, TypedDict, runtime_checkable
 
 from search.documents import Document
 from search.export import Export
+from search.json_schema import Schema, Whole
 from search.names import NameTable
 from search.query import SearchRequest
 from search.results import SearchResponse, StoryLink
 from search.stories import StoryTable
+
+
+class HealthJSON(TypedDict):
+    """/healthz: alive, and which index generation this process answers from."""
+
+    status: Literal["ok"]
+    documents: Whole
+    ready: bool
+    generation: Annotated[
+        str | None,
+        Schema(
+            description="the index generation answering (index-N); null before the first "
+            "ingest and for an engine without generations"
+        ),
+    ]
+    commit: Annotated[
+        int | None,
+        Schema(description="the commit within that generation (every ingest adds one)"),
+    ]
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,18 @@ class IndexStats:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def health(self) -> HealthJSON:
+        """The liveness answer: behind several workers, every one reports the generation it
+        has open (each picks up a reindex on its own)."""
+        ready = self.ready and self.generation is not None
+        return {
+            "status": "ok",
+            "documents": self.documents,
+            "ready": self.ready,
+            "generation": Path(self.index).name if ready else None,
+            "commit": self.generation,
+        }
 
     def describe(self) -> str:
         """One line: documents, where or in how many segments, and the names."""

@@ -15,10 +15,10 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 from urllib.parse import urlsplit
 
-from search.json_schema import Schema
+from search.json_schema import Schema, Whole
 from search.parameters import ENTITY_FACETS
 
 
@@ -69,8 +69,32 @@ def parse_iso_at(value: str | None) -> tuple[dt.date, str] | None:
 # the labels of names: person, org, place (search.parameters lists the facets)
 ENTITY_LABELS = ENTITY_FACETS
 MENTION_LABELS = (*ENTITY_LABELS, "date")
+# how much of a mentioned date is known ("the 1990s": a decade)
+MENTION_PRECISIONS = ("day", "month", "year", "decade")
 # the languages the entity model reads; a document in another has no entities, and says so
 NER_LANGUAGES = ("en",)
+
+
+class MentionJSON(TypedDict):
+    label: Annotated[str, Schema(enum=MENTION_LABELS)]
+    text: str
+    start: Whole
+    end: Whole
+    field: Annotated[str, Schema(enum=("title", "body"))]
+    value: str
+    precision: Annotated[str, Schema(enum=("", *MENTION_PRECISIONS))]
+
+
+class CorrespondentJSON(TypedDict):
+    role: Annotated[str, Schema(enum=("from", "to", "cc", "bcc"))]
+    name: str
+    address: str
+
+
+class AttachmentJSON(TypedDict):
+    name: str
+    id: Annotated[str, Schema(description="empty when not ingested")]
+    problem: Annotated[str, Schema(description="why not ingested")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +113,7 @@ class Mention:
     value: str = ""
     precision: str = ""  # dates only: "day" | "month" | "year" | "decade"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> MentionJSON:
         return {
             "label": self.label,
             "text": self.text,
@@ -122,7 +146,7 @@ class Correspondent:
     name: str
     address: str = ""
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> CorrespondentJSON:
         return {"role": self.role, "name": self.name, "address": self.address}
 
     @classmethod
@@ -140,7 +164,7 @@ class Attachment:
     doc_id: str = ""  # "" when it was not ingested (see problem)
     problem: str = ""
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> AttachmentJSON:
         return {"name": self.name, "id": self.doc_id, "problem": self.problem}
 
     @classmethod
@@ -187,6 +211,74 @@ def source_origin(source: str, url: str) -> str:
     if host:
         return host
     return posixpath.dirname(source_file(source)) if source else ""
+
+
+class DocumentJSON(TypedDict):
+    id: str
+    title: str
+    url: str
+    source: str
+    author: str
+    date: IsoAt | None
+    date_precision: Annotated[str | None, Schema(enum=PUBLISHED_PRECISIONS)]
+    date_source: str | None
+    people: list[str]
+    orgs: list[str]
+    places: list[str]
+    encoding: str
+    decode_method: str
+    extract_method: Annotated[
+        str,
+        Schema(
+            description="the extractor whose reading of an HTML page was kept (trafilatura, "
+            "readability, trafilatura-recall, justext, boilerpy3, beautifulsoup); empty for "
+            "other formats"
+        ),
+    ]
+    content_type: str
+    ingested_at: Annotated[str | None, Schema(description="ISO 8601")]
+    language: Annotated[
+        str | None,
+        Schema(description="ISO 639-1 code (null: stored before languages were detected)"),
+    ]
+    language_source: Annotated[
+        str | None,
+        Schema(
+            description="how the language was decided: `text` (detected; `text (page declared "
+            "xx)` when the page said otherwise), `declared` (too little text; the page's "
+            "declared language) or `assumed` (neither: English)"
+        ),
+    ]
+    entities: Annotated[
+        str,
+        Schema(
+            description="`analysed`, or `not analysed (language xx)`: the entity model reads "
+            "English only, so a document in another language has no people, organisations, "
+            "places or mentioned dates"
+        ),
+    ]
+    text: Annotated[str, Schema(description="the cleaned body, plain text")]
+    mentions: list[MentionJSON]
+    pages: Annotated[
+        Annotated[int, Schema(minimum=1)] | None,
+        Schema(description="pages of a PDF, scan or office document (null: not paged)"),
+    ]
+    page_starts: Annotated[
+        list[Whole], Schema(description="offset in `text` where each page read begins")
+    ]
+    parent_id: Annotated[str | None, Schema(description="the message this document is attached to")]
+    attachments: list[AttachmentJSON]
+    correspondents: Annotated[
+        list[CorrespondentJSON],
+        Schema(
+            description="an e-mail's From, To, Cc and Bcc: a person's name (empty when the "
+            "header gives only an address) and the address, kept apart"
+        ),
+    ]
+    notes: Annotated[
+        list[str],
+        Schema(description="what was not read and why (pages over the limit, no OCR)"),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +397,7 @@ class Document:
             meta["notes"] = list(self.notes)
         return meta
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> DocumentJSON:
         """The JSON form served by /api/documents/<id>."""
         return {
             "id": self.doc_id,

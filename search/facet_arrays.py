@@ -17,9 +17,10 @@ import numpy as np
 from whoosh.reading import IndexReader
 
 from search.documents import ENTITY_LABELS
-from search.facets import GRANULARITIES, bucket_label, date_interval, granularity
+from search.facets import bucket_label, date_interval, granularity
 from search.matching import field_postings, live_docs
 from search.names import NameTable
+from search.results import GRANULARITIES
 
 
 @dataclass(frozen=True)

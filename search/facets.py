@@ -10,10 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from search.query import SearchRequest
-from search.results import Facet, FacetValue
-
-PRECISIONS = ("day", "month", "year", "decade")
-GRANULARITIES = ("day", "month", "year")
+from search.results import GRANULARITIES, Facet, FacetValue
 
 
 def granularity(low: int, high: int, finest: int) -> str:

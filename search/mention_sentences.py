@@ -12,12 +12,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, TypedDict
 
 from search.compare.sentences import Sentence, split_sentences
 from search.documents import Document
+from search.json_schema import Schema, Whole
 
 MAX_SENTENCE_CHARS = 400  # a "sentence" longer than this (a table, a list) is cut around the name
+
+
+class MentionMarkJSON(TypedDict):
+    start: Whole
+    end: Annotated[int, Schema(minimum=1)]
+    text: str
+
+
+class MentionSentenceJSON(TypedDict):
+    text: Annotated[str, Schema(description="plain text: escape it to show it")]
+    marks: Annotated[
+        list[MentionMarkJSON],
+        Schema(description="each mention of the entity in `text` (any spelling)"),
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +47,7 @@ class MentionSentence:
         """The spellings used in this sentence, each once."""
         return tuple(dict.fromkeys(self.text[s:e] for s, e in self.marks))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> MentionSentenceJSON:
         return {
             "text": self.text,
             "marks": [{"start": s, "end": e, "text": self.text[s:e]} for s, e in self.marks],

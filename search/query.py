@@ -12,10 +12,11 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any, TypedDict
 from urllib.parse import urlencode
 
 from search.errors import QueryError
+from search.json_schema import Schema
 from search.parameters import (
     FACETS,
     HISTOGRAMS,
@@ -29,7 +30,7 @@ from search.parameters import (
 from search.parameters import values_of as _getlist
 from search.query_text import QUERY_FIELDS, check_query_syntax, to_whoosh
 from search.settings import Settings
-from search.stories import CHANGE_FLAGS
+from search.stories import CHANGE_FLAGS, ChangeFlag
 
 __all__ = [
     "QUERY_FIELDS",
@@ -38,6 +39,31 @@ __all__ = [
     "parse_request",
     "to_whoosh",
 ]
+
+# a day of a date range, as the request's first or last day covered
+RangeDay = Annotated[str | None, Schema(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+# the request as understood (SearchRequest.to_dict); "from" is a keyword, hence this form
+QueryJSON = TypedDict(
+    "QueryJSON",
+    {
+        "q": str,
+        "filters": Annotated[
+            dict[str, Annotated[list[str], Schema(minItems=1)]],
+            Schema(
+                keys=(*FACETS, "changes"),
+                optional=True,
+                properties={"changes": Annotated[list[ChangeFlag], Schema(minItems=1)]},
+            ),
+        ],
+        "from": RangeDay,
+        "to": RangeDay,
+        "mentioned_from": RangeDay,
+        "mentioned_to": RangeDay,
+        "sort": Annotated[str, Schema(enum=SORTS)],
+        "versions": Annotated[str, Schema(enum=VERSIONS)],
+        "exact": bool,
+    },
+)
 
 # the limits a request is parsed with when the caller gives none: the deployment defaults
 DEFAULTS = Settings()
@@ -163,7 +189,7 @@ class SearchRequest:
     def query_string(self) -> str:
         return urlencode(self.to_params())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> QueryJSON:
         return {
             "q": self.q,
             "filters": {name: list(values) for name, values in self.filters}

@@ -5,11 +5,145 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, TypedDict
 
-from search.documents import iso_at
-from search.mention_sentences import MentionSentence
-from search.query import SearchRequest
+from search.documents import DocumentJSON, IsoAt, iso_at
+from search.json_schema import Schema, Whole
+from search.mention_sentences import MentionSentence, MentionSentenceJSON
+from search.parameters import ENTITY_FACETS, FACETS, HISTOGRAMS, MAX_PAGE
+from search.query import QueryJSON, SearchRequest
+
+# a histogram's bucket size (search.facets.granularity)
+GRANULARITIES = ("day", "month", "year")
+Granularity = Annotated[str, Schema(enum=GRANULARITIES)]
+
+
+class HitJSON(TypedDict):
+    id: str
+    title: Annotated[str, Schema(description="plain text: escape it to show it")]
+    url: Annotated[str, Schema(description="as ingested; may be any scheme")]
+    source: str
+    date: IsoAt | None
+    snippet: Annotated[str, Schema(description="HTML-escaped text with <mark> around matches")]
+    score: Annotated[
+        float | None, Schema(description="relevance; null when sorted by date or browsing")
+    ]
+    people: list[str]
+    orgs: list[str]
+    places: list[str]
+    story_id: str
+    versions: Annotated[int, Schema(minimum=1)]
+    version_ids: Annotated[list[str], Schema(minItems=1)]
+    language: Annotated[
+        str | None,
+        Schema(
+            description="ISO 639-1 code detected from the text; null for documents indexed "
+            "before languages were detected"
+        ),
+    ]
+    page: Annotated[
+        Annotated[int, Schema(minimum=1)] | None,
+        Schema(
+            description="the page of a PDF or scan the snippet's first match is on (null for "
+            "documents without pages)"
+        ),
+    ]
+
+
+class StoryLinkJSON(TypedDict):
+    id: str
+    title: str
+    date: IsoAt | None
+    reason: str
+
+
+class DocumentPageJSON(DocumentJSON):
+    """A document with its story: /api/documents/<id>."""
+
+    story_id: str
+    versions: list[StoryLinkJSON]
+    related: list[StoryLinkJSON]
+
+
+class FacetValueJSON(TypedDict):
+    value: str
+    count: Whole
+    selected: bool
+    toggle_url: Annotated[
+        str,
+        Schema(
+            pattern=r"^/api/search(\?.*)?$",
+            description="the same search with this value added or removed",
+        ),
+    ]
+
+
+class FacetValuesJSON(TypedDict):
+    """One facet's values for a search (/api/facets/<facet>)."""
+
+    facet: Annotated[str, Schema(enum=FACETS)]
+    total_values: Whole
+    offset: Whole
+    values: list[FacetValueJSON]
+
+
+# every facet's shown values, by facet name
+FacetsJSON = Annotated[dict[str, list[FacetValueJSON]], Schema(keys=(*FACETS, *HISTOGRAMS))]
+
+
+class SearchResponseJSON(TypedDict):
+    query: QueryJSON
+    total: Annotated[Whole, Schema(description="matching documents")]
+    stories: Annotated[Whole, Schema(description="distinct stories")]
+    page: Annotated[int, Schema(minimum=1, maximum=MAX_PAGE)]
+    per_page: Annotated[int, Schema(minimum=1)]
+    pages: Annotated[int, Schema(minimum=1)]
+    took_ms: Annotated[float, Schema(minimum=0)]
+    also_searching: Annotated[
+        list[str],
+        Schema(description="other spellings of names in q searched too (none if exact)"),
+    ]
+    suggestion: Annotated[
+        str | None,
+        Schema(description="q with unknown or rare words corrected (Did you mean)"),
+    ]
+    corrected_from: Annotated[
+        str | None,
+        Schema(
+            description="q as typed, when it found nothing and the hits are those of the "
+            "suggestion (query.q)"
+        ),
+    ]
+    hits: list[HitJSON]
+    facets: FacetsJSON
+    histograms: Annotated[dict[str, Granularity], Schema(keys=tuple(HISTOGRAMS))]
+
+
+class EntityDocumentJSON(HitJSON):
+    sentences: Annotated[
+        list[MentionSentenceJSON],
+        Schema(description="the document's sentences naming the entity, in text order"),
+    ]
+
+
+class HistogramJSON(TypedDict):
+    granularity: Granularity
+    buckets: list[FacetValueJSON]
+
+
+class EntityJSON(TypedDict):
+    label: Annotated[str, Schema(enum=ENTITY_FACETS)]
+    name: str
+    also_written_as: list[str]
+    total: Annotated[int, Schema(minimum=1)]
+    stories: Annotated[int, Schema(minimum=1, description="distinct stories")]
+    sorted_by_date: Annotated[
+        bool, Schema(description="documents are newest first; false when none has a date")
+    ]
+    documents: list[EntityDocumentJSON]
+    co_mentions: Annotated[dict[str, list[FacetValueJSON]], Schema(keys=ENTITY_FACETS)]
+    timeline: HistogramJSON
+    mentioned_dates: HistogramJSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +167,7 @@ class Hit:
     language: str = ""  # ISO 639-1 ("" for documents indexed before languages were detected)
     page: int | None = None  # the page of a PDF or scan the snippet comes from
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> HitJSON:
         return {
             "id": self.doc_id,
             "title": self.title,
@@ -63,7 +197,7 @@ class StoryLink:
     reason: str
     date_precision: str = "day"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> StoryLinkJSON:
         return {
             "id": self.doc_id,
             "title": self.title,
@@ -84,7 +218,7 @@ class FacetValue:
     def toggle_url(self, base: str) -> str:
         return f"{base}?{self.toggle_query}" if self.toggle_query else base
 
-    def to_dict(self, base: str = "/api/search") -> dict[str, Any]:
+    def to_dict(self, base: str = "/api/search") -> FacetValueJSON:
         return {
             "value": self.value,
             "count": self.count,
@@ -101,7 +235,22 @@ class Facet:
     values: tuple[FacetValue, ...]
     total_values: int
     kind: str = "values"  # "values" (person, org, place, language) or "histogram" (dates)
-    granularity: str = ""  # histograms: "year" | "month" | "day"
+    granularity: str = ""  # histograms: one of GRANULARITIES
+
+    def page_dict(self, offset: int, base: str = "/api/search") -> FacetValuesJSON:
+        """The JSON of a page of this facet's values starting at `offset`."""
+        return {
+            "facet": self.name,
+            "total_values": self.total_values,
+            "offset": offset,
+            "values": [v.to_dict(base) for v in self.values],
+        }
+
+    def histogram_dict(self, base: str = "/api/search") -> HistogramJSON:
+        return {
+            "granularity": self.granularity,
+            "buckets": [v.to_dict(base) for v in self.values],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +290,7 @@ class SearchResponse:
     def facet(self, name: str) -> Facet | None:
         return next((f for f in self.facets if f.name == name), None)
 
-    def to_dict(self, base: str = "/api/search") -> dict[str, Any]:
+    def to_dict(self, base: str = "/api/search") -> SearchResponseJSON:
         """The JSON contract; `base` is the path facet toggle URLs point at."""
         return {
             "query": self.request.to_dict(),
@@ -181,7 +330,7 @@ class EntityResponse:
     def count_label(self) -> str:
         return count_label(self.total, self.stories)
 
-    def to_dict(self, base: str = "/api/search") -> dict[str, Any]:
+    def to_dict(self, base: str = "/api/search") -> EntityJSON:
         return {
             "label": self.label,
             "name": self.name,
@@ -190,21 +339,15 @@ class EntityResponse:
             "stories": self.total if self.stories is None else self.stories,
             "sorted_by_date": self.dated,
             "documents": [
-                {
+                EntityDocumentJSON(
                     **h.to_dict(),
-                    "sentences": [m.to_dict() for m in self.sentences.get(h.doc_id, ())],
-                }
+                    sentences=[m.to_dict() for m in self.sentences.get(h.doc_id, ())],
+                )
                 for h in self.documents
             ],
             "co_mentions": {f.name: [v.to_dict(base) for v in f.values] for f in self.co_mentions},
-            "timeline": {
-                "granularity": self.timeline.granularity,
-                "buckets": [v.to_dict(base) for v in self.timeline.values],
-            },
-            "mentioned_dates": {
-                "granularity": self.mentioned_dates.granularity,
-                "buckets": [v.to_dict(base) for v in self.mentioned_dates.values],
-            },
+            "timeline": self.timeline.histogram_dict(base),
+            "mentioned_dates": self.mentioned_dates.histogram_dict(base),
         }
 
 

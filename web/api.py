@@ -6,8 +6,6 @@ HTML, the API and the CLI cannot drift apart.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 
@@ -20,6 +18,7 @@ from search.parameters import (
     whole_number,
 )
 from search.query import SearchRequest
+from search.results import DocumentPageJSON
 from search.service import SearchService
 from web.auth import token_required
 from web.context import get_service
@@ -61,11 +60,13 @@ def export() -> Response:
 @bp.get("/api/documents/<path:doc_id>", **JSON_ONLY)
 def document(doc_id: str) -> Response:
     service = get_service()
-    data = service.get(doc_id).to_dict()
-    data["story_id"] = service.story_id(doc_id)
-    data["versions"] = [link.to_dict() for link in service.versions(doc_id)]
-    data["related"] = [link.to_dict() for link in service.related(doc_id)]
-    return jsonify(data)
+    page = DocumentPageJSON(
+        **service.get(doc_id).to_dict(),
+        story_id=service.story_id(doc_id),
+        versions=[link.to_dict() for link in service.versions(doc_id)],
+        related=[link.to_dict() for link in service.related(doc_id)],
+    )
+    return jsonify(page)
 
 
 @bp.get("/api/compare", **JSON_ONLY)
@@ -89,31 +90,14 @@ def facet_values(facet: str) -> Response:
     offset = whole_number(request.args.get("offset"), parameter("api_facets", "offset"))
     search_request, contains = parse_facet_request(service, request.args)
     found = service.facet_values(facet, search_request, limit, contains, offset)
-    return jsonify(
-        {
-            "facet": found.name,
-            "total_values": found.total_values,
-            "offset": offset,
-            "values": [v.to_dict(SEARCH_BASE) for v in found.values],
-        }
-    )
+    return jsonify(found.page_dict(offset, SEARCH_BASE))
 
 
 @bp.get("/healthz", **JSON_ONLY)
 def healthz() -> Response:
     """Alive, and which index generation this process answers from: behind several workers,
     every one reports the generation it has open (each picks up a reindex on its own)."""
-    stats = get_service().stats()
-    generation = Path(stats.index).name if stats.ready and stats.generation is not None else None
-    return jsonify(
-        {
-            "status": "ok",
-            "documents": stats.documents,
-            "ready": stats.ready,
-            "generation": generation,
-            "commit": stats.generation,
-        }
-    )
+    return jsonify(get_service().stats().health())
 
 
 @bp.get("/api/openapi.json", **JSON_ONLY)

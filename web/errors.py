@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Annotated, TypedDict
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, Unauthorized
@@ -23,7 +24,9 @@ from search.errors import (
     SearchBusy,
     SearchTimeout,
 )
+from search.json_schema import Schema
 from web.auth import next_url
+from web.hosts import DisallowedHost
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +45,32 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
 }
+# what the HTTP server answers itself, before the app sees the request (web/server.py)
+SERVER_CODES = {414: "uri_too_long", 431: "headers_too_large"}
+ERROR_CODES = tuple(
+    dict.fromkeys(
+        [
+            *HTTP_CODES.values(),
+            *(code for _, _, code in ERROR_TABLE),
+            DisallowedHost.docsift_code,
+            *SERVER_CODES.values(),
+        ]
+    )
+)
 GENERIC_MESSAGE = "Something went wrong on our side. The error has been logged."
 JSON_PATHS = ("/api/", "/healthz")
+
+
+class ErrorDetailJSON(TypedDict):
+    code: Annotated[str, Schema(enum=ERROR_CODES)]
+    message: Annotated[str, Schema(minLength=1)]
+    param: Annotated[str | None, Schema(description="the parameter to fix, when one is to blame")]
+
+
+class ErrorJSON(TypedDict):
+    """Every failure: the code, a message safe to show, and the parameter to blame."""
+
+    error: ErrorDetailJSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +86,7 @@ class ErrorInfo:
     def title(self) -> str:
         return HTTPStatus(self.status).phrase
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> ErrorJSON:
         return {"error": {"code": self.code, "message": self.message, "param": self.param}}
 
 

@@ -2,10 +2,12 @@
 
 The request parameters are generated from the table the parsers read (search/parameters.py:
 each parameter's type, bounds, choices and description, with this deployment's Settings), so
-the document says what the server actually enforces. The response schemas are written by hand
-in web/openapi_schemas.py. Kept honest by tests: every /api/ route must be described here, the
-document must validate, and tests/test_web_fuzz.py sends generated requests from
-these parameter schemas to the real app and checks every answer against these response schemas.
+the document says what the server actually enforces. The response schemas are generated
+(search/json_schema.py) from the typed dicts the result objects' `to_dict` methods return, so
+the answers and their description are one declaration. Kept honest by tests: every /api/
+route must be described here, the document must validate, and tests/test_web_fuzz.py sends
+generated requests from these parameter schemas to the real app and checks every answer
+against these response schemas.
 
 What a schema cannot say is written in the parameter's description: a query's syntax (balanced
 quotes and parentheses, known fields), that a date must exist in the calendar, and that a range's
@@ -17,9 +19,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from search.backend import HealthJSON
 from search.compare import ComparisonJSON
 from search.export import CELL_CHARS, JOIN
-from search.json_schema import schemas
+from search.json_schema import ref, schemas
 from search.parameters import (
     COMPARE_PARAMETERS,
     ENTITY_FACETS,
@@ -30,8 +33,9 @@ from search.parameters import (
     parameter,
 )
 from search.query import QUERY_FIELDS
+from search.results import DocumentPageJSON, EntityJSON, FacetValuesJSON, SearchResponseJSON
 from search.settings import Settings
-from web.openapi_schemas import ref, response_schemas
+from web.errors import ErrorJSON
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1"
@@ -113,7 +117,7 @@ def _operation(
     summary: str,
     operation_id: str,
     parameters: list[dict[str, Any]],
-    ok: str,
+    ok: type,
     description: str,
     *errors: int,
     secured: bool = True,
@@ -211,7 +215,7 @@ def openapi_document(settings: Settings, *, token_required: bool = False) -> dic
                 "Search",
                 "search",
                 _search_parameters(settings),
-                "SearchResponse",
+                SearchResponseJSON,
                 "A page of hits with facet counts",
                 400,
                 503,
@@ -221,7 +225,7 @@ def openapi_document(settings: Settings, *, token_required: bool = False) -> dic
                 "One document",
                 "getDocument",
                 [_path_param("doc_id", {"type": "string", "minLength": 1}, "Document id.")],
-                "Document",
+                DocumentPageJSON,
                 "The document with its mentions, versions and related stories",
                 404,
                 503,
@@ -238,7 +242,7 @@ def openapi_document(settings: Settings, *, token_required: bool = False) -> dic
                     )
                     for param in COMPARE_PARAMETERS
                 ],
-                "Comparison",
+                ComparisonJSON,
                 "What b adds, drops or changes relative to a: names only in one version, "
                 "quotes added, dropped, reworded or given to another speaker (unsupported when "
                 "b puts words in a person's mouth that a never does), numbers that differ "
@@ -264,7 +268,7 @@ def openapi_document(settings: Settings, *, token_required: bool = False) -> dic
                         "404 when no document mentions it.",
                     ),
                 ],
-                "Entity",
+                EntityJSON,
                 "Where it is mentioned, with whom, and when",
                 400,
                 404,
@@ -282,7 +286,7 @@ def openapi_document(settings: Settings, *, token_required: bool = False) -> dic
                     *_search_parameters(settings, q_name="query"),
                     _described(parameter("api_facets", "prefix"), settings, deprecated=True),
                 ],
-                "FacetValues",
+                FacetValuesJSON,
                 "The facet's values, most frequent first, each counted with every other "
                 "filter applied but not the facet's own",
                 400,
@@ -306,17 +310,25 @@ def openapi_document(settings: Settings, *, token_required: bool = False) -> dic
                 "Liveness and readiness",
                 "health",
                 [],
-                "Health",
+                HealthJSON,
                 "Always 200 while the process runs; `ready` tells whether there is an index",
                 secured=False,
             ),
         },
         "components": {
-            "schemas": {**response_schemas(), **schemas(ComparisonJSON)},
+            "schemas": schemas(
+                SearchResponseJSON,
+                DocumentPageJSON,
+                ComparisonJSON,
+                EntityJSON,
+                FacetValuesJSON,
+                HealthJSON,
+                ErrorJSON,
+            ),
             "responses": {
                 f"E{status}": {
                     "description": text,
-                    "content": {JSON: {"schema": ref("Error")}},
+                    "content": {JSON: {"schema": ref(ErrorJSON)}},
                     **(
                         {
                             "headers": {

@@ -17,9 +17,7 @@ from werkzeug import serving
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
 from web.app import SECURITY_HEADERS
-from web.errors import HTTP_CODES, JSON_PATHS
-
-SERVER_CODES = {414: "uri_too_long", 431: "headers_too_large"}
+from web.errors import HTTP_CODES, JSON_PATHS, SERVER_CODES
 
 
 def requested_path(raw: bytes) -> str:
