@@ -321,6 +321,21 @@ def test_an_updated_stamp_is_taken_only_when_nothing_states_the_publication() ->
     assert choose_published(metadata=None, url="", text=text) == (dt.date(2024, 6, 3), "byline")
 
 
+PROSE = (
+    "Ben Okafor, a spokesperson, reviewed the new ferry timetable after a long meeting with "
+    "residents of the district.\n\n"
+)
+TEASERS = "".join(f"Story {d}\n\n{d} May 2019\n\n" for d in (6, 5, 4, 3))
+
+
+def test_dates_of_teasers_kept_below_the_prose_are_not_the_texts() -> None:
+    # an extractor that keeps the "other stories" cards under the article
+    text = "Council keeps the winter ferry\n\n" + PROSE * 2 + TEASERS
+    assert choose_published(metadata=None, url="", text=text) == (None, "")
+    dated = "Council keeps the winter ferry\nTuesday, 7 May 2019\n\n" + PROSE * 2 + TEASERS
+    assert choose_published(metadata=None, url="", text=dated) == (dt.date(2019, 5, 7), "byline")
+
+
 def test_a_standalone_dateline_further_in_counts_as_text() -> None:
     text = "Headline\n" + "A sentence of the standfirst.\n" * 10 + "\nMonday, 3 June 2024\n\nBody."
     assert choose_published(metadata=None, url="", text=text) == (dt.date(2024, 6, 3), "text")

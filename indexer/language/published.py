@@ -241,19 +241,38 @@ def _head_lines(text: str) -> list[str]:
     return lines[:HEAD_LINES]
 
 
+PROSE_CHARS = 100  # a line this long is a paragraph of the text, not a heading or date line
+LIST_DATES = 3  # date lines below the prose naming this many different days list other items
+
+
 def text_dates(text: str, order: str = "") -> list[tuple[TextDate, str]]:
     """The dates the top of a text states as its own, each with where: "byline" (one of the
-    first lines) or "text" (a line further in that is nothing but a date), in reading order."""
+    first lines) or "text" (a line further in that is nothing but a date), in reading order.
+
+    Date lines below the first paragraph of prose that name LIST_DATES or more different
+    days are a list the extractor kept (teasers, other stories, comments), none of them this
+    text's date; a date line above the prose still is."""
     found: list[tuple[TextDate, str]] = []
+    below_prose: list[int] = []  # indexes into found of the dates after the first paragraph
+    prose = False
     lines = _head_lines(text)
-    for line in lines:
-        if (value := line_date(line, order)) is not None:
-            found.append((value, "byline"))
     head_end = text.find(lines[-1]) + len(lines[-1]) if lines else 0
-    for line in text[head_end:TEXT_LIMIT].splitlines():
-        segment = line.strip()
-        if segment and len(segment) <= 80 and (value := _date_only(segment, order)):
-            found.append((value, "text"))
+    further = [line.strip() for line in text[head_end:TEXT_LIMIT].splitlines()]
+    for i, line in enumerate([*lines, *further]):
+        if i < len(lines):
+            value, where = line_date(line, order), "byline"
+        elif line and len(line) <= 80:
+            value, where = _date_only(line, order), "text"
+        else:
+            value = None
+        if value is not None:
+            if prose:
+                below_prose.append(len(found))
+            found.append((value, where))
+        prose = prose or len(line) > PROSE_CHARS
+    listed = {found[i][0].value or found[i][0].readings for i in below_prose}
+    if len(listed) >= LIST_DATES:
+        found = [item for i, item in enumerate(found) if i not in set(below_prose)]
     return found
 
 
