@@ -22,7 +22,6 @@ from search.cache import CacheStats
 from search.documents import (
     Document,
     document_from_stored,
-    snippet_page,
     stored_names,
     stored_precision,
 )
@@ -31,6 +30,7 @@ from search.export import Export
 from search.facet_arrays import FacetIndex
 from search.matching import by_date, first_per_story, highlight_words, top_by_relevance
 from search.names import NameTable
+from search.pages import snippet_page
 from search.query import SearchRequest
 from search.related import Similar, related_links
 from search.results import Hit, StoryLink

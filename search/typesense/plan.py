@@ -10,8 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from search.documents import parse_iso_at, snippet_page
+from search.documents import parse_iso_at
 from search.facets import date_interval, granularity, histogram_facet, value_facet
+from search.pages import snippet_page
 from search.parameters import FACETS, HISTOGRAMS
 from search.query import SearchRequest
 from search.results import Facet, Hit, SearchResponse
