@@ -11,11 +11,11 @@ import re
 
 from indexer.casing import is_title_case
 from indexer.gazetteer import is_place_name
-from search.documents import Document, Mention
+from search.documents import ENTITY_LABELS, Document, Mention
 
 __all__ = ["TITLE_ONLY_BODY_WORDS", "line_at", "not_headline_only"]
 
-NAME_LABELS = ("person", "org", "place")
+NAME_LABELS = ENTITY_LABELS
 
 
 def line_at(source: str, start: int) -> str:

@@ -18,6 +18,7 @@ from whoosh.query import And, AndMaybe, Every, NullQuery, Or, Phrase, Query, Ter
 from search import ranking
 from search.analysis import cached_stem
 from search.errors import QueryError
+from search.parameters import ENTITY_FACETS
 from search.schema import SEARCH_FIELDS
 
 # the fields a query may name (`person:Rutte`)
@@ -25,9 +26,7 @@ QUERY_FIELDS = (
     "title",
     "body",
     "author",
-    "person",
-    "org",
-    "place",
+    *ENTITY_FACETS,
     "language",
     "year",
     "source",

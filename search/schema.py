@@ -5,7 +5,7 @@ from __future__ import annotations
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from search.analysis import NewsAnalyzer
-from search.parameters import FACETS
+from search.parameters import ENTITY_FACETS, FACETS
 
 # 4: the language field (facet); 5: no stop words, one-letter words kept; 6: file type and
 # origin (source facets)
@@ -30,9 +30,7 @@ def build_schema() -> Schema:
         title=TEXT(stored=True, field_boost=2.0, analyzer=stem),
         body=TEXT(stored=True, analyzer=stem),
         author=TEXT(stored=True),
-        person=KEYWORD(stored=True, commas=True, lowercase=False),
-        org=KEYWORD(stored=True, commas=True, lowercase=False),
-        place=KEYWORD(stored=True, commas=True, lowercase=False),
+        **{label: KEYWORD(stored=True, commas=True, lowercase=False) for label in ENTITY_FACETS},
         language=ID(stored=True),
         filetype=ID(stored=False),
         origin=ID(stored=False),
