@@ -18,6 +18,7 @@ from dataclasses import replace
 from indexer.casing import needs_recasing
 from indexer.entity_headings import line_at, not_headline_only
 from indexer.entity_orgs import resolve_org_tails
+from indexer.entity_things import not_storms, not_units
 from indexer.entity_works import not_quoted_titles
 from indexer.gazetteer import is_city_name, is_place_name
 from indexer.names import OFFICE_WORDS, has_person_evidence, is_titled_in
@@ -45,6 +46,14 @@ _WORK_NOUNS = frozenset(
     novel novels series show shows sequel sequels franchise soundtrack trilogy episode
     episodes musical""".split()
 )
+# nouns that name what follows them as a work or a group ("film Vera Drake", "rock band Franz
+# Ferdinand"), only in the singular: "films Vera Drake and ..." is no English
+_WORK_BEFORE = frozenset(
+    """film movie drama comedy documentary thriller album single song novel sitcom
+    musical""".split()
+)
+_GROUP_BEFORE = frozenset("band group duo trio quartet".split())
+_BRACKET_BEFORE = re.compile(r"[ \t]*\([ \t]*$")
 # The last word of an organisation's or a venue's name says what it is, and is nobody's
 # surname: "Manchester United", "Lib Dems", "Labour Party", "Wembley Stadium".
 _ORG_HEADS = frozenset(
@@ -87,9 +96,10 @@ def head_label(value: str) -> str | None:
 
 def person_use(text: str, start: int, end: int) -> str:
     """How the words around one "person" span in `text` use it: "group" (an article before
-    it or a plural verb after it: "the Lib Dems said", "Lib Dems have"), "affiliation" (a
-    group's noun after it: "Manchester United manager"), "work" (a thing: "Harry Potter
-    film", "a MacBook Pro") or "" (as a person's name)."""
+    it or a plural verb after it: "the Lib Dems said", "Lib Dems have"; "band Franz
+    Ferdinand"), "affiliation" (a group's noun after it: "Manchester United manager"), "work"
+    (a thing: "Harry Potter film", "film Vera Drake", "a MacBook Pro") or "" (as a person's
+    name)."""
     span = text[start:end]
     before = _WORD_BEFORE.search(text, max(0, start - 30), start)
     previous = before.group(1) if before else ""
@@ -98,6 +108,10 @@ def person_use(text: str, start: int, end: int) -> str:
     if following in _WORK_NOUNS:
         return "work"
     verb = following in _PLURAL_VERBS or following in _SPEECH or following.endswith("ed")
+    if previous in _WORK_BEFORE and not verb:
+        return "work"  # "Mike Leigh's film Vera Drake", not "in the film Tom Cruise said"
+    if previous in _GROUP_BEFORE:
+        return "affiliation"  # "rock band Franz Ferdinand", "Glasgow group Franz Ferdinand"
     modifies = following.islower() and following not in _FUNCTION_WORDS and not verb
     if previous in ("a", "an") and not modifies and text[end : end + 1] != "-":
         return "work"  # "a MacBook Pro", "a Nintendo Switch": a thing, counted
@@ -170,32 +184,10 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
         if headed is not None:
             out.append(_unshouted(source, headed))
     out = _not_products(document, _not_places(document, _not_people(document, out)))
-    out = _teams_not_places(document, _not_storms(document, _camel_case_not_places(out)))
-    out = _not_units(document, _not_adjectives(document, out))
+    out = _teams_not_places(document, not_storms(document, _camel_case_not_places(out)))
+    out = not_units(document, _not_adjectives(document, out))
     out = _not_common_words(document, not_headline_only(document, out))
     return resolve_org_tails(document, not_quoted_titles(document, out))
-
-
-# "Hurricane Sandy", "Tropical Storm Irene", "Typhoon Haiyan": a storm's given name
-_STORM_RE = re.compile(
-    r"\b(?:[Hh]urricane|[Tt]ropical [Ss]torm|[Ss]uperstorm|[Ww]inter [Ss]torm|[Ss]torm|"
-    r"[Tt]yphoon|[Cc]yclone)s?[ \t]+([A-Z][a-z]+)\b"
-)
-
-
-def _not_storms(document: Document, mentions: list[Mention]) -> list[Mention]:
-    """A storm's name is no person, organisation or place (named storms are no facet): once a
-    document writes "Hurricane Sandy", "Sandy" alone in it is the storm too."""
-    text = f"{document.title}\n{document.body}"
-    storms = {m.group(1) for m in _STORM_RE.finditer(text)}
-    if not storms:
-        return mentions
-
-    def is_storm(value: str) -> bool:
-        match = _STORM_RE.fullmatch(value)
-        return value in storms or (match is not None and match.group(1) in storms)
-
-    return [m for m in mentions if m.label not in NAME_LABELS or not is_storm(m.value)]
 
 
 # a capital after a small letter inside a word: "JetBlue", "iPhone", "PlayStation"; "McAllen",
@@ -317,13 +309,21 @@ def _shouting(line: str) -> bool:
 def _not_people(document: Document, mentions: list[Mention]) -> list[Mention]:
     """Persons the document itself writes as a group or a work: when at least half of a
     value's mentions are used so (an article or a plural verb twice: "the Lib Dems", "Lib Dems
-    have"; a noun it modifies once: "Manchester United manager", "Harry Potter film") and the
+    have"; a noun it modifies or follows once: "Manchester United manager", "Harry Potter
+    film", "film Vera Drake"; in brackets after a person: "Imelda Staunton (Vera Drake)") and the
     text never titles it or says it spoke, a group's value becomes an organisation and a
     work's is dropped (works are no facet)."""
     uses: dict[str, list[str]] = defaultdict(list)
+    person_ends = {(m.field, m.end) for m in mentions if m.label == "person"}
     for m in mentions:
         if m.label == "person" and " " in m.value:  # lone words are weak already
             source = document.title if m.field == "title" else document.body
+            # "Imelda Staunton (Vera Drake)": what a person's name is qualified by in brackets
+            # (her film, club, party) is no person
+            bracket = _BRACKET_BEFORE.search(source, max(0, m.start - 4), m.start)
+            if bracket is not None and (m.field, bracket.start()) in person_ends:
+                uses[m.value].append("work")
+                continue
             uses[m.value].append(person_use(source, m.start, m.end))
     text = f"{document.title}\n{document.body}"
     verdict: dict[str, str] = {}
@@ -448,23 +448,6 @@ def _not_places(document: Document, mentions: list[Mention]) -> list[Mention]:
 def _ends_in(value: str, names: set[str]) -> bool:
     words = value.split()
     return any(" ".join(words[i:]) in names for i in range(1, len(words)))
-
-
-# a number, a clock time or a date just before: "0.47 MB", "(0100 GMT)", "02:20:33 (GMT)"
-_NUMBER_BEFORE = re.compile(r"\d[\d:.,/-]*[ \t]*(?:[ap]\.?m\.?)?[ \t]*\(?[ \t]*$", re.IGNORECASE)
-
-
-def _not_units(document: Document, mentions: list[Mention]) -> list[Mention]:
-    """An all-capitals short "organisation" that always follows a number is a unit or a time
-    zone ("3 MB", "0100 GMT"), no organisation: an organisation is named, not measured in."""
-    uses: dict[str, list[bool]] = defaultdict(list)
-    for m in mentions:
-        if m.label == "org" and m.value.isalpha() and m.value.isupper() and len(m.value) <= 4:
-            source = document.title if m.field == "title" else document.body
-            before = source[max(0, m.start - 24) : m.start]
-            uses[m.value].append(_NUMBER_BEFORE.search(before) is not None)
-    units = {value for value, found in uses.items() if all(found)}
-    return [m for m in mentions if not (m.label == "org" and m.value in units)]
 
 
 _ADJECTIVE_END = re.compile(r"[a-z](?:ic|ian|ish|ese)$")

@@ -433,3 +433,41 @@ def test_a_name_only_ever_written_as_a_quoted_title_is_a_work() -> None:
     ]
     # quoted each time: a title; quoted once and written plainly elsewhere: a name
     assert [m.value for m in retype(document, mentions)] == ["Walt Disney"] * 3
+
+
+def test_a_film_or_band_named_by_the_noun_before_it_or_in_brackets_is_no_person() -> None:
+    # BBC entertainment stories: a film and a band the model reads as people
+    document = _titled(
+        "Leigh film leads UK hopes",
+        "Mike Leigh's film Vera Drake leads British hopes. Fellow nominees include Imelda "
+        "Staunton (Vera Drake) and Kate Winslet. Scottish rock band Franz Ferdinand won two "
+        "prizes, and Franz Ferdinand played live. Tony Blair (left) met Anna Ford at the show.",
+    )
+    mentions = [
+        _in(document, "person", "Mike Leigh"),
+        _in(document, "person", "Vera Drake"),
+        _in(document, "person", "Imelda Staunton"),
+        _in(document, "person", "Vera Drake", 1),
+        _in(document, "person", "Kate Winslet"),
+        _in(document, "person", "Franz Ferdinand"),
+        _in(document, "person", "Franz Ferdinand", 1),
+        _in(document, "person", "Tony Blair"),
+        _in(document, "person", "Anna Ford"),
+    ]
+    out = [(m.label, m.value) for m in retype(document, mentions)]
+    assert out == [
+        ("person", "Mike Leigh"),
+        ("person", "Imelda Staunton"),
+        ("person", "Kate Winslet"),
+        ("org", "Franz Ferdinand"),
+        ("org", "Franz Ferdinand"),
+        ("person", "Tony Blair"),
+        ("person", "Anna Ford"),
+    ]
+    # a person named after a role in brackets or in a film crew stays one
+    crew = _titled(
+        "Awards night",
+        "The Prime Minister (Tony Blair) spoke. In the film Tom Cruise said he would fly.",
+    )
+    kept = [_in(crew, "person", "Tony Blair"), _in(crew, "person", "Tom Cruise")]
+    assert [m.value for m in retype(crew, kept)] == ["Tony Blair", "Tom Cruise"]
