@@ -471,3 +471,33 @@ def test_a_film_or_band_named_by_the_noun_before_it_or_in_brackets_is_no_person(
     )
     kept = [_in(crew, "person", "Tony Blair"), _in(crew, "person", "Tom Cruise")]
     assert [m.value for m in retype(crew, kept)] == ["Tony Blair", "Tom Cruise"]
+
+
+def test_a_place_unknown_to_the_gazetteer_before_a_companys_noun_is_the_company() -> None:
+    document = _titled(
+        "Alibaba to raise $12.9bn in Hong Kong listing",
+        "Alibaba is set to raise up to $12.9bn from its listing in Hong Kong. An Alibaba "
+        "spokesperson declined to comment, and Alibaba shares closed higher in New York. "
+        "Texas shares its border with Mexico, and US shares fell.",
+    )
+    mentions = [
+        _in(document, "place", "Alibaba"),
+        _in(document, "place", "Hong Kong"),
+        _in(document, "place", "Alibaba", 1),
+        _in(document, "place", "Alibaba", 2),
+        _in(document, "place", "New York"),
+        _in(document, "place", "Texas"),
+        _in(document, "place", "Mexico"),
+        _in(document, "place", "US"),
+    ]
+    out = [(m.label, m.value) for m in retype(document, mentions)]
+    assert out == [
+        ("org", "Alibaba"),
+        ("place", "Hong Kong"),
+        ("org", "Alibaba"),
+        ("org", "Alibaba"),
+        ("place", "New York"),
+        ("place", "Texas"),  # a state the gazetteer knows stays a place
+        ("place", "Mexico"),
+        ("place", "US"),
+    ]
