@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from indexer.gazetteer import is_place_name, place_key
+from indexer.gazetteer import is_place_name, is_town_name, place_key
 from search.documents import Document, Mention
 
 __all__ = ["resolve_org_tails"]
@@ -26,13 +26,14 @@ _OWNER_BEFORE = re.compile(r"(\S+?)['’]s?\s+$")
 
 def _place_word(word: str, places: set[str]) -> str | None:
     """The place key a capitalised word names or describes ("Ukraine", "Ukraine's",
-    "Ukrainian" -> "ukraine" when the story or the gazetteer knows Ukraine), else None."""
+    "Ukrainian" -> "ukraine" when the story or the gazetteer knows Ukraine; "Manchester", a
+    town of the gazetteer), else None."""
     if not word[:1].isupper():
         return None
     owner = _POSSESSIVE.match(word)
     bare = owner.group(1) if owner else word
     key = place_key(bare)
-    if key in places or is_place_name(bare):
+    if key in places or is_place_name(bare) or is_town_name(bare):
         return key
     if owner:
         return None
@@ -49,9 +50,10 @@ def _place_word(word: str, places: set[str]) -> str | None:
 def resolve_org_tails(document: Document, mentions: list[Mention]) -> list[Mention]:
     """An organisation that is the end of one longer organisation of the same story, whose
     first word is a place, its possessive or its adjective ("Foreign Ministry" of "Ukrainian
-    Foreign Ministry"), is that organisation. When the story has several ("Ukrainian" and
-    "Russian Foreign Ministry"), the owner written right before a mention ("Ukraine's
-    Foreign Ministry") chooses, and a mention without one stays as it is."""
+    Foreign Ministry", "United" of "Manchester United"), is that organisation. When the story
+    has several ("Ukrainian" and "Russian Foreign Ministry"), the owner written right before
+    a mention ("Ukraine's Foreign Ministry") chooses, and a mention without one stays as it
+    is."""
     places = {place_key(m.value) for m in mentions if m.label == "place"}
     orgs = {m.value for m in mentions if m.label == "org"}
     longer: dict[str, dict[str, str]] = {}  # short value -> place key -> longer value

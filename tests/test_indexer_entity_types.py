@@ -501,3 +501,42 @@ def test_a_place_unknown_to_the_gazetteer_before_a_companys_noun_is_the_company(
         ("place", "Mexico"),
         ("place", "US"),
     ]
+
+
+def test_a_clubs_last_word_alone_is_the_club_its_town_begins_in_the_story() -> None:
+    # a BBC football story: "United" is Manchester United, a town's club, though the story
+    # tags no "Manchester" and the gazetteer's countries and capitals leave the town out
+    document = _titled(
+        "Ferguson hails United spirit",
+        "Manchester United beat Everton 2-0 on Sunday. United now trail Chelsea by six "
+        "points, and Everton dropped to fourth.",
+    )
+    mentions = [
+        _in(document, "org", "Manchester United"),
+        _in(document, "org", "Everton"),
+        _in(document, "org", "United"),
+        _in(document, "org", "Chelsea"),
+        _in(document, "org", "Everton", 1),
+    ]
+    assert [m.value for m in retype(document, mentions)] == [
+        "Manchester United",
+        "Everton",
+        "Manchester United",
+        "Chelsea",
+        "Everton",
+    ]
+    # two towns' clubs of one name: "United" alone stays as written
+    two = _titled(
+        "Derby day",
+        "Manchester United and Newcastle United drew 1-1. United fans were unhappy.",
+    )
+    mentions = [
+        _in(two, "org", "Manchester United"),
+        _in(two, "org", "Newcastle United"),
+        _in(two, "org", "United", 2),
+    ]
+    assert [m.value for m in retype(two, mentions)] == [
+        "Manchester United",
+        "Newcastle United",
+        "United",
+    ]
