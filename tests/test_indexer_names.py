@@ -361,6 +361,13 @@ def test_build_aliases_keeps_a_lone_surname_apart_when_no_full_name_dominates_or
     police = {("person", "Blair"), ("org", "Metropolitan Police"), ("place", "London")}
     counts, co = corpus(*TONY, IAN, police, *ELSEWHERE, *NEWS)
     assert ("person", "Blair") not in build_aliases(counts, co_mentions=co)
+    # nor when politics stories' "Blair" keeps Tony Blair's company but one rugby report's
+    # "Blair" (Mike Blair, the scrum-half) does not: a merge applies to every story of the name
+    rugby = {("person", "Blair"), ("org", "Scotland XV"), ("person", "Chris Paterson")}
+    politics = {("person", "Blair"), ("person", "Gordon Brown"), ("org", "Labour")}
+    mike = {("person", "Mike Blair"), ("org", "Scotland XV"), ("person", "Chris Paterson")}
+    counts, co = corpus(*TONY, mike, politics, politics, rugby, *ELSEWHERE, *NEWS)
+    assert ("person", "Blair") not in build_aliases(counts, co_mentions=co)
     # two Cohens named about as often: neither is "Cohen", whatever company it keeps
     cohens = [
         {("person", "Noam Cohen"), ("org", "Wikipedia"), ("place", "San Francisco")},

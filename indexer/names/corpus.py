@@ -412,7 +412,11 @@ def _merge_surnames(
             continue  # "Jordan": as much a place as a surname
         candidates = [full for full, fk in by_last.get(keys[-1], ()) if _ends_with(fk, keys)]
         full = _dominant(candidates, forest)
-        if full is not None and _keep_company(node, full, forest, co_mentions):
+        # beside other full names with that surname, every story of the lone one must keep
+        # the chosen name's company: one football story's "Howard" (Tim, a goalkeeper) among
+        # politics stories' "Howard" (Michael) keeps the lone name apart
+        share = SUPPORTED_SHARE if len(candidates) == 1 else 1.0
+        if full is not None and _keep_company(node, full, forest, co_mentions, share):
             forest.merge(node, full, "surname")
 
 
@@ -427,13 +431,19 @@ def _dominant(candidates: list[_Node], forest: _Forest) -> _Node | None:
     return ranked[0] if forest.total[ranked[0]] >= DOMINANT * max(others, 1) else None
 
 
-def _keep_company(partial: _Node, full: _Node, forest: _Forest, co: CoMentions) -> bool:
+def _keep_company(
+    partial: _Node,
+    full: _Node,
+    forest: _Forest,
+    co: CoMentions,
+    share: float = SUPPORTED_SHARE,
+) -> bool:
     """Whether the documents of `partial` mention the names that `full`'s documents do.
 
     A name is associated with `full` when at least two of its documents (or its only one)
     mention it, ASSOCIATION times more often than the corpus does; a document of `partial`
     supports the merge when it mentions two associated names (or names only one, and that one
-    is associated); SUPPORTED_SHARE of the documents that name anyone else must.
+    is associated); `share` of the documents that name anyone else must.
     """
     own = {partial, full}
 
@@ -460,7 +470,7 @@ def _keep_company(partial: _Node, full: _Node, forest: _Forest, co: CoMentions) 
     # supports the merge when that name keeps the full name's company
     telling = [doc for doc in partial_docs if doc]
     supported = sum(1 for doc in telling if sum(map(associated, doc)) >= min(2, len(doc)))
-    return supported > 0 and supported >= SUPPORTED_SHARE * len(telling)
+    return supported > 0 and supported >= share * len(telling)
 
 
 def resolve_labels(label_counts: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
