@@ -11,6 +11,8 @@ import pytest
 
 from search.documents import Document, DocumentJSON
 from search.json_schema import REF, Schema, Whole, schemas
+from search.parameters import ENTITY_FACETS, HISTOGRAMS
+from search.query import QueryJSON, SearchRequest
 
 
 class InnerJSON(TypedDict):
@@ -95,3 +97,16 @@ def test_a_documents_json_matches_the_schema_made_from_its_declaration() -> None
         validator.validate({**doc.to_dict(), "extra": 1})  # closed: an undeclared key fails
     with pytest.raises(jsonschema.ValidationError):
         validator.validate({**doc.to_dict(), "date_precision": "week"})
+
+
+def test_the_querys_json_names_every_date_range_parameter_of_the_facet_table() -> None:
+    """QueryJSON spells its keys out ("from" is a keyword): a range parameter renamed in
+    search/parameters.py must be renamed there too, or the answer and its schema drift apart."""
+    ranges = {name for pair in HISTOGRAMS.values() for name in pair}
+    query = SearchRequest(date_from=dt.date(2024, 1, 1), mentioned_to=dt.date(2024, 2, 1))
+
+    assert ranges <= set(QueryJSON.__annotations__)
+    assert ranges <= set(query.to_dict())
+    assert set(ENTITY_FACETS) <= set(
+        schemas(QueryJSON)["Query"]["properties"]["filters"]["properties"]
+    )
