@@ -4,8 +4,10 @@ A story names a government body in full once ("the Ukrainian Foreign Ministry") 
 shorter ("Ukraine's Foreign Ministry insists", where the model tags only "Foreign Ministry"):
 the short form alone is every country's ministry, so across a corpus it would join bodies of
 different countries. Inside the story the evidence is there: the short form is the end of one
-longer organisation of the same story whose first word is a place or its adjective. These
-rules run in indexer.entity_types.retype, per document, before any corpus-wide merge.
+longer organisation of the same story whose first word is a place or its adjective. A
+"place" becomes an organisation on the same kind of evidence: a season's record after it, or
+a noun only a company or a club has. These rules run in indexer.entity_types.retype, per
+document, before any corpus-wide merge.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from indexer.gazetteer import is_place_name, is_town_name, place_key
+from indexer.gazetteer import is_city_name, is_place_name, is_town_name, place_id, place_key
 from search.documents import Document, Mention
 
-__all__ = ["resolve_org_tails"]
+__all__ = ["places_that_are_orgs", "resolve_org_tails"]
 
 # endings that make a country's adjective from its name's stem: "Ukrain|ian", "Chin|ese"
 _DEMONYM_ENDINGS = ("", "n", "an", "ian", "ean", "ese", "i", "ish", "ic")
@@ -79,3 +81,57 @@ def resolve_org_tails(document: Document, mentions: list[Mention]) -> list[Menti
                 m = replace(m, value=next(iter(owners.values())))
         out.append(m)
     return out
+
+
+_WORD_AFTER = re.compile(r"\s*([\w']+)")
+# a season's record straight after a team's name: "Saginaw (6-10-2)", "Denver (12-4)"
+_RECORD_AFTER = re.compile(r"[ \t]*\(\d{1,3}-\d{1,3}(?:-\d{1,3})?\)")
+
+
+# nouns only a company's name modifies: "Alibaba shares", "an Alibaba spokesperson", "the
+# Emirates fleet" (not "officials", "voters" or "police": a town has those too)
+_COMPANY_NOUNS = frozenset(
+    """shares shareholders stock spokesman spokeswoman spokesperson fleet employees
+    workforce""".split()
+)
+
+
+def places_that_are_orgs(document: Document, mentions: list[Mention]) -> list[Mention]:
+    """A place written with a season's win-loss record after it is the team named for it,
+    one the gazetteer does not know written before a noun only a company has ("Alibaba
+    shares", "Emirates fleet") is the company, and a town with more words ("Manchester City")
+    before a team's noun ("Manchester City boss") is the club: an organisation, in the whole
+    document."""
+    teams = set()
+    for m in mentions:
+        if m.label == "place":
+            source = document.title if m.field == "title" else document.body
+            after = _WORD_AFTER.match(source, m.end)
+            noun = after.group(1) if after else ""
+            named = noun in _COMPANY_NOUNS or (noun in _TEAM_NOUNS and _town_and_more(m.value))
+            if _RECORD_AFTER.match(source, m.end) or (named and not _known_place(m.value)):
+                teams.add(m.value)
+    if not teams:
+        return mentions
+    return [
+        replace(m, label="org") if m.label == "place" and m.value in teams else m for m in mentions
+    ]
+
+
+# nouns a club's name modifies ("Manchester City boss Kevin Keegan"); a town's own name does
+# too ("Manchester fans"), so they count only for a town's name with more words after it
+_TEAM_NOUNS = frozenset(
+    """boss manager striker midfielder defender goalkeeper keeper winger coach fans
+    supporters squad captain""".split()
+)
+
+
+def _town_and_more(value: str) -> bool:
+    """Whether `value` is a town's name followed by more words ("Manchester City")."""
+    words = value.split()
+    return any(is_town_name(" ".join(words[:i])) for i in range(1, len(words)))
+
+
+def _known_place(value: str) -> bool:
+    """Whether the gazetteer knows `value` as a country, capital, US state or town."""
+    return is_place_name(value) or place_id(value) is not None or is_city_name(value)

@@ -17,10 +17,10 @@ from dataclasses import replace
 
 from indexer.casing import needs_recasing
 from indexer.entity_headings import line_at, not_headline_only
-from indexer.entity_orgs import resolve_org_tails
+from indexer.entity_orgs import places_that_are_orgs, resolve_org_tails
 from indexer.entity_things import not_storms, not_units
 from indexer.entity_works import not_quoted_titles
-from indexer.gazetteer import is_city_name, is_place_name, place_id
+from indexer.gazetteer import is_city_name, is_place_name
 from indexer.names import OFFICE_WORDS, has_person_evidence, is_titled_in
 from search.documents import ENTITY_LABELS, Document, Mention
 
@@ -184,7 +184,7 @@ def retype(document: Document, mentions: list[Mention]) -> list[Mention]:
         if headed is not None:
             out.append(_unshouted(source, headed))
     out = _not_products(document, _not_places(document, _not_people(document, out)))
-    out = _teams_not_places(document, not_storms(document, _camel_case_not_places(out)))
+    out = places_that_are_orgs(document, not_storms(document, _camel_case_not_places(out)))
     out = not_units(document, _not_adjectives(document, out))
     out = _not_common_words(document, not_headline_only(document, out))
     return resolve_org_tails(document, not_quoted_titles(document, out))
@@ -208,42 +208,6 @@ def _camel_case_not_places(mentions: list[Mention]) -> list[Mention]:
             m = replace(m, label="org")
         out.append(m)
     return out
-
-
-# a season's record straight after a team's name: "Saginaw (6-10-2)", "Denver (12-4)"
-_RECORD_AFTER = re.compile(r"[ \t]*\(\d{1,3}-\d{1,3}(?:-\d{1,3})?\)")
-
-
-# nouns only a company's name modifies: "Alibaba shares", "an Alibaba spokesperson", "the
-# Emirates fleet" (not "officials", "voters" or "police": a town has those too)
-_COMPANY_NOUNS = frozenset(
-    """shares shareholders stock spokesman spokeswoman spokesperson fleet employees
-    workforce""".split()
-)
-
-
-def _teams_not_places(document: Document, mentions: list[Mention]) -> list[Mention]:
-    """A place written with a season's win-loss record after it is the team named for it,
-    and one the gazetteer does not know written before a noun only a company has ("Alibaba
-    shares", "Emirates fleet") is the company: an organisation, in the whole document."""
-    teams = set()
-    for m in mentions:
-        if m.label == "place":
-            source = document.title if m.field == "title" else document.body
-            after = _WORD_AFTER.match(source, m.end)
-            company = after is not None and after.group(1) in _COMPANY_NOUNS
-            if _RECORD_AFTER.match(source, m.end) or (company and not _known_place(m.value)):
-                teams.add(m.value)
-    if not teams:
-        return mentions
-    return [
-        replace(m, label="org") if m.label == "place" and m.value in teams else m for m in mentions
-    ]
-
-
-def _known_place(value: str) -> bool:
-    """Whether the gazetteer knows `value` as a country, capital, US state or town."""
-    return is_place_name(value) or place_id(value) is not None or is_city_name(value)
 
 
 def _place_if_known(mention: Mention, text: str) -> Mention:

@@ -540,3 +540,26 @@ def test_a_clubs_last_word_alone_is_the_club_its_town_begins_in_the_story() -> N
         "Newcastle United",
         "United",
     ]
+
+
+def test_a_towns_club_named_before_a_teams_noun_is_the_club() -> None:
+    document = _titled(
+        "Keegan hails comeback king Fowler",
+        "Manchester City boss Kevin Keegan praised Robbie Fowler after the win over Norwich "
+        "in Manchester. Manchester fans cheered, and Manchester City climbed to ninth.",
+    )
+    mentions = [
+        _in(document, "place", "Manchester City"),
+        _in(document, "place", "Norwich"),
+        _in(document, "place", "Manchester", 1),
+        _in(document, "place", "Manchester", 2),
+        _in(document, "place", "Manchester City", 1),
+    ]
+    out = [(m.label, m.value) for m in retype(document, mentions)]
+    assert out == [
+        ("org", "Manchester City"),
+        ("place", "Norwich"),
+        ("place", "Manchester"),  # the town itself before "fans" stays a place
+        ("place", "Manchester"),
+        ("org", "Manchester City"),
+    ]
