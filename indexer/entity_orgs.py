@@ -88,18 +88,18 @@ _WORD_AFTER = re.compile(r"\s*([\w']+)")
 _RECORD_AFTER = re.compile(r"[ \t]*\(\d{1,3}-\d{1,3}(?:-\d{1,3})?\)")
 
 
-# nouns only a company's name modifies: "Alibaba shares", "an Alibaba spokesperson", "the
-# Emirates fleet" (not "officials", "voters" or "police": a town has those too)
+# nouns only a company's name modifies: "an Alibaba spokesperson", "the Emirates fleet" (not
+# "officials", "voters" or "police", which a town has too, nor "shares" and "stock": a market
+# report's "Frankfurt shares", "Zurich stock exchange" are the town's exchange)
 _COMPANY_NOUNS = frozenset(
-    """shares shareholders stock spokesman spokeswoman spokesperson fleet employees
-    workforce""".split()
+    "shareholders spokesman spokeswoman spokesperson fleet employees workforce".split()
 )
 
 
 def places_that_are_orgs(document: Document, mentions: list[Mention]) -> list[Mention]:
     """A place written with a season's win-loss record after it is the team named for it,
-    one the gazetteer does not know written before a noun only a company has ("Alibaba
-    shares", "Emirates fleet") is the company, and a town with more words ("Manchester City")
+    one the gazetteer does not know written before a noun only a company has ("an Alibaba
+    spokesperson", "the Emirates fleet") is the company, and a town with more words ("Manchester City")
     before a team's noun ("Manchester City boss") is the club: an organisation, in the whole
     document."""
     teams = set()
@@ -134,4 +134,9 @@ def _town_and_more(value: str) -> bool:
 
 def _known_place(value: str) -> bool:
     """Whether the gazetteer knows `value` as a country, capital, US state or town."""
-    return is_place_name(value) or place_id(value) is not None or is_city_name(value)
+    return (
+        is_place_name(value)
+        or place_id(value) is not None
+        or is_city_name(value)
+        or is_town_name(value)
+    )

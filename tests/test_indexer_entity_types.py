@@ -478,7 +478,8 @@ def test_a_place_unknown_to_the_gazetteer_before_a_companys_noun_is_the_company(
         "Alibaba to raise $12.9bn in Hong Kong listing",
         "Alibaba is set to raise up to $12.9bn from its listing in Hong Kong. An Alibaba "
         "spokesperson declined to comment, and Alibaba shares closed higher in New York. "
-        "Texas shares its border with Mexico, and US shares fell.",
+        "Texas shares its border with Mexico, and US shares fell. Zurich stock rose, and a "
+        "Zurich spokesman for the exchange said so.",
     )
     mentions = [
         _in(document, "place", "Alibaba"),
@@ -489,6 +490,8 @@ def test_a_place_unknown_to_the_gazetteer_before_a_companys_noun_is_the_company(
         _in(document, "place", "Texas"),
         _in(document, "place", "Mexico"),
         _in(document, "place", "US"),
+        _in(document, "place", "Zurich"),
+        _in(document, "place", "Zurich", 1),
     ]
     out = [(m.label, m.value) for m in retype(document, mentions)]
     assert out == [
@@ -500,6 +503,8 @@ def test_a_place_unknown_to_the_gazetteer_before_a_companys_noun_is_the_company(
         ("place", "Texas"),  # a state the gazetteer knows stays a place
         ("place", "Mexico"),
         ("place", "US"),
+        ("place", "Zurich"),  # a town of the gazetteer: its exchange, its spokesman
+        ("place", "Zurich"),
     ]
 
 
