@@ -99,9 +99,9 @@ _COMPANY_NOUNS = frozenset(
 def places_that_are_orgs(document: Document, mentions: list[Mention]) -> list[Mention]:
     """A place written with a season's win-loss record after it is the team named for it,
     one the gazetteer does not know written before a noun only a company has ("an Alibaba
-    spokesperson", "the Emirates fleet") is the company, and a town with more words ("Manchester City")
-    before a team's noun ("Manchester City boss") is the club: an organisation, in the whole
-    document."""
+    spokesperson", "the Emirates fleet") is the company, and a town with more words
+    ("Manchester City") before a team's noun ("Manchester City boss") is the club: an
+    organisation, in the whole document."""
     teams = set()
     for m in mentions:
         if m.label == "place":
