@@ -12,6 +12,7 @@ from search.diskfull import is_disk_full
 from search.documents import Document
 from search.faults import fault_point
 from search.index import ensure_index, open_writer
+from search.merge_policy import tiered_merge
 from search.names import NameTable
 from search.settings import Settings
 
@@ -115,7 +116,7 @@ class IndexFeed:
                 self._writer.delete_by_term("doc_id", doc_id)
 
     def _commit(self) -> None:
-        self._writer.commit(merge=False)
+        self._writer.commit(mergetype=tiered_merge)
         self._writer = None
         self.ids.extend(self._open_ids)
         self._open_ids.clear()
@@ -126,7 +127,7 @@ class IndexFeed:
         with self.tally.timed("index"):
             if error is None:
                 fault_point("ingest.before_commit")
-                self._writer.commit()
+                self._writer.commit(mergetype=tiered_merge)
                 self.ids.extend(self._open_ids)
                 self._open_ids.clear()
             else:

@@ -31,6 +31,7 @@ from search.errors import IndexMissing, IndexSchemaMismatch, IndexUnavailable
 from search.faults import fault_point
 from search.generation_arrays import write_generation_arrays
 from search.locks import LOCK_FILE, LockState, OwnedLock, probe_lock
+from search.merge_policy import tiered_merge
 from search.names import NAMES_FILE, NameTable
 from search.ranking import weighting
 from search.schema import SCHEMA_VERSION, build_schema
@@ -159,7 +160,8 @@ def open_writer(
 
 @contextmanager
 def index_writer(ix: Index, timeout_s: float = 5.0) -> Iterator[SegmentWriter]:
-    """A writer that commits on success and cancels on error.
+    """A writer that commits on success (merging segments by search.merge_policy) and
+    cancels on error.
 
     Raises:
         IndexBusy: another process holds the write lock for longer than timeout_s.
@@ -170,7 +172,7 @@ def index_writer(ix: Index, timeout_s: float = 5.0) -> Iterator[SegmentWriter]:
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
+    writer.commit(mergetype=tiered_merge)
 
 
 def write_documents(link: Path, docs: Iterable[Document]) -> int:
