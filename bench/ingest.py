@@ -153,6 +153,7 @@ def main() -> int:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     index_mb = sum(f.stat().st_size for f in settings.index_dir.resolve().rglob("*")) / 1e6
+    segments = len(list(settings.index_dir.resolve().glob("*.seg")))
     print(
         f"corpus: {corpus} ({docs} documents, {len(report.skipped)} skipped, "
         f"{len(report.errors)} errors); entities {'on' if entities else 'off'}"
@@ -172,7 +173,7 @@ def main() -> int:
         )
     print(
         f"peak RSS: {peak_mb:.0f} MB (largest worker {children_mb:.0f} MB); "
-        f"index on disk: {index_mb:.0f} MB"
+        f"index on disk: {index_mb:.0f} MB in {segments} segments"
     )
     ratios = [o / p for o, p in zip(ours, plain_runs, strict=False)]
     plain = statistics.median(plain_runs) if plain_runs else None
@@ -200,6 +201,7 @@ def main() -> int:
         "peak_rss_mb": round(peak_mb),
         "worker_rss_mb": round(children_mb),
         "index_mb": round(index_mb),
+        "segments": segments,
         "plain_spacy_s": round(plain, 2) if plain else None,
         "plain_runs_s": [round(p, 1) for p in plain_runs],
         "ratio": round(statistics.median(ratios), 3) if ratios else None,

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from indexer.aliases import mark_weak_names
 from indexer.store import DocumentStore
-from search.compare import FLAGS_VERSION, change_flags
+from search.compare import FLAGS_VERSION, change_flags, version_of
 from search.documents import Document
 from search.names import NameTable
 from search.stories import StoryTable, VersionChanges
@@ -107,25 +107,30 @@ def compare_versions(
             )
             wanted[doc_id] = (base, hashlib.sha1(key.encode("utf-8")).hexdigest())
     rows: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-    loaded: dict[str, Document] = {}
-
-    def shown(doc_id: str) -> Document | None:
-        if doc_id not in loaded:
-            doc = store.get(doc_id)
-            if doc is None:
-                return None
-            mentions = names.shown_mentions(mark_weak_names(doc).mentions)
-            loaded[doc_id] = replace(doc, mentions=mentions)
-        return loaded[doc_id]
-
+    # compared story by story, so only one story's documents are held at a time, and the
+    # earliest version's sentences and quotes are found once for all its later versions
+    stale: dict[str, list[str]] = {}
     for doc_id, (base, key) in wanted.items():
         cached = known.get(doc_id)
         if cached is not None and cached[0] == key:
             rows[doc_id] = (key, base, cached[1])
+        else:
+            stale.setdefault(base, []).append(doc_id)
+
+    def shown(doc_id: str) -> Document | None:
+        doc = store.get(doc_id)
+        if doc is None:
+            return None
+        return replace(doc, mentions=names.shown_mentions(mark_weak_names(doc).mentions))
+
+    for base, versions in stale.items():
+        a = shown(base)
+        if a is None:
             continue
-        a, b = shown(base), shown(doc_id)
-        if a is None or b is None:
-            continue
-        rows[doc_id] = (key, base, change_flags(a, b))
+        va = version_of(a)
+        for doc_id in versions:
+            b = shown(doc_id)
+            if b is not None:
+                rows[doc_id] = (wanted[doc_id][1], base, change_flags(a, b, va))
     cache.replace(rows)
     return {doc_id: VersionChanges(base, flags) for doc_id, (_, base, flags) in rows.items()}

@@ -422,9 +422,10 @@ def compare_documents(
     )
 
 
-def change_flags(a: Document, b: Document) -> tuple[str, ...]:
+def change_flags(a: Document, b: Document, va: Version | None = None) -> tuple[str, ...]:
     """compare_documents(a, b).flags() without aligning sentences: what the indexer keeps
-    for every later version of every story."""
-    va, vb = version_of(a), version_of(b)
+    for every later version of every story. `va` is version_of(a) when the caller has it
+    (every later version of a story is compared with the same earliest one)."""
+    va, vb = va or version_of(a), version_of(b)
     (people,) = compare_entities(a, b, ("person",))
     return _flags(people.only_b, compare_quotes(va.quotes, vb.quotes))
