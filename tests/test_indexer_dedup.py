@@ -214,3 +214,21 @@ def test_two_articles_on_one_musical_stay_apart_while_the_seeds_group(
     assert table.flags(gala) == () and table.flags(opening) == ()
     ids = sorted(_file_id(p) for p in seeds.glob("*.txt"))
     assert table.versions(ids[0]) == tuple(ids)
+
+
+def test_ingesting_in_several_runs_groups_as_one_run_does(
+    samples_home: Settings, tmp_path: Path
+) -> None:
+    """Each run compares only its new documents against everything stored: the stories, their
+    reasons and the version flags come out as when every document arrives at once."""
+    files = sorted(p for p in SAMPLES.rglob("*") if p.is_file())
+    settings = Settings(home=tmp_path / "home")
+    with DocumentStore(settings.db_path) as store:
+        for part in (files[1::3], files[2::3], files[0::3]):  # a later version may come first
+            assert Pipeline.from_settings(settings, store).run([str(p) for p in part]).ok
+    once = read_story_table(samples_home.index_dir.resolve())
+    runs = read_story_table(settings.index_dir.resolve())
+    assert len(once.members) >= 3
+    assert _groups(settings) == _groups(samples_home)
+    assert runs.changes == once.changes
+    assert runs.reasons == once.reasons
