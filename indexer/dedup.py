@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 from datasketch import MinHashLSH
 
 from indexer.signatures import (
@@ -37,7 +38,6 @@ from indexer.signatures import (
     content_words,
     cosine,
     estimated_jaccard,
-    lean,
     signature,
     term_weights,
     title_overlap,
@@ -202,6 +202,34 @@ def refresh_signatures(store: DocumentStore, doc_ids: Sequence[str] | None = Non
     return stale
 
 
+class _Bands:
+    """MinHash LSH: the bands datasketch's MinHashLSH chooses for `threshold`, each a table of
+    band values -> documents, with a query that can give up early. At 216k stories the loose
+    (rewrite) index's 28 bands of 2 rows hold buckets of thousands of templated look-alikes
+    (daily market reports), and a document with more than MAX_CANDIDATES is skipped anyway:
+    stopping once the union passes the cap keeps each query short instead of growing with
+    the corpus. Candidates are the same as MinHashLSH.query's (same bands, exact equality)."""
+
+    def __init__(self, threshold: float) -> None:
+        probe = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.ranges = [(i * probe.r, (i + 1) * probe.r) for i in range(probe.b)]
+        self.tables: list[dict[bytes, list[str]]] = [{} for _ in self.ranges]
+
+    def insert(self, doc_id: str, values: np.ndarray) -> None:
+        for (start, end), table in zip(self.ranges, self.tables, strict=True):
+            table.setdefault(values[start:end].tobytes(), []).append(doc_id)
+
+    def query(self, values: np.ndarray, cap: int | None = None) -> set[str] | None:
+        """Documents sharing a band with `values` (itself included, when inserted), or None
+        once there are more than `cap`."""
+        found: set[str] = set()
+        for (start, end), table in zip(self.ranges, self.tables, strict=True):
+            found.update(table.get(values[start:end].tobytes(), ()))
+            if cap is not None and len(found) > cap:
+                return None
+        return found
+
+
 def find_edges(
     store: DocumentStore,
     names: NameTable,
@@ -210,12 +238,10 @@ def find_edges(
     """Verified edges between `changed` documents (all when None) and every stored one."""
     signatures = {row.doc_id: Signature.from_row(row) for row in store.signatures()}
     eligible = {d: s for d, s in signatures.items() if s.words >= MIN_WORDS}
-    near = MinHashLSH(threshold=NEAR_LSH, num_perm=NUM_PERM)
-    loose = MinHashLSH(threshold=REWRITE_LSH, num_perm=NUM_PERM)
-    with near.insertion_session() as near_session, loose.insertion_session() as loose_session:
-        for doc_id, sig in eligible.items():
-            near_session.insert(doc_id, lean(sig.shingles), check_duplication=False)
-            loose_session.insert(doc_id, lean(sig.unigrams), check_duplication=False)
+    near, loose = _Bands(NEAR_LSH), _Bands(REWRITE_LSH)
+    for doc_id, sig in eligible.items():
+        near.insert(doc_id, sig.shingles)
+        loose.insert(doc_id, sig.unigrams)
     targets = list(eligible) if changed is None else [d for d in changed if d in eligible]
     edges: dict[tuple[str, str], StoryEdge] = {}
     checked: set[tuple[str, str]] = set()
@@ -223,7 +249,7 @@ def find_edges(
     for doc_id in targets:
         sig = eligible[doc_id]
         found = 0
-        for other in sorted(near.query(lean(sig.shingles))):
+        for other in sorted(near.query(sig.shingles) or ()):
             pair = (min(doc_id, other), max(doc_id, other))
             if other == doc_id or pair in checked:
                 continue
@@ -236,7 +262,10 @@ def find_edges(
                     break
         if sig.words < REWRITE_MIN_WORDS:
             continue
-        others = [o for o in loose.query(lean(sig.unigrams)) if o != doc_id]
+        alike = loose.query(sig.unigrams, cap=MAX_CANDIDATES + 1)  # itself among them
+        if alike is None:
+            continue
+        others = [o for o in alike if o != doc_id]
         if len(others) > MAX_CANDIDATES:
             continue
         for other in others:
@@ -257,7 +286,7 @@ def find_edges(
     # an undated rewrite stands only if neither side loosely resembles any other document
     threads: dict[str, int] = {}
     for doc_id in {d for e in undated for d in (e.a, e.b)}:
-        others = [o for o in loose.query(lean(eligible[doc_id].unigrams)) if o != doc_id]
+        others = [o for o in loose.query(eligible[doc_id].unigrams) or () if o != doc_id]
         others = [o for o in others if eligible[o].words >= REWRITE_MIN_WORDS]
         verifier.load(others)
         threads[doc_id] = sum(1 for o in others if verifier.related(doc_id, o))
