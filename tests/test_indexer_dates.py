@@ -481,6 +481,15 @@ def test_a_text_with_us_dates_reads_its_ambiguous_byline_month_first() -> None:
         ("Feb. 23, 2015 -- Peanut allergies have been on the rise.", (2015, 2, 23)),
         ("Submitted by Tyler Durden on 08/19/2012 14:30 -0400", (2012, 8, 19)),
         ("October 30, 2012 @ 9:00AM", (2012, 10, 30)),
+        ("Posted on October 30, 2012 at 12:13 am as Theme", (2012, 10, 30)),
+        ("Published on November 7th, 2012 Read the 8 comments »", (2012, 11, 7)),
+        ("By Conner Flynn on Monday 12th November 2012 3:16 pm in Gaming", (2012, 11, 12)),
+        ("By Logan Utsman on Monday, January 9th, 2012", (2012, 1, 9)),
+        ("August 9, 2012 // 7 Comments // Fast, Kids", (2012, 8, 9)),
+        (
+            "April 17, 2015 -- Imagine being sick in the hospital" + " and far from home" * 12,
+            (2015, 4, 17),
+        ),
     ],
 )
 def test_line_date_reads_the_byline_forms_sites_use(
@@ -499,6 +508,8 @@ def test_line_date_reads_the_byline_forms_sites_use(
         "The council met on 3 June 2024 to vote.",
         "By Jane Doe and the cat said on March 14, 2024",
         "© 3 June 2024 Harbour Post",
+        "Posted on the forum on 3 June 2024 by a reader",  # the stamp does not open the date
+        "By Jane Doe on Tuesday",
     ],
 )
 def test_line_date_refuses_what_is_not_a_date_line(line: str) -> None:

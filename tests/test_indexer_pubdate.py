@@ -151,6 +151,27 @@ def test_dates_of_related_stories_and_comments_are_not_the_articles() -> None:
     assert dated(html).published is None
 
 
+def blog_post(date_block: str) -> str:
+    """A blog page as Blogger and Typepad lay one out: the day above the post, outside it."""
+    return (
+        "<!doctype html><html lang='en'><head><title>Harbour Notes: Council keeps the winter "
+        "ferry</title></head><body><div id='header'><h1 class='blog-title'>Harbour Notes</h1>"
+        f"</div><div class='pagebody'>{date_block}<div class='entry'><h3 class='entry-header'>"
+        f"Council keeps the winter ferry</h3><div class='entry-body'>{BODY}</div></div></div>"
+        "</body></html>"
+    )
+
+
+def test_a_blogs_date_header_above_the_post_is_its_date() -> None:
+    html = blog_post("<h2 class='date-header'>Wednesday, September 26, 2012</h2>")
+    assert dated(html).published == dt.date(2012, 9, 26)
+
+
+def test_a_header_date_in_the_sites_masthead_is_still_furniture() -> None:
+    html = blog_post("<div class='header-date'>Wednesday, September 26, 2012</div>")
+    assert dated(html).published is None
+
+
 def test_a_date_inside_a_sentence_is_not_the_publication_date() -> None:
     html = page(byline="<p>The festival, which opened on 14 March 2024, drew large crowds.</p>")
     assert dated(html).published is None

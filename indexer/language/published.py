@@ -82,7 +82,7 @@ def order_from_dates(text: str) -> str:
 
 # -- publication date from the text ----------------------------------------------------
 
-_SEGMENT_SPLIT = re.compile(r"\s+[|·•/]\s+|\s*[|·•]\s*|\s+[-–—]\s+")
+_SEGMENT_SPLIT = re.compile(r"\s+(?:[|·•/]|//)\s+|\s*[|·•]\s*|\s+[-–—]\s+")
 _TIME = re.compile(
     r"\b\d{1,2}(?:[:.]\d{2}){1,2}\s*(?:[ap]\.?m\.?)?|\b\d{1,2}\s*[ap]\.?m\.?|"
     r"\b(?:gmt|utc|bst|cet|cest|est|edt|cst|cdt|mst|mdt|pst|pdt|et|pt|ist|aest|aedt|jst|hkt|"
@@ -111,6 +111,7 @@ _BY_NAMES = re.compile(
     r"[Rr]eported|[Tt]ext)\s+)?(?:by|By|BY)\s+"
     r"(?:(?:(?:[A-Z][\w'’.-]*|and|&|de|da|di|du|van|von|der|den|la|le|del|bin|al)[\s,]+){1,8}"
     r"|[\w.@-]+[\s,]+)(?:in\s+[\w &'’-]{1,40}?\s+(?=on\b))?(?:(?:on|at|[-–—:|])\s*)?"
+    rf"(?:(?i:{_WEEKDAY}),?\s+)?"
 )
 # "... on August 9, 2012 in Uncategorized": the post's category after its date
 _IN_CATEGORY = re.compile(r",?\s+(?:in|under|filed under)\s+[\w &,.'’-]{1,60}$")
@@ -135,6 +136,10 @@ _AROUND_DATE = (
     re.compile(rf",?\s+(?:by|By|BY)\s+{_NAMES}(?:\s+{_NAMES}){{0,4}},?$"),
 )
 _DATELINE = re.compile(r"^[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][A-Za-z.'’ -]{1,40})?\s*,\s*")
+_OPENING_STAMP = re.compile(
+    rf"(?:(?:first|originally)\s+)?(?:published|posted)(?:\s+on)?[\s:]+(?:(?:{_WEEKDAY}),?\s+)?",
+    re.I,
+)
 _WEEKDAY_RE = re.compile(rf"\b(?:{_WEEKDAY})\b,?", re.I)
 _STRIP = " \t,.;:()[]-–—/@"
 
@@ -190,8 +195,18 @@ def line_date(line: str, order: str = "") -> TextDate | None:
     (the published one), "Monday, 3 June 2024", "LONDON, 14 March 2024 (Reuters) - The ...";
     refuses a date inside a sentence, a copyright line or a "today" widget."""
     line = line.strip()
+    # "Feb. 23, 2015 -- Life-threatening peanut allergies ...": a dated lead paragraph
+    dates = _full_dates(line[:40], order)
+    if dates and dates[0].start == 0 and re.match(r"\s*(?:--|—|–)\s*\w", line[dates[0].end :]):
+        return TextDate(dates[0].value, "published", dates[0].readings)
     if not line or len(line) > 200:
         return None
+    # "Posted on October 30, 2012 at 12:13 am as Theme", "Published on November 7th, 2012
+    # Read the 8 comments »": a stamp that opens the line covers the date right after it
+    if stamp := _OPENING_STAMP.match(line):
+        dates = _full_dates(line, order)
+        if dates and dates[0].start == stamp.end():
+            return TextDate(dates[0].value, "published", dates[0].readings)
     # "8 November - 27 January, 2013" is a range (an exhibition), not a date line
     line = _RANGE.sub(r"\1 to ", line)
     if _BY.match(line):
@@ -229,10 +244,6 @@ def line_date(line: str, order: str = "") -> TextDate | None:
             after = line[dates[0].end :]
             if re.match(r"\s*(?:\([^)]{1,40}\))?\s*[-–—:]", after):
                 return TextDate(dates[0].value, "published", dates[0].readings)
-    # "Feb. 23, 2015 -- Life-threatening peanut allergies ...": a dated lead paragraph
-    dates = _full_dates(line[:40], order)
-    if dates and dates[0].start == 0 and re.match(r"\s*(?:--|—|–)\s*\w", line[dates[0].end :]):
-        return TextDate(dates[0].value, "published", dates[0].readings)
     return None
 
 

@@ -38,6 +38,7 @@ _SITE_FURNITURE = re.compile(
     r"menu|header|footer|breadcrumbs?|calendar|archive|latest|widget)(?:$|[-_\s])",
     re.I,
 )
+_OWN_PART = re.compile(r"(?:date|post|entry|article|story)[-_]?(?:header|footer)", re.I)
 _BYLINE_WORDS = re.compile(
     r"^(?:by|posted|published|filed|written|submitted)\b|\bpermalink\b|\bposted (?:by|on|in)\b",
     re.I,
@@ -160,6 +161,9 @@ def _furniture(tag: Tag, in_article: bool, in_main: bool, page: _Page) -> bool:
         return False
     if _FURNITURE.search(names):
         return True
+    # "date-header", "post-footer": the header of a post or of its date (blogs set the day
+    # above the post title so), not the site's ("header-date" in a masthead still is)
+    names = _OWN_PART.sub(" ", names)
     return not in_article and _SITE_FURNITURE.search(names) is not None
 
 
