@@ -65,8 +65,10 @@ def top_documents(docs: np.ndarray, scores: np.ndarray) -> tuple[list[int], list
 def expansion(
     searcher: Searcher, top: Sequence[int], scores: Sequence[float], words: int
 ) -> list[Term]:
-    """RM3's TERMS words for the `top` documents (with their `scores`) as body terms, their
-    boosts summing to WEIGHT times `words` (the query's content words, each of boost 1).
+    """RM3's TERMS words for the `top` documents (with their `scores`), their boosts summing
+    to WEIGHT times `words` (the query's content words, each of boost 1). Each word is a body
+    term and a title term, as a word typed is: search.matching scores the pair by BM25F over
+    headline and body together.
 
     Each document's word distribution (tf / length, its body analysed as the index does) is
     weighed by the document's share of the top scores and summed; function words and numbers
@@ -89,4 +91,8 @@ def expansion(
             model[word] = model.get(word, 0.0) + (n / length) * (score / total)
     best = sorted(model.items(), key=lambda item: (-item[1], item[0]))[:TERMS]
     mass = sum(weight for _, weight in best) or 1.0
-    return [Term("body", word, boost=WEIGHT * words * w / mass) for word, w in best]
+    return [
+        Term(field, word, boost=WEIGHT * words * w / mass)
+        for word, w in best
+        for field in ("title", "body")
+    ]

@@ -34,8 +34,9 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from search import feedback
+from search import feedback, ranking
 from search.budget import check_time
+from search.schema import SEARCH_FIELDS
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
@@ -279,18 +280,24 @@ def scoring_terms(query: Query) -> list[Term | float] | None:
 
 
 def bm25f_scores(searcher: Searcher, terms: Sequence[Term | float], doc_count: int) -> np.ndarray:
-    """Each document's BM25F score for a sum of terms, as Whoosh's BM25F would compute it
-    (its idf, average field lengths and byte-quantised document lengths)."""
+    """Each document's score for a sum of terms: words searched in the headline and body by
+    BM25F proper (search.ranking.fields_score), terms of other fields by Whoosh's per-field
+    BM25F (its idf, average field lengths and byte-quantised document lengths)."""
     weighting = searcher.weighting
     assert isinstance(weighting, BM25F)
     scores = np.zeros(doc_count, dtype=np.float64)
     k1 = weighting.K1
+    words: dict[str, dict[str, float]] = {}  # word -> field -> boost, for SEARCH_FIELDS
     for term in terms:
         check_time()
         if not isinstance(term, Term):
             scores += term
             continue
         field, text = term.fieldname, term.text
+        if field in SEARCH_FIELDS and isinstance(text, str):
+            boosts = words.setdefault(text, {})
+            boosts[field] = boosts.get(field, 0.0) + term.boost
+            continue
         b = weighting._field_B.get(field, weighting.B)  # noqa: SLF001
         idf = searcher.idf(field, text)
         avgfl = searcher.avg_field_length(field) or 1
@@ -303,6 +310,48 @@ def bm25f_scores(searcher: Searcher, terms: Sequence[Term | float], doc_count: i
             fl = _field_lengths(reader, field)[ids]
             part = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
             scores[ids + offset] += part * term.boost
+    for text, boosts in words.items():
+        check_time()
+        # a word typed is searched in both fields (title boosted by the parser: the weight
+        # here is TITLE_WEIGHT); a field named in the query (`title:ferry`) is that field only
+        boost = boosts.get("body", boosts.get("title", 0.0))
+        scores += boost * _fields_scores(searcher, text, sorted(boosts), doc_count)
+    return scores
+
+
+def _fields_scores(
+    searcher: Searcher, text: str, fields: Sequence[str], doc_count: int
+) -> np.ndarray:
+    """One word's BM25F over `fields` (search.ranking's module docstring): occurrences summed
+    over the fields, each over its length normalisation, saturated once, times the IDF of the
+    documents holding the word in any of them."""
+    weighting = searcher.weighting
+    weights = {  # the index stores a field's counts times its field_boost (search.schema)
+        field: (ranking.TITLE_WEIGHT if field == "title" else 1.0)
+        / (searcher.schema[field].format.field_boost or 1.0)
+        for field in fields
+    }
+    averages = {field: searcher.avg_field_length(field) or 1 for field in fields}
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    holding = 0
+    for leaf, offset in _leaves(searcher):
+        reader = leaf.reader()
+        counts = np.zeros(leaf.doc_count_all(), dtype=np.float64)
+        for field in fields:
+            found = segment_postings(reader, field, text)
+            if found is None:
+                continue
+            ids, tf = found
+            b = weighting._field_B.get(field, weighting.B)  # noqa: SLF001
+            norm = ranking.length_norm(b, _field_lengths(reader, field)[ids], averages[field])
+            counts[ids] += weights[field] * tf / norm
+        found_in = np.flatnonzero(counts)
+        holding += len(found_in)
+        parts.append((found_in + offset, counts[found_in]))
+    scores = np.zeros(doc_count, dtype=np.float64)
+    idf = ranking.idf(holding, searcher.doc_count_all())
+    for ids, counts in parts:
+        scores[ids] += idf * ranking.fields_score(counts)
     return scores
 
 

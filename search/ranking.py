@@ -1,5 +1,16 @@
 """How relevance is weighed: BM25F with an IDF that lets common words count for almost nothing.
 
+A word typed in the search box is looked for in the headline and the body. Whoosh scores each
+field as a separate BM25 and adds them, so a word in both gets two saturated scores: a story
+whose headline names the subject once more weighs almost as much as one about it, and the
+headline weight cannot be set without also changing how fast a word saturates. BM25F proper
+(Robertson and Zaragoza's; what a one-field index of headline and body together approximates,
+the best standard BM25 on benchmarks) first adds a word's occurrences over the fields, each
+divided by its field's length normalisation and a headline occurrence counting TITLE_WEIGHT
+body ones, then saturates once with FIELDS_K1, and takes the IDF of the documents holding it
+in either field. search.matching scores plain word queries this way (`fields_score`); phrases
+and wildcards, which Whoosh scores, keep per-field BM25F.
+
 The index keeps every word (schema v5), so "the" and "of" now reach the scorer. Whoosh's own
 IDF, log(N / (df + 1)) + 1, never falls below 1: a word in every story would weigh as much as
 a rare one does in a few hundred. The Robertson/Sparck Jones IDF (Lucene's and Elasticsearch's,
@@ -14,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from math import log
 
+import numpy as np
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
@@ -23,10 +35,17 @@ from whoosh.searching import Searcher
 K1 = 1.2
 B = 0.75
 TITLE_B = 0.75
-# query-time weight of a word found in the title over one found in the body (the index also
-# doubles title term frequencies: schema.py's field_boost)
+# query-time weight of a word found in the title over one found in the body, for the queries
+# Whoosh scores per field (phrases, wildcards; the index also doubles title term frequencies:
+# schema.py's field_boost)
 TITLE_BOOST = 0.4
 IDF = "rsj"
+# BM25F proper (module docstring), as tuned on Cranfield's tune fold (bench/ranking.py): one
+# headline occurrence counts as TITLE_WEIGHT body occurrences (a headline is a few words, all
+# chosen; 5 to 8 tied on the tune fold); the summed, length-normalised count saturates with
+# FIELDS_K1 (higher than K1: it adds up two fields)
+TITLE_WEIGHT = 6.0
+FIELDS_K1 = 2.0
 
 
 class NewsBM25F(BM25F):  # type: ignore[misc]  # Whoosh is untyped
@@ -34,11 +53,27 @@ class NewsBM25F(BM25F):  # type: ignore[misc]  # Whoosh is untyped
 
     def idf(self, searcher: Searcher, fieldname: str, text: str | bytes) -> float:
         parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
-        dc = parent.doc_count_all()
-        if IDF == "whoosh":
-            return log(dc / (n + 1)) + 1
-        return log(1 + (dc - n + 0.5) / (n + 0.5))
+        return idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
+
+
+def idf(df: int, doc_count: int) -> float:
+    """The IDF of a word found in `df` of `doc_count` documents (module docstring)."""
+    if IDF == "whoosh":
+        return log(doc_count / (df + 1)) + 1
+    return log(1 + (doc_count - df + 0.5) / (df + 0.5))
+
+
+def length_norm(b: float, lengths: np.ndarray, average: float) -> np.ndarray:
+    """BM25's length normalisation of a field: 1 for a field of average length."""
+    norm: np.ndarray = (1 - b) + b * lengths / (average or 1)
+    return norm
+
+
+def fields_score(counts: np.ndarray) -> np.ndarray:
+    """BM25F's saturation of a word's summed, length-normalised counts over the fields
+    (multiplied by its IDF by the caller)."""
+    saturated: np.ndarray = counts * (FIELDS_K1 + 1) / (counts + FIELDS_K1)
+    return saturated
 
 
 def weighting() -> NewsBM25F:
