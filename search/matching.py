@@ -280,24 +280,35 @@ def scoring_terms(query: Query) -> list[Term | float] | None:
 
 
 def bm25f_scores(searcher: Searcher, terms: Sequence[Term | float], doc_count: int) -> np.ndarray:
-    """Each document's score for a sum of terms: words searched in the headline and body by
-    BM25F proper (search.ranking.fields_score), terms of other fields by Whoosh's per-field
-    BM25F (its idf, average field lengths and byte-quantised document lengths)."""
+    """Each document's score for a sum of terms: a word searched in both headline and body (as
+    a word typed is) by BM25F proper (search.ranking.fields_score); a term searched in one
+    field alone (`title:ferry`, a wildcard's words in a body-only search, other fields) by
+    Whoosh's per-field BM25F, its idf, average field lengths and byte-quantised lengths."""
     weighting = searcher.weighting
     assert isinstance(weighting, BM25F)
     scores = np.zeros(doc_count, dtype=np.float64)
-    k1 = weighting.K1
     words: dict[str, dict[str, float]] = {}  # word -> field -> boost, for SEARCH_FIELDS
+    single: list[Term] = []
     for term in terms:
-        check_time()
         if not isinstance(term, Term):
             scores += term
+        elif term.fieldname in SEARCH_FIELDS and isinstance(term.text, str):
+            boosts = words.setdefault(term.text, {})
+            boosts[term.fieldname] = boosts.get(term.fieldname, 0.0) + term.boost
+        else:
+            single.append(term)
+    for text, boosts in words.items():
+        check_time()
+        if len(boosts) == 1:
+            single += [Term(field, text, boost=boost) for field, boost in boosts.items()]
             continue
+        # the parser's title boost is for Whoosh's per-field scoring; here the headline
+        # weighs TITLE_WEIGHT within the word's count
+        scores += boosts["body"] * _fields_scores(searcher, text, sorted(boosts), doc_count)
+    k1 = weighting.K1
+    for term in single:
+        check_time()
         field, text = term.fieldname, term.text
-        if field in SEARCH_FIELDS and isinstance(text, str):
-            boosts = words.setdefault(text, {})
-            boosts[field] = boosts.get(field, 0.0) + term.boost
-            continue
         b = weighting._field_B.get(field, weighting.B)  # noqa: SLF001
         idf = searcher.idf(field, text)
         avgfl = searcher.avg_field_length(field) or 1
@@ -310,12 +321,6 @@ def bm25f_scores(searcher: Searcher, terms: Sequence[Term | float], doc_count: i
             fl = _field_lengths(reader, field)[ids]
             part = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
             scores[ids + offset] += part * term.boost
-    for text, boosts in words.items():
-        check_time()
-        # a word typed is searched in both fields (title boosted by the parser: the weight
-        # here is TITLE_WEIGHT); a field named in the query (`title:ferry`) is that field only
-        boost = boosts.get("body", boosts.get("title", 0.0))
-        scores += boost * _fields_scores(searcher, text, sorted(boosts), doc_count)
     return scores
 
 
