@@ -8,7 +8,8 @@ opens them with `np.load(mmap_mode="r")`: the pages come from the OS page cache,
 workers, instead of a private copy per process.
 
 They are valid for one commit of the generation (Whoosh document numbers change with every
-commit) and one name table (names merge values); anything else is built as before. A directory
+commit) and one name table (names merge values); anything else is built as before. The story
+keys of the same commit (search.story_keys) are saved in the same directory. A directory
 appears by one rename when complete, so a crash leaves either nothing or a whole one.
 """
 
@@ -26,6 +27,8 @@ import numpy as np
 
 from search.facet_arrays import DateEntries, FacetArrays, FacetIndex, build_facet_index
 from search.names import NAMES_FILE, NameTable, read_name_table
+from search.stories import read_story_table
+from search.story_keys import StoryKeys, read_story_keys, save_story_keys, stories_stamp
 
 LOG = logging.getLogger(__name__)
 PREFIX = "facets-"
@@ -46,8 +49,15 @@ def arrays_dir(target: Path, commit: int, stamp: str) -> Path:
     return target / f"{PREFIX}{commit}-{stamp}"
 
 
-def save_facet_index(target: Path, commit: int, stamp: str, index: FacetIndex) -> Path:
-    """Write `index` for (commit, name table) beside the generation; older ones are removed."""
+def save_facet_index(
+    target: Path,
+    commit: int,
+    stamp: str,
+    index: FacetIndex,
+    story: tuple[StoryKeys, str] | None = None,
+) -> Path:
+    """Write `index` for (commit, name table) beside the generation, with the story keys of
+    that commit and their story table's stamp when given; older ones are removed."""
     final = arrays_dir(target, commit, stamp)
     tmp = target / f".{final.name}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -64,6 +74,8 @@ def save_facet_index(target: Path, commit: int, stamp: str, index: FacetIndex) -
             np.save(tmp / f"date.{name}.{part}.npy", getattr(entries, part))
         meta["dates"].append(name)  # type: ignore[attr-defined]
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    if story is not None:
+        save_story_keys(tmp, *story)
     shutil.rmtree(final, ignore_errors=True)
     os.rename(tmp, final)
     for old in target.glob(f"{PREFIX}*"):
@@ -137,7 +149,9 @@ def _write_generation_arrays(target: Path) -> float:
         with ix.reader() as reader:
             names: NameTable = read_name_table(target)
             built = build_facet_index(reader, FACET_FIELDS, MENTIONED_FIELD, names)
-            save_facet_index(target, reader.generation(), names_stamp(target), built)
+            keys = read_story_keys(reader, read_story_table(target))
+            story = (keys, stories_stamp(target))
+            save_facet_index(target, reader.generation(), names_stamp(target), built, story)
     finally:
         ix.close()
     return time.perf_counter() - started

@@ -3,18 +3,27 @@
 Per index generation and story table: each grouped document's docnum, and a key per docnum
 (a story's smallest docnum; a document without other versions is its own key), so a page
 can keep the best version of each story and count stories with one numpy unique.
+
+Finding the docnums reads the id postings of every segment, so ingest and reindex also save
+the keys in the generation's facet array directory (search.generation_arrays), stamped with
+the digest of the story table they were made under; a worker maps them when both match.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from whoosh.reading import IndexReader
 
 from search.matching import field_postings, live_docs
-from search.stories import StoryTable
+from search.stories import STORIES_FILE, StoryTable
+
+STORY_META = "story.json"
 
 
 @dataclass(frozen=True)
@@ -58,3 +67,39 @@ def read_story_keys(reader: IndexReader, table: StoryTable) -> StoryKeys:
                 keys[[n for _, n in found]] = min(n for _, n in found)
                 docnums.update(found)
     return StoryKeys(keys, docnums, table)
+
+
+def stories_stamp(target: Path) -> str:
+    """A digest of the story table beside `target` (its content: a copy keeps its stamp)."""
+    try:
+        data = (target / STORIES_FILE).read_bytes()
+    except OSError:
+        data = b""
+    return hashlib.sha1(data).hexdigest()[:16]
+
+
+def save_story_keys(where: Path, keys: StoryKeys, stamp: str) -> None:
+    """Write `keys` into the (not yet renamed) array directory `where`."""
+    ids = sorted(keys.docnums)
+    np.save(where / "story.keys.npy", keys.keys)
+    np.save(where / "story.docnums.npy", np.array([keys.docnums[i] for i in ids], np.int64))
+    meta = {"stories": stamp, "ids": ids}
+    (where / STORY_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def load_story_keys(where: Path, stamp: str, table: StoryTable, size: int) -> StoryKeys | None:
+    """The keys saved in `where` for the story table with this stamp, the key array
+    memory-mapped; None when there are none, they were made under another table or they
+    cannot be read (then they are built from the index as before)."""
+    try:
+        meta = json.loads((where / STORY_META).read_text(encoding="utf-8"))
+        if meta["stories"] != stamp:
+            return None
+        keys = np.load(where / "story.keys.npy", mmap_mode="r").view(np.ndarray)
+        numbers = np.load(where / "story.docnums.npy")
+        ids = meta["ids"]
+        if len(keys) != size or len(ids) != len(numbers):
+            return None
+        return StoryKeys(keys, dict(zip(ids, numbers.tolist(), strict=True)), table)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -37,7 +37,7 @@ from search.facet_arrays import (
     counts_bytes,
 )
 from search.facets import histogram_facet, value_facet
-from search.generation_arrays import load_facet_index, names_stamp
+from search.generation_arrays import arrays_dir, load_facet_index, names_stamp
 from search.index import (
     delete_documents,
     index_exists,
@@ -60,7 +60,7 @@ from search.searchers import SEARCHERS, SearcherPool, Snapshot
 from search.settings import Settings
 from search.spelling import IndexedWords, suggest_in
 from search.stories import CHANGE_FLAGS, StoryTable
-from search.story_keys import StoryKeys, read_story_keys
+from search.story_keys import StoryKeys, load_story_keys, read_story_keys, stories_stamp
 from search.tables import IndexTables
 from search.variants import VariantCache, VariantIndex
 from search.whoosh_hits import exported, index_stats, make_hits, ranked_page, related_stories
@@ -200,7 +200,12 @@ class WhooshBackend:
             with self._lock:
                 if self._story_keys_key == key and self._story_keys is not None:
                     return self._story_keys
-            story_keys = read_story_keys(reader, table)
+            # saved at the end of ingest or reindex when this commit and table are the last
+            where = arrays_dir(self._where(), reader.generation(), names_stamp(self._where()))
+            stamp = stories_stamp(self._where())
+            story_keys = load_story_keys(
+                where, stamp, table, reader.doc_count_all()
+            ) or read_story_keys(reader, table)
             with self._lock:
                 self._story_keys, self._story_keys_key = story_keys, key
             return story_keys
