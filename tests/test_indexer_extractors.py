@@ -202,3 +202,38 @@ def test_the_kept_extractor_is_stored_indexed_and_shown(settings: Settings, tmp_
     html = client.get(f"/documents/{doc_id}").get_data(as_text=True)
     shown = BeautifulSoup(html, "html.parser").select_one(".extract-method")
     assert shown is not None and shown.get_text() == expected["thread.html"]
+
+
+def comment_thread(count: int) -> str:
+    return "".join(
+        f"<p>I was at the meeting {i} and the council should have asked the ferry users first, "
+        f"nobody I know was consulted about the dredging.</p>"
+        f"<p class='posted'>Posted by: Reader{i} | Mar {i + 1}, 2007 2:00 PM</p>"
+        for i in range(count)
+    )
+
+
+def test_a_comment_thread_after_a_comments_heading_is_left_out() -> None:
+    # Typepad-style: the comments are plain paragraphs after <h2>Comments</h2>, in the same
+    # container as the post, so no class names them as a thread
+    html = page(
+        f"<div class='entry'>{paragraphs_html()}<p class='posted'>Posted by Kathy</p>"
+        f"<h2><a id='comments'></a>Comments</h2>{comment_thread(12)}</div>"
+    )
+
+    body = clean_html(html).body
+
+    assert all(paragraph in body for paragraph in PARAGRAPHS)
+    assert "Reader3" not in body and "nobody I know was consulted" not in body
+
+
+def test_a_comments_heading_before_a_longer_article_removes_nothing() -> None:
+    # a comment-count heading above the story: what follows it is the article, not a thread
+    html = page(
+        f"<div class='entry'><p>By the harbour desk</p><h3>Comments (2)</h3>"
+        f"{paragraphs_html()}</div>"
+    )
+
+    body = clean_html(html).body
+
+    assert all(paragraph in body for paragraph in PARAGRAPHS)

@@ -15,7 +15,9 @@ article. The rule, measured in bench/extraction_quality.py:
    that finds text, and then the beautifulsoup4 reading of <article>/<main>/<body>, so a page
    that any extractor reads is never empty.
 
-The judges cost time only on the pages where the two disagree. Every
+Before any of them reads, a readers' comment thread written as plain paragraphs after a
+"Comments" heading is removed (indexer.page.markup.drop_comment_threads): all five would read
+it as article text. The judges cost time only on the pages where the two disagree. Every
 extractor reads the same lxml tree, parsed once after the hostile-input caps, with block
 boundaries made word boundaries first (see indexer.page.markup).
 """
@@ -42,6 +44,7 @@ from trafilatura.settings import Document
 from indexer.page.markup import (
     BLOCK_TAGS,
     EXTRACTOR_MAX_ELEMENTS,
+    drop_comment_threads,
     parse_tree,
     separate_blocks,
 )
@@ -102,6 +105,7 @@ def extract_article(html: str, *, url: str, soup: BeautifulSoup, elements: int) 
         return Extraction(fallback_text(soup), BEAUTIFULSOUP)
     # libxml2 keeps an <iframe>'s fallback markup as raw text, which extractors would read
     lxml.etree.strip_elements(tree, *_RAW_TEXT_TAGS, with_tail=False)
+    drop_comment_threads(tree)
     separate_blocks(tree)
     metadata = _trafilatura(tree, url, precision=True)
     first = (metadata.text or "") if metadata is not None else ""

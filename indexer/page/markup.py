@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 
 import lxml.html
 from lxml.etree import ParserError
@@ -136,3 +137,61 @@ def separate_blocks(root: lxml.html.HtmlElement) -> None:
         previous = link.getprevious()
         if previous is not None and previous.tag == "a" and not previous.tail:
             previous.tail = " "
+
+
+# The heading a blog or news page puts above its readers' comments ("Comments", "12 Comments",
+# "Comments (7)", "3 Responses to “…”", "Leave a Reply"), as the whole text of the heading.
+_COMMENTS_HEADING_RE = re.compile(
+    r"(?:\d+|no|one)?\s*(?:reader\s+)?(?:comments?|responses|replies)"
+    r"(?:\s*\(\d+\))?(?:\s+(?:to|on)\s.{0,200})?\s*:?"
+    r"|(?:leave|post|add|write)\s+a\s+(?:comment|reply|response)\s*:?",
+    re.IGNORECASE | re.DOTALL,
+)
+# words that must precede the heading under the same parent: a "Comments (2)" count above the
+# story heads the article, not a thread
+_MIN_ARTICLE_WORDS = 50
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def drop_comment_threads(root: lxml.html.HtmlElement) -> int:
+    """Remove readers' comment threads that follow a "Comments" heading; return how many.
+
+    Extractors drop a thread whose container is named like one (class="comments"), but a blog
+    that writes its comments as plain paragraphs after an <h2>Comments</h2> (Typepad, Movable
+    Type, many news sites) has them read as article text. Readers and issue 16's gold leave
+    comments out. The heading, climbed up through wrappers that hold nothing else, and every
+    element after it under the same parent are removed, but only when at least
+    _MIN_ARTICLE_WORDS words precede it there and more words follow than precede (a thread
+    comes after its article and outgrows it); otherwise nothing is removed.
+    """
+    dropped = 0
+    for heading in list(root.iter(*_HEADINGS)):
+        if heading.getparent() is None or not _is_comments_heading(heading):
+            continue
+        start = heading
+        while (parent := start.getparent()) is not None and parent.tag not in ("body", "html"):
+            if _normalised(parent.text_content()) != _normalised(heading.text_content()):
+                break
+            start = parent
+        parent = start.getparent()
+        following = list(start.itersiblings())
+        before = _words(start.itersiblings(preceding=True))
+        if parent is None or before < _MIN_ARTICLE_WORDS or _words(following) < before:
+            continue  # a thread follows an article and outgrows it; else it may be the article
+        for element in [start, *following]:
+            parent.remove(element)
+        dropped += 1
+    return dropped
+
+
+def _is_comments_heading(heading: lxml.html.HtmlElement) -> bool:
+    text = _normalised(heading.text_content())
+    return bool(text) and _COMMENTS_HEADING_RE.fullmatch(text) is not None
+
+
+def _words(elements: Iterable[lxml.html.HtmlElement]) -> int:
+    return sum(len(element.text_content().split()) for element in elements)
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
